@@ -1,0 +1,100 @@
+"""``python -m bot``: run the MoodTunes Telegram bot, or try its pipeline without Telegram.
+
+    python -m bot                 # long polling (default) or webhook, per BOT_MODE
+    python -m bot try selfie.jpg  # no token needed: prints the reply the bot would send
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import re
+import sys
+from pathlib import Path
+
+from bot.settings import BotSettings, ConfigError
+
+log = logging.getLogger("bot")
+VIDEO_SUFFIXES = {".mp4", ".mov", ".webm", ".mkv", ".gif", ".m4v"}
+
+
+def _plain(html_text: str) -> str:
+    """Telegram HTML to terminal text: links become 'label <url>'."""
+    text = re.sub(r'<a href="([^"]+)">([^<]+)</a>', r"\2 <\1>", html_text)
+    return re.sub(r"</?[a-z]+>", "", text).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+
+
+def try_file(path: Path) -> int:
+    """Run one photo or video through model and catalogue and print the bot's reply."""
+    from bot import replies
+    from catalog import get_catalog
+    from model import InputError, analyze_video, get_analyzer
+
+    analyzer, catalog = get_analyzer(), get_catalog()
+    try:
+        data = path.read_bytes()
+        if path.suffix.lower() in VIDEO_SUFFIXES:
+            video = analyze_video(analyzer, data, path.suffix)
+            if video.probs is None:
+                print(replies.NO_FACE_VIDEO)
+                return 0
+            probs, summary, label = video.probs, replies.video_summary(video), video.label
+        else:
+            faces = analyzer.analyze_image(data)
+            if not faces:
+                print(replies.NO_FACE)
+                return 0
+            probs, summary, label = faces[0].probs, replies.photo_summary(faces), faces[0].label
+    except (InputError, OSError) as exc:
+        print(_plain(replies.bad_input(str(exc))))
+        return 1
+    tracks = catalog.with_spotify(catalog.recommend(None, probs, n=BotSettings().songs_per_list))
+    print(_plain(summary + "\n\n" + replies.songs_text(tracks, f"Songs for your {label} mood")))
+    return 0
+
+
+def run(settings: BotSettings) -> None:
+    """Start the bot in polling or webhook mode and block until stopped (Ctrl-C / SIGTERM)."""
+    from bot.app import ALLOWED_UPDATES, build_application
+    from bot.settings import check
+    from catalog import get_catalog
+    from model import get_analyzer
+
+    check(settings)  # before loading anything: a bad token should fail in a second, not after the model loads
+    app = build_application(settings, get_analyzer(), get_catalog())
+    if settings.mode == "webhook":
+        log.info("webhook mode on %s:%d for %s", settings.webhook_listen, settings.webhook_port, settings.webhook_url)
+        app.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
+                        url_path=settings.webhook_url.rstrip("/").rsplit("/", 1)[-1],
+                        webhook_url=settings.webhook_url, secret_token=settings.webhook_secret or None,
+                        allowed_updates=ALLOWED_UPDATES)
+    else:
+        log.info("long polling; press Ctrl-C to stop")
+        app.run_polling(allowed_updates=ALLOWED_UPDATES)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run the bot (the default)")
+    t = sub.add_parser("try", help="print the reply for a photo or video, without Telegram")
+    t.add_argument("path", type=Path)
+    args = parser.parse_args(argv)
+    settings = BotSettings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs every request, token in the URL included
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    if args.command == "try":
+        return try_file(args.path)
+    try:
+        run(settings)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""Everything the bot says, as pure functions: text (Telegram HTML) and inline keyboards.
+
+Kept apart from the handlers so the wording can be read, reviewed and tested
+in one place, and so ``python -m bot try PHOTO`` shows exactly what a chat would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from catalog import Mood, Track
+from model import FaceEmotion, VideoEmotion
+
+EMOJI = {"angry": "😠", "disgust": "🤢", "fear": "😨", "happy": "😄", "sad": "😢", "surprise": "😲",
+         "neutral": "😐"}
+
+COMMANDS: list[tuple[str, str]] = [
+    ("start", "What this bot does"),
+    ("help", "How to use it"),
+    ("mood", "Your latest mood and the last days"),
+    ("playlist", "A fresh playlist: /playlist [match|lift] [target]"),
+    ("history", "Your recent mood readings"),
+    ("forget", "Delete everything stored about you"),
+    ("privacy", "What is stored and what is not"),
+]
+
+START = (
+    "👋 <b>MoodTunes</b> reads the expression on your face and picks music for it.\n\n"
+    "Send me a <b>selfie</b> (or a short video / round video note) and I'll reply with your mood "
+    "and songs that fit. Try /help for everything I can do.\n\n"
+    "🔒 Photos and videos are analysed in memory and never stored; /privacy says more."
+)
+
+HELP = (
+    "<b>How to use MoodTunes</b>\n"
+    "• Send a photo of your face: I detect the emotion (angry, disgust, fear, happy, sad, surprise, "
+    "neutral) and suggest songs.\n"
+    "• Videos, round video notes and GIFs work too: I follow your mood over time.\n"
+    "• Buttons under the songs: 👍/👎 teach me your taste, 🔁 gives more, 🌈 builds a playlist that "
+    "gently lifts your mood.\n\n"
+    "<b>Commands</b>\n"
+    + "\n".join(f"/{name} — {escape(text)}" for name, text in COMMANDS)
+    + "\n\n<i>/playlist lift calm</i> starts where you are and moves toward calm; targets: happy, calm, "
+    "energetic, or any emotion."
+)
+
+PRIVACY = (
+    "🔒 <b>Privacy</b>\n"
+    "• Photos and videos are analysed in memory and never written to disk or a database.\n"
+    "• Stored per user: your Telegram id, the mood readings (7 emotion probabilities, time, photo or video), "
+    "the songs I suggested and your 👍/👎.\n"
+    "• /forget deletes all of it at once."
+)
+
+NO_FACE = (
+    "🤔 I couldn't find a face in that picture.\n"
+    "Tips: face the camera, make sure your face is well lit and not too small, and avoid strong backlight."
+)
+NO_FACE_VIDEO = "🤔 I couldn't find a face in that video. Try again facing the camera in good light."
+NOT_MEDIA = "I can read photos, image files, videos, video notes and GIFs. That file is none of those."
+TEXT_POINTER = "Send me a selfie and I'll pick music for your mood 🎧 — or see /help."
+UNKNOWN_COMMAND = "I don't know that command. Here is what I can do: /help"
+NO_MOOD_YET = "I don't know your mood yet — send me a selfie first 📸"
+BUSY_ERROR = "😓 Something went wrong on my side. Please try again in a moment."
+FORGET_CONFIRM = "This deletes your whole mood history, suggestions and likes. Are you sure?"
+
+
+def too_large(limit_bytes: int) -> str:
+    return f"That file is too large for me (the limit is {limit_bytes // 1_000_000} MB). A shorter clip works better."
+
+
+def rate_limited(wait_seconds: float) -> str:
+    return f"🐢 That's a lot of pictures at once! Please wait {max(1, round(wait_seconds))} s and send another."
+
+
+def bad_input(reason: str) -> str:
+    return f"⚠️ I couldn't read that: {escape(reason)}."
+
+
+def _mood_line(label: str, confidence: float) -> str:
+    return f"{EMOJI[label]} <b>{label}</b> ({confidence:.0%})"
+
+
+def _alternatives(ranked: Sequence[tuple[str, float]]) -> str:
+    return ", ".join(f"{label} {p:.0%}" for label, p in ranked[1:3])
+
+
+def photo_summary(faces: Sequence[FaceEmotion]) -> str:
+    """The headline of a photo reply; the largest face decides the music."""
+    main = faces[0]
+    text = f"You look {_mood_line(main.label, main.confidence)}\nAlso possible: {_alternatives(main.ranked())}"
+    if len(faces) > 1:
+        others = ", ".join(f"{EMOJI[f.label]} {f.label}" for f in faces[1:6])
+        text += f"\n\n👥 I see {len(faces)} faces; the music follows the largest. The others: {others}."
+    return text
+
+
+def video_summary(video: VideoEmotion) -> str:
+    assert video.probs is not None and video.label is not None and video.confidence is not None
+    from model import EMOTIONS
+
+    ranked = sorted(zip(EMOTIONS, video.probs), key=lambda p: p[1], reverse=True)
+    return (f"Over {video.duration:.0f} s you look mostly {_mood_line(video.label, video.confidence)}\n"
+            f"Also there: {_alternatives(ranked)} · face seen in {video.frames_with_face} of "
+            f"{len(video.timeline)} moments")
+
+
+def songs_text(tracks: Sequence[Track], heading: str) -> str:
+    if not tracks:
+        return "🎧 I've run out of new songs for this mood — try 🌈 or come back later."
+    lines = [f"🎧 <b>{escape(heading)}</b>"]
+    for i, t in enumerate(tracks, 1):
+        lines.append(f"{i}. <b>{escape(t.title)}</b> — {escape(t.artist)}\n"
+                     f"    <a href=\"{escape(t.link)}\">Spotify</a> · <a href=\"{escape(t.youtube_search)}\">YouTube</a>")
+    return "\n".join(lines)
+
+
+def songs_keyboard(tracks: Sequence[Track], feedback: dict[int, str] | None = None) -> InlineKeyboardMarkup:
+    """👍/👎 per song (✅ marks the stored verdict), then 'more' and 'lift my mood'."""
+    feedback = feedback or {}
+    rows = []
+    for i, t in enumerate(tracks, 1):
+        kind = feedback.get(t.id)
+        rows.append([
+            InlineKeyboardButton(f"{'✅' if kind == 'like' else '👍'} {i}", callback_data=f"fb:like:{t.id}"),
+            InlineKeyboardButton(f"{'✅' if kind == 'dislike' else '👎'} {i}", callback_data=f"fb:dislike:{t.id}"),
+        ])
+    rows.append([InlineKeyboardButton("🔁 More", callback_data="more"),
+                 InlineKeyboardButton("🌈 Lift my mood", callback_data="lift")])
+    return InlineKeyboardMarkup(rows)
+
+
+def forget_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton("Yes, delete everything", callback_data="forget:yes"),
+                                  InlineKeyboardButton("Cancel", callback_data="forget:no")]])
+
+
+def forgotten(counts: dict[str, int]) -> str:
+    return (f"🧹 Done. I deleted {counts.get('moods', 0)} mood readings, {counts.get('recommendations', 0)} "
+            f"suggestions and {counts.get('feedback', 0)} likes/dislikes. Nothing about you is left.")
+
+
+def mood_text(latest: Mood, week: Sequence[Mood]) -> str:
+    counts: dict[str, int] = {}
+    for m in week:
+        counts[m.emotion] = counts.get(m.emotion, 0) + 1
+    summary = ", ".join(f"{EMOJI[e]} {e} ×{n}" for e, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+    return (f"Your latest mood: {_mood_line(latest.emotion, latest.confidence)} "
+            f"({latest.at:%d %b %H:%M} UTC, from a {latest.source})\n"
+            f"Last 7 days ({len(week)} readings): {summary}")
+
+
+def history_text(moods: Sequence[Mood]) -> str:
+    if not moods:
+        return NO_MOOD_YET
+    lines = ["<b>Your recent moods</b>"]
+    lines += [f"{m.at:%d %b %H:%M} — {EMOJI[m.emotion]} {m.emotion} {m.confidence:.0%} ({m.source})" for m in moods]
+    return "\n".join(lines)

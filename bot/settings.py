@@ -1,0 +1,55 @@
+"""Settings of the Telegram bot, read from the environment or ``.env`` (see ``.env.example``)."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
+
+
+class BotSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    token: str = Field("", alias="TELEGRAM_BOT_TOKEN")
+    base_url: str = Field("https://api.telegram.org/bot", alias="TELEGRAM_BASE_URL")
+    """Bot API base URL, as python-telegram-bot's ``base_url`` (a self-hosted Bot API server, or the tests' fake)."""
+    base_file_url: str = Field("https://api.telegram.org/file/bot", alias="TELEGRAM_BASE_FILE_URL")
+    max_file_bytes: int = Field(20_000_000, alias="BOT_MAX_FILE_BYTES")
+    """Larger files are refused before download; 20 MB is also the Bot API's own download limit."""
+    workers: int = Field(2, alias="BOT_WORKERS")
+    """Threads for image/video analysis, so the event loop never waits on a video."""
+    rate_limit: int = Field(6, alias="BOT_RATE_LIMIT")
+    """Photos/videos one user may send per ``BOT_RATE_WINDOW`` seconds."""
+    rate_window: float = Field(60.0, alias="BOT_RATE_WINDOW")
+    songs_per_list: int = Field(5, alias="BOT_SONGS")
+    send_annotated: bool = Field(True, alias="BOT_SEND_ANNOTATED")
+    """Reply to a photo with a copy showing the face box and label (the copy is not kept either)."""
+    mode: Literal["polling", "webhook"] = Field("polling", alias="BOT_MODE")
+    webhook_url: str = Field("", alias="WEBHOOK_URL")
+    """Public HTTPS URL Telegram posts updates to (webhook mode)."""
+    webhook_listen: str = Field("0.0.0.0", alias="WEBHOOK_LISTEN")
+    webhook_port: int = Field(8443, alias="WEBHOOK_PORT")
+    webhook_secret: str = Field("", alias="WEBHOOK_SECRET")
+    """Checked against the X-Telegram-Bot-Api-Secret-Token header of every webhook call."""
+    log_level: str = Field("INFO", alias="LOG_LEVEL")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message is one line a person can act on."""
+
+
+def check(settings: BotSettings) -> BotSettings:
+    """Validate what python-telegram-bot would otherwise reject with a traceback."""
+    if not settings.token:
+        raise ConfigError("TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and put it in .env "
+                          "(or try the pipeline without Telegram: python -m bot try PHOTO)")
+    if not TOKEN_PATTERN.match(settings.token):
+        raise ConfigError("TELEGRAM_BOT_TOKEN looks malformed: expected '<digits>:<35 letters, digits, - or _>' "
+                          "as @BotFather gives it")
+    if settings.mode == "webhook" and not settings.webhook_url.startswith("https://"):
+        raise ConfigError("BOT_MODE=webhook needs WEBHOOK_URL set to a public https:// URL")
+    return settings

@@ -1,0 +1,68 @@
+"""One engine per process, migrated to the newest schema and seeded on first use."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, func, select, text
+from sqlalchemy.engine import make_url
+
+from catalog.importer import import_file
+from catalog.schema import Song
+
+log = logging.getLogger(__name__)
+
+SEED_FILE = Path(__file__).parent / "seed" / "songs.csv.gz"
+MIGRATIONS = Path(__file__).parent / "migrations"
+_PG_LOCK = 727_001
+"""Advisory lock id: replicas starting together on one PostgreSQL migrate and seed one at a time."""
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine; for SQLite also the folder, foreign keys, WAL and a busy timeout."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            if parsed.database and parsed.database != ":memory:":
+                cur.execute("PRAGMA journal_mode=WAL")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to Alembic's head revision."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def prepare(engine: Engine, seed: Path | None = SEED_FILE) -> None:
+    """Migrate, then load the seed catalogue if the songs table is empty."""
+    locked = engine.dialect.name == "postgresql"
+    with engine.connect() as lock_conn:
+        if locked:
+            lock_conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _PG_LOCK})
+        try:
+            migrate(engine)
+            with engine.connect() as conn:
+                empty = conn.execute(select(func.count()).select_from(Song)).scalar_one() == 0
+            if empty and seed is not None:
+                log.info("seeding the song catalogue from %s", seed)
+                log.info("seed: %s", import_file(engine, seed))
+        finally:
+            if locked:
+                lock_conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_LOCK})

@@ -1,0 +1,90 @@
+"""SQL tables (SQLAlchemy 2 typed ORM). Alembic migrations in ``catalog/migrations`` create them.
+
+Privacy by design: a mood reading stores only the 7 probabilities, the time
+and the kind of source ("photo", "video", ...); never an image, never a face.
+Everything that belongs to a user is deleted with the user (``ON DELETE CASCADE``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Song(Base):
+    __tablename__ = "songs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    spotify_id: Mapped[str] = mapped_column(String(22), unique=True)
+    title: Mapped[str] = mapped_column(String(500))
+    artist: Mapped[str] = mapped_column(String(500), index=True)
+    album: Mapped[str] = mapped_column(String(500), default="")
+    genre: Mapped[str] = mapped_column(String(40), default="")
+    year: Mapped[int | None] = mapped_column(Integer)
+    popularity: Mapped[int] = mapped_column(Integer, default=0)
+    valence: Mapped[float] = mapped_column(Float)
+    energy: Mapped[float] = mapped_column(Float)
+    danceability: Mapped[float | None] = mapped_column(Float)
+    tempo: Mapped[float | None] = mapped_column(Float)
+    acousticness: Mapped[float | None] = mapped_column(Float)
+    # Filled on demand by Spotify enrichment, then cached here.
+    spotify_url: Mapped[str | None] = mapped_column(String(200))
+    image_url: Mapped[str | None] = mapped_column(String(500))
+    enriched_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    """The Telegram user id."""
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class MoodReading(Base):
+    __tablename__ = "mood_readings"
+    __table_args__ = (Index("ix_mood_user_time", "user_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    source: Mapped[str] = mapped_column(String(20))
+    probs: Mapped[list[float]] = mapped_column(JSON)
+    emotion: Mapped[str] = mapped_column(String(10))
+    confidence: Mapped[float] = mapped_column(Float)
+
+
+class Recommendation(Base):
+    """A song shown to a user, so that it is not shown again soon."""
+
+    __tablename__ = "recommendations"
+    __table_args__ = (Index("ix_rec_user_time", "user_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    song_id: Mapped[int] = mapped_column(Integer, ForeignKey("songs.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    strategy: Mapped[str] = mapped_column(String(10))
+
+
+class Feedback(Base):
+    """The user's latest verdict on a song: like, dislike or skip. One row per (user, song)."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (UniqueConstraint("user_id", "song_id", name="uq_feedback_user_song"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    song_id: Mapped[int] = mapped_column(Integer, ForeignKey("songs.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

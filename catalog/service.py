@@ -1,0 +1,260 @@
+"""The catalogue's public face: moods in, songs out, history and feedback kept.
+
+Every method opens its own short transaction, so one :class:`Catalog` serves
+many threads and several processes can share one PostgreSQL database: users are
+created with insert-if-absent and feedback is an upsert, so concurrent replicas
+never duplicate a row or lose a vote.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from urllib.parse import quote_plus
+
+import numpy as np
+from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from catalog.db import make_engine, prepare
+from catalog.moods import EMOTIONS, default_lift_target, point_of, target_point
+from catalog.recommend import SongIndex, choose, path_points
+from catalog.schema import Feedback, MoodReading, Recommendation, Song, User, utcnow
+from catalog.settings import CatalogSettings, get_settings
+
+STRATEGIES = ("match", "lift")
+FEEDBACK_KINDS = ("like", "dislike", "skip")
+
+
+@dataclass(frozen=True)
+class Track:
+    """A song as shown to a user."""
+
+    id: int
+    spotify_id: str
+    title: str
+    artist: str
+    album: str
+    genre: str
+    year: int | None
+    popularity: int
+    valence: float
+    energy: float
+    spotify_url: str | None = None
+    image_url: str | None = None
+
+    @property
+    def link(self) -> str:
+        """Works with no Spotify credentials at all."""
+        return self.spotify_url or f"https://open.spotify.com/track/{self.spotify_id}"
+
+    @property
+    def youtube_search(self) -> str:
+        return "https://www.youtube.com/results?search_query=" + quote_plus(f"{self.artist} {self.title}")
+
+    @classmethod
+    def of(cls, song: Song) -> Track:
+        return cls(song.id, song.spotify_id, song.title, song.artist, song.album, song.genre, song.year,
+                   song.popularity, song.valence, song.energy, song.spotify_url, song.image_url)
+
+
+@dataclass(frozen=True)
+class Mood:
+    """One stored mood reading."""
+
+    at: dt.datetime
+    source: str
+    emotion: str
+    confidence: float
+    probs: tuple[float, ...]
+
+
+def _insert(session: Session):
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+class Catalog:
+    def __init__(self, engine: Engine, settings: CatalogSettings | None = None):
+        self.engine = engine
+        self.settings = settings or get_settings()
+        self.session = sessionmaker(engine, expire_on_commit=False)
+        self._index: SongIndex | None = None
+        self._index_lock = threading.Lock()
+        self._spotify = None
+
+    # -- songs ---------------------------------------------------------------------------
+    def index(self) -> SongIndex:
+        """The in-memory song columns, loaded on first use (call :meth:`reload` after imports)."""
+        with self._index_lock:
+            if self._index is None:
+                with self.session() as s:
+                    rows = s.execute(select(Song.id, Song.valence, Song.energy, Song.popularity,
+                                            Song.artist, Song.title).order_by(Song.id)).all()
+                artists = [r.artist.casefold() for r in rows]
+                self._index = SongIndex(
+                    ids=np.array([r.id for r in rows], np.int64),
+                    valence=np.array([r.valence for r in rows], np.float64),
+                    energy=np.array([r.energy for r in rows], np.float64),
+                    popularity=np.array([r.popularity for r in rows], np.float64),
+                    artist_key=np.array(artists, object),
+                    title_key=np.array([f"{r.title.casefold()}|{a}" for r, a in zip(rows, artists)], object),
+                )
+            return self._index
+
+    def reload(self) -> None:
+        with self._index_lock:
+            self._index = None
+
+    def tracks(self, song_ids: Sequence[int]) -> list[Track]:
+        """Tracks for ids, in the order given."""
+        with self.session() as s:
+            songs = {song.id: song for song in s.scalars(select(Song).where(Song.id.in_(song_ids)))}
+        return [Track.of(songs[i]) for i in song_ids if i in songs]
+
+    # -- users and moods -----------------------------------------------------------------
+    def _ensure_user(self, s: Session, user_id: int) -> None:
+        s.execute(_insert(s)(User).values(id=user_id, created_at=utcnow()).on_conflict_do_nothing())
+
+    def record_mood(self, user_id: int, probs: Sequence[float], source: str) -> Mood:
+        """Store one reading: probabilities, time and source kind only (never the image)."""
+        if len(probs) != len(EMOTIONS):
+            raise ValueError(f"expected {len(EMOTIONS)} probabilities, got {len(probs)}")
+        probs = tuple(round(float(p), 5) for p in probs)
+        best = int(np.argmax(probs))
+        reading = MoodReading(user_id=user_id, source=source, probs=list(probs), emotion=EMOTIONS[best],
+                              confidence=probs[best], created_at=utcnow())
+        with self.session.begin() as s:
+            self._ensure_user(s, user_id)
+            s.add(reading)
+        return Mood(reading.created_at, source, reading.emotion, reading.confidence, probs)
+
+    def mood_history(self, user_id: int, days: int | None = 7, limit: int = 200) -> list[Mood]:
+        """Readings, newest first; ``days=None`` for all of them."""
+        q = select(MoodReading).where(MoodReading.user_id == user_id)
+        if days is not None:
+            q = q.where(MoodReading.created_at >= utcnow() - dt.timedelta(days=days))
+        with self.session() as s:
+            rows = s.scalars(q.order_by(MoodReading.created_at.desc(), MoodReading.id.desc()).limit(limit)).all()
+        return [Mood(_aware(r.created_at), r.source, r.emotion, r.confidence, tuple(r.probs)) for r in rows]
+
+    def latest_mood(self, user_id: int) -> Mood | None:
+        history = self.mood_history(user_id, days=None, limit=1)
+        return history[0] if history else None
+
+    # -- recommendations -----------------------------------------------------------------
+    def recommend(self, user_id: int | None, probs: Sequence[float], strategy: str = "match",
+                  target: str | None = None, n: int = 5, seed: int | None = None) -> list[Track]:
+        """Songs for a mood. With a user, honours their history and feedback and remembers the list.
+
+        ``match``: songs that fit the mood now. ``lift``: from the mood toward
+        ``target`` (default: calm for angry/disgust/fear, else happy).
+        """
+        if strategy not in STRATEGIES:
+            raise ValueError(f"unknown strategy {strategy!r}; choose from {', '.join(STRATEGIES)}")
+        if n < 1:
+            return []
+        start = target_point(probs)
+        if strategy == "lift":
+            end = point_of(target or default_lift_target(EMOTIONS[int(np.argmax(probs))]))
+            points = path_points(start, end, n)
+        else:
+            points = [point_of(target) if target else start] * n
+        exclude, liked = self._memory(user_id) if user_id is not None else (set(), set())
+        ids = choose(self.index(), points, exclude, liked, np.random.default_rng(seed))
+        if user_id is not None and ids:
+            now = utcnow()
+            with self.session.begin() as s:
+                self._ensure_user(s, user_id)
+                s.add_all(Recommendation(user_id=user_id, song_id=i, strategy=strategy, created_at=now)
+                          for i in ids)
+        return self.tracks(ids)
+
+    def _memory(self, user_id: int) -> tuple[set[int], set[str]]:
+        """(song ids not to show: recent or disliked, case-folded artists the user liked)."""
+        since = utcnow() - dt.timedelta(days=self.settings.recent_days)
+        with self.session() as s:
+            recent = set(s.scalars(select(Recommendation.song_id).where(
+                Recommendation.user_id == user_id, Recommendation.created_at >= since)))
+            disliked = set(s.scalars(select(Feedback.song_id).where(
+                Feedback.user_id == user_id, Feedback.kind == "dislike")))
+            liked = {a.casefold() for a in s.scalars(select(Song.artist).join(Feedback, Feedback.song_id == Song.id)
+                                                     .where(Feedback.user_id == user_id, Feedback.kind == "like"))}
+        return recent | disliked, liked
+
+    # -- feedback and privacy ------------------------------------------------------------
+    def give_feedback(self, user_id: int, song_id: int, kind: str) -> None:
+        """Record like / dislike / skip; a later verdict on the same song replaces the earlier one."""
+        if kind not in FEEDBACK_KINDS:
+            raise ValueError(f"unknown feedback {kind!r}; choose from {', '.join(FEEDBACK_KINDS)}")
+        with self.session.begin() as s:
+            self._ensure_user(s, user_id)
+            stmt = _insert(s)(Feedback).values(user_id=user_id, song_id=song_id, kind=kind, created_at=utcnow())
+            s.execute(stmt.on_conflict_do_update(index_elements=["user_id", "song_id"],
+                                                 set_={"kind": kind, "created_at": stmt.excluded.created_at}))
+
+    def feedback_of(self, user_id: int) -> dict[int, str]:
+        with self.session() as s:
+            return dict(s.execute(select(Feedback.song_id, Feedback.kind).where(Feedback.user_id == user_id)).all())
+
+    def forget(self, user_id: int) -> dict[str, int]:
+        """Delete everything stored about a user; return how many rows of each kind went."""
+        counts = {}
+        with self.session.begin() as s:
+            for name, table in (("moods", MoodReading), ("recommendations", Recommendation),
+                                ("feedback", Feedback), ("user", User)):
+                key = table.user_id if table is not User else User.id
+                counts[name] = s.execute(delete(table).where(key == user_id)).rowcount
+        return counts
+
+    # -- overview ------------------------------------------------------------------------
+    def stats(self) -> dict:
+        """Counts, and how many songs lie near each emotion's point (coverage of the mood map)."""
+        index = self.index()
+        with self.session() as s:
+            counts = {name: s.execute(select(func.count()).select_from(t)).scalar_one()
+                      for name, t in (("songs", Song), ("users", User), ("mood_readings", MoodReading),
+                                      ("recommendations", Recommendation), ("feedback", Feedback))}
+        near = {}
+        for mood in (*EMOTIONS, "calm", "energetic"):
+            v, e = point_of(mood)
+            near[mood] = int((np.hypot(index.valence - v, index.energy - e) < 0.1).sum())
+        return {**counts, "songs_within_0.1_of_mood_point": near}
+
+    def spotify(self):
+        """The Spotify client (built on first use; only call when ``spotify_enabled``)."""
+        if self._spotify is None:
+            from catalog.spotify import SpotifyEnricher
+
+            self._spotify = SpotifyEnricher(self.settings)
+        return self._spotify
+
+    def with_spotify(self, tracks: list[Track]) -> list[Track]:
+        """Tracks with Spotify links/art when credentials are configured; unchanged otherwise."""
+        if not self.settings.spotify_enabled or not tracks:
+            return tracks
+        found = self.spotify().enrich([t.spotify_id for t in tracks], self)
+        return [replace(t, spotify_url=found[t.spotify_id][0], image_url=found[t.spotify_id][1])
+                if t.spotify_id in found else t for t in tracks]
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite returns naive datetimes; everything we store is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def open_catalog(url: str | None = None, seed: bool = True) -> Catalog:
+    """Engine + migrations + (if empty) the seed catalogue, ready to use."""
+    settings = get_settings()
+    engine = make_engine(url or settings.database_url)
+    prepare(engine, **({} if seed else {"seed": None}))
+    return Catalog(engine, settings)
+
+
+@lru_cache(maxsize=1)
+def get_catalog() -> Catalog:
+    """The process-wide catalogue from ``DATABASE_URL``."""
+    return open_catalog()

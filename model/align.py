@@ -1,0 +1,42 @@
+"""Cut a face out of a photo the way FER2013 framed its faces.
+
+FER2013 faces are upright and tightly cropped: roughly eyebrows-to-chin
+vertically, cheek to cheek horizontally, centred on the nose. BlazeFace's box
+is close to that; we level the eyes (rotating about the box centre), take a
+square a little larger than the box, and hand it to the shared
+:func:`model.preprocess.face_to_input`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from model.detect import Face
+from model.preprocess import face_to_input
+
+CROP_SCALE = 1.1
+"""Side of the square crop relative to the detector's box side."""
+MAX_TILT_DEG = 45.0
+"""Eye lines steeper than this are more likely detector noise than head tilt; they are not levelled."""
+
+
+def face_crop(gray: np.ndarray, face: Face) -> np.ndarray:
+    """Upright square crop of one face (native resolution) from a grayscale image."""
+    x, y, w, h = face.box
+    cx, cy = x + w / 2, y + h / 2
+    side = max(8, int(round(max(w, h) * CROP_SCALE)))
+    (rx, ry), (lx, ly) = face.right_eye, face.left_eye
+    angle = math.degrees(math.atan2(ly - ry, lx - rx))
+    if abs(angle) > MAX_TILT_DEG:
+        angle = 0.0
+    matrix = cv2.getRotationMatrix2D((cx, cy), angle, 1.0)
+    matrix[:, 2] += (side / 2 - cx, side / 2 - cy)
+    return cv2.warpAffine(gray, matrix, (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def face_input(gray: np.ndarray, face: Face) -> np.ndarray:
+    """The (48, 48) float32 classifier input for one detected face."""
+    return face_to_input(face_crop(gray, face))

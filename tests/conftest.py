@@ -1,0 +1,68 @@
+"""Shared fixtures: the shipped analyzer, fresh catalogues (SQLite, and PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+FACES_DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "faces-dev"
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
+"""e.g. postgresql+psycopg://postgres@127.0.0.1/moodtunes_test; .ci/run starts a server and sets it."""
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    return DATA
+
+
+@pytest.fixture(scope="session")
+def analyzer():
+    from model import EmotionAnalyzer
+    from model.settings import ModelSettings
+
+    return EmotionAnalyzer(ModelSettings())
+
+
+@pytest.fixture(scope="session")
+def seeded_sqlite(tmp_path_factory) -> Path:
+    """A migrated and seeded SQLite file, built once; tests get copies."""
+    from catalog.db import make_engine, prepare
+
+    path = tmp_path_factory.mktemp("seed") / "catalog.db"
+    engine = make_engine(f"sqlite:///{path}")
+    prepare(engine)
+    engine.dispose()
+    return path
+
+
+def _reset_postgres(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite"] + (["postgresql"] if POSTGRES_URL else []))
+def catalog(request, tmp_path, seeded_sqlite):
+    """A fresh, seeded catalogue on each backend under test."""
+    from catalog.db import make_engine, prepare
+    from catalog.service import Catalog
+    from catalog.settings import CatalogSettings
+
+    if request.param == "sqlite":
+        path = tmp_path / "catalog.db"
+        shutil.copyfile(seeded_sqlite, path)
+        url = f"sqlite:///{path}"
+    else:
+        _reset_postgres(POSTGRES_URL)
+        url = POSTGRES_URL
+    engine = make_engine(url)
+    prepare(engine)
+    yield Catalog(engine, CatalogSettings(DATABASE_URL=url, SPOTIFY_CLIENT_ID="", SPOTIFY_CLIENT_SECRET=""))
+    engine.dispose()

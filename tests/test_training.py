@@ -1,0 +1,199 @@
+"""Training module: dataset readers, bad rows, a short real fit, resume, evaluation, export round-trip."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from model.labels import EMOTIONS
+from model.tta import merge_views, tta_views
+from training.data import DatasetError, load_fer2013
+
+SAMPLE = Path(__file__).parent / "data" / "fer2013_sample.csv.gz"
+
+
+def _sample_rows() -> list[dict]:
+    with gzip.open(SAMPLE, "rt", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _write_csv(path: Path, rows: list[dict], compress: bool = False) -> Path:
+    opener = gzip.open if compress else open
+    with opener(path, "wt", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=["emotion", "pixels", "Usage"], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture(scope="module")
+def small_csv(tmp_path_factory) -> Path:
+    """The 70 sample faces three times over: as Training, PublicTest and PrivateTest."""
+    rows = _sample_rows()
+    out = []
+    for usage in ("Training", "PublicTest", "PrivateTest"):
+        out += [{**r, "Usage": usage} for r in rows]
+    return _write_csv(tmp_path_factory.mktemp("fer") / "fer.csv", out)
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_csv_reader_gives_three_splits(tmp_path, compress):
+    rows = _sample_rows()
+    rows = [{**r, "Usage": u} for r, u in zip(rows, ["Training", "PublicTest", "PrivateTest"] * 30)]
+    data = load_fer2013(_write_csv(tmp_path / ("f.csv.gz" if compress else "f.csv"), rows, compress))
+    assert len(data.train) + len(data.public_test) + len(data.private_test) == 70
+    assert data.train.images.shape[1:] == (48, 48) and data.train.images.dtype == np.uint8
+    first = np.array(rows[0]["pixels"].split(), dtype=np.uint8).reshape(48, 48)
+    np.testing.assert_array_equal(data.train.images[0], first)
+    assert data.train.labels[0] == int(rows[0]["emotion"])
+
+
+def test_folder_reader_splits_by_prefix(tmp_path):
+    data = load_fer2013(SAMPLE).private_test
+    for i, (img, label) in enumerate(zip(data.images[:21], data.labels[:21])):
+        split = ("train", "test", "test")[i % 3]
+        prefix = {0: "Training", 1: "PublicTest", 2: "PrivateTest"}[i % 3]
+        folder = tmp_path / split / EMOTIONS[label]
+        folder.mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(folder / f"{prefix}_{i}.png"), img)
+    (tmp_path / "train" / "notes.txt").write_text("ignored")
+    got = load_fer2013(tmp_path)
+    assert (len(got.train), len(got.public_test), len(got.private_test)) == (7, 7, 7)
+    assert got.train.images.shape == (7, 48, 48)
+    assert sorted(got.train.labels) == sorted(data.labels[0:21:3])
+
+
+@pytest.mark.parametrize("bad,message", [
+    ({"emotion": "9"}, "unknown emotion label"),
+    ({"pixels": "1 2 3"}, "expected 2304 pixel values, found 3"),
+    ({"pixels": " ".join(["x"] * 2304)}, "not all integers"),
+    ({"Usage": "Validation"}, "unknown Usage"),
+])
+def test_bad_rows_error_names_line_or_are_skipped(tmp_path, bad, message):
+    rows = _sample_rows()[:5]
+    rows[3] = {**rows[3], **bad}
+    path = _write_csv(tmp_path / "bad.csv", rows)
+    with pytest.raises(DatasetError, match=rf"line 5: .*{message}"):
+        load_fer2013(path)
+    data = load_fer2013(path, on_bad_row="skip")
+    assert data.skipped == 1 and len(data.private_test) == 4
+
+
+def test_missing_file_and_wrong_header(tmp_path):
+    with pytest.raises(DatasetError, match="no such file"):
+        load_fer2013(tmp_path / "nope.csv")
+    (tmp_path / "x.csv").write_text("a,b\n1,2\n")
+    with pytest.raises(DatasetError, match="lacks column"):
+        load_fer2013(tmp_path / "x.csv")
+
+
+def test_tta_views_and_merge():
+    x = np.random.default_rng(0).uniform(0, 255, (3, 48, 48, 1)).astype(np.float32)
+    assert tta_views(x, "none") is x
+    flip = tta_views(x, "flip")
+    assert flip.shape == (6, 48, 48, 1)
+    np.testing.assert_array_equal(flip[3:], x[:, :, ::-1])
+    assert tta_views(x, "flip-shift").shape == (30, 48, 48, 1)
+    probs = np.tile(np.eye(7)[:3], (2, 1))
+    np.testing.assert_allclose(merge_views(probs, 3), np.eye(7)[:3])
+
+
+def test_augmentation_is_seeded_and_keeps_range():
+    import tensorflow as tf
+
+    from training.augment import augment_batch
+
+    x = tf.constant(load_fer2013(SAMPLE).private_test.images[:8, ..., None].astype(np.float32))
+    a = augment_batch(x, tf.constant([1, 2], tf.int64)).numpy()
+    b = augment_batch(x, tf.constant([1, 2], tf.int64)).numpy()
+    c = augment_batch(x, tf.constant([3, 4], tf.int64)).numpy()
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c) and not np.array_equal(a, x.numpy())
+    assert a.shape == x.shape and a.min() >= 0 and a.max() <= 255
+
+
+def test_class_weights_lift_rare_classes():
+    from training.fit import class_weights
+
+    labels = np.array([3] * 90 + [1] * 10)
+    w = class_weights(labels, 0.5)
+    assert w[1] > w[3]
+    assert np.isclose(w[labels].mean(), 1.0)
+
+
+def test_fit_resume_evaluate_export(tmp_path, small_csv):
+    """A real (tiny) run: loss falls, checkpoints appear, resume continues, report and export work."""
+    import keras
+
+    from training.evaluate import evaluate
+    from training.export import export
+    from training.fit import FitConfig, fit
+
+    run = tmp_path / "run"
+    cfg = FitConfig(data=str(small_csv), out=str(run), arch="tiny", epochs=6, batch_size=16, lr=1e-2,
+                    weight_decay=0.0, seed=1)
+    best = fit(cfg)
+    assert best.exists() and (run / "last.keras").exists()
+    log = (run / "log.csv").read_text().strip().splitlines()
+    losses = [float(line.split(",")[2]) for line in log[1:]]
+    assert len(losses) == 6 and losses[-1] < losses[0]
+    state = json.loads((run / "state.json").read_text())
+    assert state["epochs_done"] == 6
+
+    cfg.epochs = 8
+    fit(cfg, resume=True)
+    assert json.loads((run / "state.json").read_text())["epochs_done"] == 8
+    assert len((run / "log.csv").read_text().strip().splitlines()) == 1 + 8
+
+    report = evaluate(best, small_csv, tmp_path / "report", tta="flip", log_csv=run / "log.csv")
+    for name in ("report.json", "report.md", "confusion_privatetest.png", "learning_curve.png"):
+        assert (tmp_path / "report" / name).stat().st_size > 0
+    saved = json.loads((tmp_path / "report" / "report.json").read_text())
+    scores = saved["scores"]["PrivateTest"]
+    assert set(scores) == {"flip", "none", "flip-shift"}
+    assert sum(map(sum, scores["flip"]["confusion"])) == 70
+    assert 0.0 <= scores["flip"]["accuracy"] <= 1.0 and len(scores["flip"]["recall"]) == 7
+    assert "PrivateTest" in report.summary()
+
+    shipped = export(best, tmp_path / "report", tmp_path / "weights", run, "python -m training fit ...")
+    card = json.loads((shipped / "model_card.json").read_text())
+    assert card["epochs_trained"] == 8 and card["metrics"]["PrivateTest"]["flip"]["accuracy"] == scores["flip"]["accuracy"]
+
+    # Round trip: the exported Keras file predicts exactly as the checkpoint, the LiteRT twin agrees.
+    faces = load_fer2013(SAMPLE).private_test.images[..., None].astype(np.float32)
+    before = keras.models.load_model(best, compile=False).predict(faces, verbose=0)
+    after = keras.models.load_model(shipped / "emotion_cnn.keras", compile=False).predict(faces, verbose=0)
+    np.testing.assert_array_equal(before, after)
+
+    from model.classifier import EmotionClassifier
+
+    lite = EmotionClassifier(shipped / "emotion_cnn.keras", runtime="litert", tta="none").predict(faces)
+    np.testing.assert_allclose(lite, before, atol=1e-4)
+
+
+def test_shipped_model_loads_with_plain_keras(tmp_path):
+    """No project import needed: built-in layers only, loaded from a folder outside the project."""
+    weights = Path(__file__).resolve().parents[1] / "model" / "weights" / "emotion_cnn.keras"
+    code = ("import keras, numpy as np; m = keras.models.load_model(r'%s', compile=False); "
+            "p = m.predict(np.zeros((2, 48, 48, 1), 'float32'), verbose=0); "
+            "assert p.shape == (2, 7) and abs(p.sum(1) - 1).max() < 1e-4; print('ok')" % weights)
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                         env={"PATH": "/usr/bin:/bin"}, timeout=300)
+    assert out.stdout.strip().endswith("ok"), out.stderr[-2000:]
+
+
+def test_cli_help_and_bad_data(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "training", "fit", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "--resume" in out.stdout and "--init-weights" in out.stdout
+    (tmp_path / "bad.csv").write_text("emotion,pixels,Usage\n7,1 2,Training\n")
+    out = subprocess.run([sys.executable, "-m", "training", "fit", "--data", str(tmp_path / "bad.csv"),
+                          "--out", str(tmp_path / "run"), "--arch", "tiny"], capture_output=True, text=True)
+    assert out.returncode == 2 and "line 2" in out.stderr and "Traceback" not in out.stderr

@@ -1,0 +1,101 @@
+"""``python -m training``: rebuild the emotion CNN from FER2013 offline.
+
+    python -m training fit --data ../shared/data/fer2013/fer2013.csv.gz --out runs/vgg
+    python -m training fit --out runs/vgg --resume
+    python -m training evaluate --model runs/vgg/best.keras --data ../shared/data/fer2013/fer2013.csv.gz --out reports/vgg
+    python -m training export --model runs/vgg/best.keras --run runs/vgg --report reports/vgg --to model/weights
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from dataclasses import fields
+from pathlib import Path
+
+from model.tta import TTA_MODES
+from training.architectures import ARCHITECTURES
+from training.data import DatasetError
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m training", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    f = sub.add_parser("fit", help="train (or resume) a model; checkpoints every epoch")
+    f.add_argument("--data", help="FER2013 CSV (.csv or .csv.gz) or image-folder root")
+    f.add_argument("--out", required=True, help="run folder: checkpoints, log.csv, state.json")
+    f.add_argument("--resume", action="store_true",
+                   help="continue the run in --out from last.keras with its saved config")
+    f.add_argument("--arch", choices=sorted(ARCHITECTURES), default="vgg")
+    f.add_argument("--epochs", type=int, default=30, help="total epochs of the schedule")
+    f.add_argument("--batch-size", type=int, default=64)
+    f.add_argument("--lr", type=float, default=2e-3, help="peak AdamW learning rate")
+    f.add_argument("--weight-decay", type=float, default=0.05)
+    f.add_argument("--label-smoothing", type=float, default=0.1)
+    f.add_argument("--class-weight-power", type=float, default=0.5,
+                   help="0 ignores class imbalance, 1 fully rebalances")
+    f.add_argument("--seed", type=int, default=1337)
+    f.add_argument("--init-weights", help="warm start from this .keras model's weights")
+    f.add_argument("--limit", type=int, help="train on a random subset of this many images (smoke tests)")
+    f.add_argument("--on-bad-row", choices=("error", "skip"), default="error",
+                   help="stop at the first malformed row, or skip and count them")
+
+    e = sub.add_parser("evaluate", help="accuracy, macro-F1, per-class report, plots, JSON")
+    e.add_argument("--model", required=True, help=".keras model to evaluate")
+    e.add_argument("--data", required=True, help="FER2013 CSV or image-folder root")
+    e.add_argument("--out", required=True, help="report folder")
+    e.add_argument("--log", help="run's log.csv, for the learning-curve plot")
+    e.add_argument("--tta", choices=TTA_MODES, default="flip", help="TTA mode the bot uses (reported first)")
+    e.add_argument("--on-bad-row", choices=("error", "skip"), default="error")
+
+    x = sub.add_parser("export", help="copy a checkpoint and its report into the shipped model folder")
+    x.add_argument("--model", required=True, help="checkpoint to ship")
+    x.add_argument("--report", required=True, help="report folder written by evaluate")
+    x.add_argument("--run", help="run folder (config.json, log.csv) the checkpoint came from")
+    x.add_argument("--command", default="", help="the exact fit command, for the model card")
+    x.add_argument("--to", default="model/weights", help="destination folder")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        if args.command == "fit":
+            from training.fit import FitConfig, fit
+
+            run_config = Path(args.out) / "config.json"
+            if args.resume and run_config.exists():
+                cfg = FitConfig(**json.loads(run_config.read_text()))
+            else:
+                if not args.data:
+                    print("error: --data is required for a new run", file=sys.stderr)
+                    return 2
+                names = {f.name for f in fields(FitConfig)}
+                cfg = FitConfig(**{k: v for k, v in vars(args).items() if k in names})
+            best = fit(cfg, resume=args.resume)
+            print(f"best checkpoint: {best}")
+        elif args.command == "evaluate":
+            from training.evaluate import evaluate
+
+            report = evaluate(args.model, args.data, args.out, tta=args.tta,
+                              log_csv=args.log, on_bad_row=args.on_bad_row)
+            print(report.summary())
+        else:
+            from training.export import export
+
+            print(f"shipped model written to {export(args.model, args.report, args.to, args.run, args.command)}")
+    except DatasetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

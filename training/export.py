@@ -1,0 +1,112 @@
+"""Ship a trained checkpoint: the Keras file, its LiteRT twin and a model card.
+
+The ``.keras`` file is the source of truth. The ``.tflite`` file is converted
+from it because the LiteRT interpreter classifies a face in well under a
+millisecond and loads without importing TensorFlow, which keeps the bot's cold
+start short; the test suite checks that both give the same answers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+from pathlib import Path
+
+import keras
+
+from model.labels import EMOTIONS
+
+KERAS_NAME = "emotion_cnn.keras"
+TFLITE_NAME = "emotion_cnn.tflite"
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def export(model_path: str | Path, report_dir: str | Path, dest: str | Path,
+           run_dir: str | Path | None = None, command: str = "") -> Path:
+    """Write emotion_cnn.keras/.tflite, model_card.json and MODEL_CARD.md into ``dest``."""
+    dest, report_dir = Path(dest), Path(report_dir)
+    dest.mkdir(parents=True, exist_ok=True)
+    model = keras.models.load_model(model_path, compile=False)
+    model.save(dest / KERAS_NAME)  # loaded uncompiled: no optimizer state in the shipped file
+    model.export(str(dest / TFLITE_NAME), format="litert", verbose=False)
+
+    report = json.loads((report_dir / "report.json").read_text())
+    tta = report["tta"]
+    run: dict = {}
+    if run_dir:
+        run_dir = Path(run_dir)
+        run["config"] = json.loads((run_dir / "config.json").read_text())
+        state = json.loads((run_dir / "state.json").read_text())
+        rows = (run_dir / "log.csv").read_text().strip().splitlines()[1:]
+        seconds_col = (run_dir / "log.csv").read_text().splitlines()[0].split(",").index("seconds")
+        run.update(epochs_trained=state["epochs_done"], best_epoch=state["best_epoch"],
+                   training_hours=round(sum(float(r.split(",")[seconds_col]) for r in rows) / 3600, 2))
+    figures = {
+        split: {mode: {"accuracy": s["accuracy"], "macro_f1": s["macro_f1"],
+                       "recall": dict(zip(EMOTIONS, s["recall"]))} for mode, s in by_mode.items()}
+        for split, by_mode in report["scores"].items()
+    }
+    card = {
+        "name": "MoodTunes emotion CNN",
+        "architecture": model.name,
+        "parameters": model.count_params(),
+        "input": "(N, 48, 48, 1) float32 raw grayscale 0-255; per-image standardisation inside the model",
+        "output": "(N, 7) softmax over " + ", ".join(EMOTIONS),
+        "data": "FER2013 challenge CSV: fit on Training (blank images dropped), checkpoint chosen on "
+                "PublicTest, reported on PrivateTest",
+        "tta": tta,
+        "date": dt.date.today().isoformat(),
+        "hardware": f"{_cpu_name()}, {os.cpu_count()} cores, no GPU",
+        "command": command,
+        **run,
+        "metrics": figures,
+    }
+    for picture in ("confusion_privatetest.png", "learning_curve.png"):
+        if (report_dir / picture).exists():
+            shutil.copyfile(report_dir / picture, dest / picture)
+    (dest / "model_card.json").write_text(json.dumps(card, indent=2) + "\n")
+    (dest / "MODEL_CARD.md").write_text(_markdown(card, (report_dir / "report.md").read_text()))
+    return dest
+
+
+def _markdown(card: dict, report_md: str) -> str:
+    private = card["metrics"]["PrivateTest"]
+    tta = card["tta"]
+    lines = [
+        f"# {card['name']}",
+        "",
+        f"- Architecture: `{card['architecture']}`, {card['parameters']:,} parameters",
+        f"- Input: {card['input']}",
+        f"- Output: {card['output']}",
+        f"- Data and protocol: {card['data']}",
+        f"- Trained: {card.get('epochs_trained', '?')} epochs (best PublicTest epoch "
+        f"{card.get('best_epoch', '?')}), {card.get('training_hours', '?')} h on {card['hardware']}",
+        f"- Date: {card['date']}",
+        f"- Command: `{card['command']}`",
+        "",
+        f"**PrivateTest accuracy with the bot's TTA ({tta}): {private[tta]['accuracy']:.4f}**, "
+        f"without TTA: {private['none']['accuracy']:.4f}; macro-F1 ({tta}): {private[tta]['macro_f1']:.4f}.",
+        "",
+        "Evaluation output (`python -m training evaluate`):",
+        "",
+        report_md.strip(),
+        "",
+        "![PrivateTest confusion matrix](confusion_privatetest.png)",
+        "",
+        "Known limits: FER2013 is mostly frontal, low-resolution web faces; disgust has few examples; "
+        "the net sees only a 48x48 grayscale crop, so context and colour are ignored.",
+        "",
+    ]
+    return "\n".join(lines)

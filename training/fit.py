@@ -1,0 +1,203 @@
+"""Fit an emotion CNN on FER2013 Training, choosing checkpoints on PublicTest.
+
+A run lives in one folder and can always be resumed:
+
+    out/config.json   the settings the run started with
+    out/log.csv       one row per epoch (loss, accuracy, val_*, lr, seconds)
+    out/last.keras    model + optimizer after the newest finished epoch
+    out/best.keras    the epoch with the best PublicTest accuracy so far
+    out/state.json    epochs done, best epoch and its PublicTest accuracy
+
+``--resume`` continues from ``last.keras`` (optimizer, learning-rate schedule
+and epoch counter included); Ctrl-C stops cleanly and keeps the last finished
+epoch. Checkpoints are written to a temporary name and renamed, so a kill
+mid-write never leaves a broken file behind.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from model.labels import NUM_CLASSES
+from training.architectures import build
+from training.augment import augment_batch
+from training.data import BadRowPolicy, Split, load_fer2013
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FitConfig:
+    """Every knob of a training run; saved as config.json in the run folder."""
+
+    data: str
+    out: str
+    arch: str = "vgg"
+    epochs: int = 30
+    batch_size: int = 64
+    lr: float = 2e-3
+    weight_decay: float = 0.05
+    label_smoothing: float = 0.1
+    class_weight_power: float = 0.5
+    seed: int = 1337
+    init_weights: str | None = None
+    limit: int | None = None
+    on_bad_row: BadRowPolicy = "error"
+
+
+def class_weights(labels: np.ndarray, power: float) -> np.ndarray:
+    """Per-class weights (N / (K * n_k)) ** power, normalised to a mean sample weight of 1.
+
+    ``power`` 0 ignores imbalance, 1 fully rebalances; 0.5 lifts disgust
+    (436 of 28,709 images) without sacrificing the frequent classes.
+    """
+    counts = np.maximum(np.bincount(labels, minlength=NUM_CLASSES), 1)
+    weights = (len(labels) / (NUM_CLASSES * counts)) ** power
+    return weights / (weights[labels].mean())
+
+
+def drop_blank(split: Split) -> Split:
+    """Remove (near-)constant images: FER2013 Training holds all-black frames that teach nothing."""
+    keep = split.images.reshape(len(split), -1).std(axis=1) >= 1.0
+    if not keep.all():
+        log.info("dropped %d blank training image(s)", int((~keep).sum()))
+    return Split(split.images[keep], split.labels[keep])
+
+
+def _inputs(split: Split) -> np.ndarray:
+    return split.images.astype(np.float32)[..., None]
+
+
+def train_dataset(split: Split, cfg: FitConfig) -> tf.data.Dataset:
+    """Shuffled, augmented, weighted batches: (x, one-hot y, sample weight)."""
+    weights = class_weights(split.labels, cfg.class_weight_power)[split.labels].astype(np.float32)
+    onehot = np.eye(NUM_CLASSES, dtype=np.float32)[split.labels]
+    ds = tf.data.Dataset.from_tensor_slices((split.images[..., None], onehot, weights))
+    ds = ds.shuffle(len(split), seed=cfg.seed, reshuffle_each_iteration=True)
+    ds = ds.batch(cfg.batch_size, drop_remainder=True)
+    # Each batch gets its own stateless seed from a seeded counter: reproducible and independent.
+    seeds = tf.data.Dataset.random(seed=cfg.seed).batch(2)
+    ds = tf.data.Dataset.zip((ds, seeds)).map(
+        lambda batch, seed: (augment_batch(tf.cast(batch[0], tf.float32), seed), batch[1], batch[2]),
+        num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def compile_model(model: keras.Model, cfg: FitConfig, steps_per_epoch: int) -> None:
+    """AdamW with one warm-up epoch then cosine decay to zero over the whole run."""
+    schedule = keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=cfg.lr / 10,
+        decay_steps=max(1, steps_per_epoch * (cfg.epochs - 1)),
+        warmup_target=cfg.lr,
+        warmup_steps=steps_per_epoch,
+    )
+    model.compile(
+        optimizer=keras.optimizers.AdamW(learning_rate=schedule, weight_decay=cfg.weight_decay),
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=cfg.label_smoothing),
+        metrics=["accuracy"],
+    )
+
+
+def _atomic_save(model: keras.Model, path: Path) -> None:
+    tmp = path.with_name(path.stem + ".tmp.keras")
+    model.save(tmp)
+    os.replace(tmp, path)
+
+
+def _atomic_json(data: dict, path: Path) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2))
+    os.replace(tmp, path)
+
+
+class RunCheckpoint(keras.callbacks.Callback):
+    """After each epoch: add lr and seconds to the logs, save last/best, update state.json."""
+
+    def __init__(self, out: Path, state: dict):
+        super().__init__()
+        self.out, self.state = out, state
+        self._start = 0.0
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._start = time.monotonic()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        logs = logs if logs is not None else {}
+        logs["seconds"] = round(time.monotonic() - self._start, 1)
+        opt = self.model.optimizer
+        logs["lr"] = float(keras.ops.convert_to_numpy(opt.learning_rate))
+        _atomic_save(self.model, self.out / "last.keras")
+        val = float(logs.get("val_accuracy", 0.0))
+        if val > self.state.get("best_val_accuracy", -1.0):
+            _atomic_save(self.model, self.out / "best.keras")
+            self.state.update(best_val_accuracy=val, best_epoch=epoch + 1)
+        self.state["epochs_done"] = epoch + 1
+        _atomic_json(self.state, self.out / "state.json")
+
+
+def fit(cfg: FitConfig, resume: bool = False) -> Path:
+    """Run (or resume) training; return the path of the best checkpoint."""
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    keras.utils.set_random_seed(cfg.seed)
+
+    data = load_fer2013(cfg.data, on_bad_row=cfg.on_bad_row)
+    train = drop_blank(data.train)
+    if cfg.limit:
+        pick = np.random.default_rng(cfg.seed).permutation(len(train))[: cfg.limit]
+        train = Split(train.images[pick], train.labels[pick])
+    val = data.public_test
+    steps = len(train) // cfg.batch_size
+    if steps == 0:
+        raise ValueError(f"{len(train)} training images is less than one batch of {cfg.batch_size}")
+
+    state_path = out / "state.json"
+    if resume and (out / "last.keras").exists():
+        model = keras.models.load_model(out / "last.keras")
+        state = json.loads(state_path.read_text())
+        log.info("resuming %s after epoch %d", out, state["epochs_done"])
+    else:
+        if resume:
+            log.warning("nothing to resume in %s; starting a new run", out)
+        model = build(cfg.arch)
+        if cfg.init_weights:
+            model.set_weights(keras.models.load_model(cfg.init_weights, compile=False).get_weights())
+            log.info("warm start from %s", cfg.init_weights)
+        compile_model(model, cfg, steps)
+        state = {"epochs_done": 0, "best_val_accuracy": -1.0, "best_epoch": 0}
+        _atomic_json(asdict(cfg), out / "config.json")
+    if state["epochs_done"] >= cfg.epochs:
+        log.info("run already has %d of %d epochs", state["epochs_done"], cfg.epochs)
+        return out / "best.keras"
+
+    log.info("training %s (%d params) on %d images, %d steps/epoch",
+             model.name, model.count_params(), len(train), steps)
+    callbacks = [
+        RunCheckpoint(out, state),
+        keras.callbacks.CSVLogger(str(out / "log.csv"), append=state["epochs_done"] > 0),
+    ]
+    try:
+        model.fit(
+            train_dataset(train, cfg),
+            epochs=cfg.epochs,
+            initial_epoch=state["epochs_done"],
+            validation_data=(_inputs(val), np.eye(NUM_CLASSES, dtype=np.float32)[val.labels]),
+            validation_batch_size=256,
+            callbacks=callbacks,
+            verbose=1 if sys.stdout.isatty() else 2,
+        )
+    except KeyboardInterrupt:
+        log.warning("interrupted; %s holds epoch %d, continue with --resume",
+                    out / "last.keras", state["epochs_done"])
+        raise
+    return out / "best.keras"
