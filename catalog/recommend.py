@@ -54,11 +54,11 @@ def path_points(start: tuple[float, float], end: tuple[float, float], n: int) ->
 
 
 def choose(index: SongIndex, points: Sequence[tuple[float, float]], exclude: set[int],
-           liked_artists: set[str], rng: np.random.Generator) -> list[int]:
+           liked_artists: set[str], rng: np.random.Generator, jitter: float = JITTER) -> list[int]:
     """Pick one song id per point (best first), obeying the variety rules above."""
     if len(index) == 0:
         return []
-    base = -POPULARITY_WEIGHT * index.popularity / 100.0 + rng.uniform(0, JITTER, len(index))
+    base = -POPULARITY_WEIGHT * index.popularity / 100.0 + rng.uniform(0, jitter, len(index))
     if liked_artists:
         base = base - LIKED_ARTIST_BOOST * np.isin(index.artist_key, list(liked_artists))
     blocked = np.isin(index.ids, list(exclude)) if exclude else np.zeros(len(index), bool)

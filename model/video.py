@@ -90,7 +90,8 @@ def read_frames(path: str, settings: ModelSettings) -> tuple[list[tuple[float, n
         if width * height > settings.max_pixels:
             raise VideoTooLarge(f"the video is {width}x{height} pixels; the limit is {settings.max_pixels:,}")
         budget = int(settings.video_max_seconds * _MAX_DECODED_PER_SECOND)
-        if count <= 0:  # unknown length (some streams): assume the longest allowed
+        known = count > 0
+        if not known:  # unknown length (some streams): assume the longest allowed
             count = int(settings.video_max_seconds * fps)
         wanted = set(sample_indices(count, fps, settings))
         last = max(wanted, default=-1)
@@ -102,8 +103,7 @@ def read_frames(path: str, settings: ModelSettings) -> tuple[list[tuple[float, n
                 if ok and frame is not None:
                     frames.append((index / fps, frame))
             index += 1
-        duration = index / fps if index < count else count / fps
-        return frames, duration
+        return frames, (count if known else index) / fps
     finally:
         cap.release()
 

@@ -18,7 +18,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 TOKEN = "123456:" + "A" * 35
 BOT_USER = {"id": 1000, "is_bot": True, "first_name": "MoodTunes", "username": "moodtunes_test_bot",
@@ -33,6 +33,13 @@ class Call:
     at: float = field(default_factory=time.monotonic)
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        """A client hanging up mid long-poll (the bot stopping) is normal here."""
+
+
 class FakeTelegram:
     def __init__(self) -> None:
         self.calls: list[Call] = []
@@ -42,8 +49,7 @@ class FakeTelegram:
         self._failures: dict[str, list[tuple[int, dict]]] = {}
         self._ids = itertools.count(1)
         self._cond = threading.Condition()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -203,7 +209,7 @@ class FakeTelegram:
                 pass
 
             def do_GET(self) -> None:
-                path = urlparse(self.path).path
+                path = unquote(urlparse(self.path).path)
                 prefix = f"/file/bot{TOKEN}/files/"
                 data = fake._files.get(path[len(prefix):]) if path.startswith(prefix) else None
                 if data is None:
@@ -215,7 +221,7 @@ class FakeTelegram:
                 self.wfile.write(data)
 
             def do_POST(self) -> None:
-                path = urlparse(self.path).path
+                path = unquote(urlparse(self.path).path)
                 if not path.startswith(f"/bot{TOKEN}/"):
                     self._reply(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
                     return

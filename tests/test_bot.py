@@ -1,0 +1,281 @@
+"""The bot end to end: the real python-telegram-bot Application against a local fake Bot API over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from bot.app import build_application
+from bot.settings import BotSettings, ConfigError, check
+from tests.fakes.telegram import TOKEN, FakeTelegram
+
+DATA = Path(__file__).parent / "data"
+PHOTO = (DATA / "congress_A000210.jpg").read_bytes()
+USER = 501
+
+
+@pytest.fixture
+def fake():
+    with FakeTelegram() as server:
+        yield server
+
+
+def _settings(fake: FakeTelegram, **overrides) -> BotSettings:
+    values = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": fake.base_url,
+              "TELEGRAM_BASE_FILE_URL": fake.base_file_url, "BOT_RATE_LIMIT": 6, **overrides}
+    return BotSettings(**values)
+
+
+def run_bot(fake: FakeTelegram, analyzer, catalog, scenario: Callable[[], Awaitable[None]], **overrides) -> None:
+    """Start the real Application (long polling against the fake), run the scenario, stop cleanly."""
+    async def main() -> None:
+        app = build_application(_settings(fake, **overrides), analyzer, catalog)
+        async with app:  # the steps of Application.run_polling, which would block the test
+            await app.post_init(app)
+            await app.start()
+            await app.updater.start_polling(poll_interval=0.0, timeout=1)
+            try:
+                await scenario()
+            finally:
+                await app.updater.stop()
+                await app.stop()
+        await app.post_shutdown(app)
+
+    asyncio.run(main())
+
+
+async def wait(fake: FakeTelegram, method: str, chat_id: int | None = USER, after: int = 0, timeout: float = 60):
+    return await asyncio.to_thread(fake.wait_for, method, chat_id, after, timeout)
+
+
+def _buttons(call) -> list[list[dict]]:
+    return json.loads(call.params["reply_markup"])["inline_keyboard"]
+
+
+def test_photo_gets_emotion_and_songs_and_buttons_work(fake, analyzer, catalog):
+    async def scenario():
+        commands = await wait(fake, "setMyCommands", None)
+        assert {c["command"] for c in json.loads(commands.params["commands"])} >= {"mood", "playlist", "help", "forget"}
+
+        fake.user_sends_photo(USER, PHOTO)
+        reply = await wait(fake, "sendPhoto")
+        caption = reply.params["caption"]
+        assert "You look" in caption and "%" in caption and "Songs for your" in caption
+        assert caption.count("open.spotify.com/track/") == 5 and "youtube.com/results" in caption
+        assert cv2.imdecode(np.frombuffer(reply.files["photo"], np.uint8), cv2.IMREAD_COLOR) is not None
+        keyboard = _buttons(reply)
+        assert [b["text"] for b in keyboard[-1]] == ["🔁 More", "🌈 Lift my mood"]
+        assert catalog.latest_mood(USER).source == "photo"
+
+        sent = fake.sent[max(fake.sent)]
+        like = keyboard[0][0]["callback_data"]
+        mark = fake.mark()
+        fake.user_presses(USER, sent, like)
+        await wait(fake, "answerCallbackQuery", None, mark)
+        edit = await wait(fake, "editMessageReplyMarkup", USER, mark)
+        assert _buttons(edit)[0][0]["text"].startswith("✅")
+        assert catalog.feedback_of(USER) == {int(like.split(":")[2]): "like"}
+
+        mark = fake.mark()
+        fake.user_presses(USER, sent, "lift")
+        lifted = await wait(fake, "sendMessage", USER, mark)
+        assert "toward" in lifted.params["text"] or "better mood" in lifted.params["text"]
+        assert lifted.params["text"].count("open.spotify.com/track/") == 5
+
+        mark = fake.mark()
+        fake.user_presses(USER, sent, "more")
+        more = await wait(fake, "sendMessage", USER, mark)
+        assert "More for your" in more.params["text"]
+
+    run_bot(fake, analyzer, catalog, scenario)
+
+
+def test_commands(fake, analyzer, catalog):
+    async def scenario():
+        for command, expected in (("/start", "MoodTunes"), ("/help", "/playlist"), ("/privacy", "never written to disk"),
+                                  ("/mood", "send me a selfie"), ("/playlist", "send me a selfie"),
+                                  ("/history", "send me a selfie"), ("/dance", "don't know that command"),
+                                  ("hello there", "Send me a selfie")):
+            mark = fake.mark()
+            fake.user_sends_text(USER, command)
+            reply = await wait(fake, "sendMessage", USER, mark)
+            assert expected.lower() in reply.params["text"].lower(), (command, reply.params["text"])
+
+        catalog.record_mood(USER, [0, 0, 0, 0, 0.9, 0, 0.1], "photo")
+        catalog.record_mood(USER, [0, 0, 0, 0.8, 0, 0.2, 0], "video")
+        mark = fake.mark()
+        fake.user_sends_text(USER, "/mood")
+        chart = await wait(fake, "sendPhoto", USER, mark)
+        assert "latest mood" in chart.params["caption"] and "happy" in chart.params["caption"]
+        assert chart.files["photo"][:8] == b"\x89PNG\r\n\x1a\n"
+
+        mark = fake.mark()
+        fake.user_sends_text(USER, "/history")
+        assert "sad" in (await wait(fake, "sendMessage", USER, mark)).params["text"]
+
+        mark = fake.mark()
+        fake.user_sends_text(USER, "/playlist lift calm")
+        playlist = await wait(fake, "sendMessage", USER, mark)
+        assert "toward calm" in playlist.params["text"]
+
+        mark = fake.mark()
+        fake.user_sends_text(USER, "/playlist sideways")
+        assert "don't know" in (await wait(fake, "sendMessage", USER, mark)).params["text"]
+
+    run_bot(fake, analyzer, catalog, scenario)
+
+
+def test_forget_needs_confirmation_and_deletes_everything(fake, analyzer, catalog):
+    async def scenario():
+        catalog.record_mood(USER, [0, 0, 0, 1, 0, 0, 0], "photo")
+        mark = fake.mark()
+        fake.user_sends_text(USER, "/forget")
+        ask = await wait(fake, "sendMessage", USER, mark)
+        assert [b["callback_data"] for b in _buttons(ask)[0]] == ["forget:yes", "forget:no"]
+        msg = fake.sent[max(fake.sent)]
+
+        mark = fake.mark()
+        fake.user_presses(USER, msg, "forget:no")
+        assert "kept" in (await wait(fake, "editMessageText", USER, mark)).params["text"]
+        assert catalog.latest_mood(USER) is not None
+
+        mark = fake.mark()
+        fake.user_presses(USER, msg, "forget:yes")
+        done = await wait(fake, "editMessageText", USER, mark)
+        assert "deleted 1 mood" in done.params["text"]
+        assert catalog.latest_mood(USER) is None
+
+    run_bot(fake, analyzer, catalog, scenario)
+
+
+def test_video_note_gets_mood_timeline_and_songs(fake, analyzer, catalog, tmp_path):
+    face = cv2.imread(str(DATA / "congress_A000210.jpg"))
+    path = tmp_path / "note.mp4"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 10.0, (384, 384))
+    for i in range(25):
+        frame = np.full((384, 384, 3), 80, np.uint8)
+        frame[50:325, 60 + i:285 + i] = face
+        writer.write(frame)
+    writer.release()
+
+    async def scenario():
+        fake.user_sends_video_note(USER, path.read_bytes())
+        reply = await wait(fake, "sendPhoto")
+        assert "you look mostly" in reply.params["caption"] and "moments" in reply.params["caption"]
+        assert reply.files["photo"][:8] == b"\x89PNG\r\n\x1a\n"  # the timeline chart
+        assert catalog.latest_mood(USER).source == "video"
+
+        mark = fake.mark()
+        fake.user_sends_video_note(USER, b"\x00" * 4000)
+        bad = await wait(fake, "sendMessage", USER, mark)
+        assert "couldn't read" in bad.params["text"]
+
+    run_bot(fake, analyzer, catalog, scenario)
+
+
+def test_documents_no_face_and_oversized_files(fake, analyzer, catalog):
+    async def scenario():
+        fake.user_sends_document(USER, PHOTO, "image/jpeg", "me.jpg")
+        assert "You look" in (await wait(fake, "sendPhoto")).params["caption"]
+
+        for data, mime, name, expected in (
+            (b"%PDF-1.4 not for me", "application/pdf", "cv.pdf", "photos, image files, videos"),
+            (b"corrupt", "image/jpeg", "broken.jpg", "couldn't read"),
+            (cv2.imencode(".png", np.full((300, 300, 3), 200, np.uint8))[1].tobytes(), "image/png", "wall.png",
+             "couldn't find a face"),
+        ):
+            mark = fake.mark()
+            fake.user_sends_document(USER, data, mime, name)
+            reply = await wait(fake, "sendMessage", USER, mark)
+            assert expected in reply.params["text"], name
+
+        mark = fake.mark()
+        fake.user_sends_photo(USER, PHOTO, size=30_000_000)
+        reply = await wait(fake, "sendMessage", USER, mark)
+        assert "too large" in reply.params["text"]
+        assert fake.count("getFile", mark) == 0  # refused before download
+
+    run_bot(fake, analyzer, catalog, scenario)
+
+
+def test_flood_of_photos_is_rate_limited_politely(fake, analyzer, catalog):
+    async def scenario():
+        mark = fake.mark()
+        for _ in range(5):
+            fake.user_sends_photo(USER, PHOTO)
+        deadline = time.monotonic() + 60
+        while fake.count("sendPhoto", mark) + fake.count("sendMessage", mark) < 5 and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        assert fake.count("sendPhoto", mark) == 2
+        polite = [c for c in fake.calls[mark:] if c.method == "sendMessage"]
+        assert len(polite) == 3 and all("wait" in c.params["text"] for c in polite)
+
+    run_bot(fake, analyzer, catalog, scenario, BOT_RATE_LIMIT=2)
+
+
+def test_telegram_429_and_500_are_retried(fake, analyzer, catalog):
+    async def scenario():
+        fake.fail("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+        mark = fake.mark()
+        started = time.monotonic()
+        fake.user_sends_text(USER, "/help")
+        await wait(fake, "sendMessage", USER, mark)
+        while fake.count("sendMessage", mark) < 2 and time.monotonic() - started < 30:
+            await asyncio.sleep(0.05)
+        assert fake.count("sendMessage", mark) == 2 and time.monotonic() - started >= 1.0
+
+        fake.fail("sendMessage", 500, "Internal Server Error")
+        mark = fake.mark()
+        fake.user_sends_text(USER, "/privacy")
+        while fake.count("sendMessage", mark) < 2 and time.monotonic() - started < 60:
+            await asyncio.sleep(0.05)
+        assert fake.count("sendMessage", mark) == 2  # the failed one and the retry
+
+    run_bot(fake, analyzer, catalog, scenario)
+
+
+def test_groups_only_media_addressed_to_the_bot(fake, analyzer, catalog):
+    group = {"id": -900, "type": "group", "title": "Friends"}
+
+    async def scenario():
+        mark = fake.mark()
+        fake.user_sends_photo(USER, PHOTO, chat=group)
+        fake.user_sends_text(USER, "nice pic", chat=group)
+        fake.user_sends_text(USER, "/unknowncmd", chat=group)
+        await asyncio.sleep(2.0)
+        assert fake.count("sendPhoto", mark) == 0 and fake.count("sendMessage", mark) == 0
+
+        fake.user_sends_photo(USER, PHOTO, chat=group, caption="@moodtunes_test_bot how do I look?")
+        reply = await wait(fake, "sendPhoto", -900, mark)
+        assert "You look" in reply.params["caption"]
+
+    run_bot(fake, analyzer, catalog, scenario)
+
+
+@pytest.mark.parametrize("token,message", [("", "not set"), ("12345", "malformed"), ("abc:def", "malformed")])
+def test_bad_token_gives_one_line(token, message):
+    with pytest.raises(ConfigError, match=message):
+        check(BotSettings(TELEGRAM_BOT_TOKEN=token))
+
+
+def test_cli_without_token_explains_and_try_prints_the_reply(tmp_path):
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path}/bot.db", "PYTHONPATH": str(root)}
+    out = subprocess.run([sys.executable, "-m", "bot"], capture_output=True, text=True, env=env, cwd=tmp_path,
+                         timeout=120)
+    assert out.returncode == 2 and "TELEGRAM_BOT_TOKEN is not set" in out.stderr and "Traceback" not in out.stderr
+    out = subprocess.run([sys.executable, "-m", "bot", "try", str(DATA / "congress_A000210.jpg")],
+                         capture_output=True, text=True, env=env, cwd=tmp_path,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "You look" in out.stdout and out.stdout.count("open.spotify.com/track/") == 5
