@@ -39,13 +39,31 @@ def seeded_sqlite(tmp_path_factory) -> Path:
     return path
 
 
-def _reset_postgres(url: str) -> None:
+def _admin(url: str, *statements: str) -> None:
+    """Run statements on the server's maintenance database (CREATE/DROP DATABASE need autocommit)."""
     from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
 
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        for statement in statements:
+            conn.execute(text(statement))
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def seeded_postgres() -> str:
+    """A migrated and seeded PostgreSQL database, built once and used as a template."""
+    from sqlalchemy.engine import make_url
+
+    from catalog.db import make_engine, prepare
+
+    template = make_url(POSTGRES_URL).set(database=make_url(POSTGRES_URL).database + "_seed")
+    _admin(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{template.database}"', f'CREATE DATABASE "{template.database}"')
+    engine = make_engine(template.render_as_string(hide_password=False))
+    prepare(engine)
+    engine.dispose()
+    return template.database
 
 
 @pytest.fixture(params=["sqlite"] + (["postgresql"] if POSTGRES_URL else []))
@@ -60,7 +78,12 @@ def catalog(request, tmp_path, seeded_sqlite):
         shutil.copyfile(seeded_sqlite, path)
         url = f"sqlite:///{path}"
     else:
-        _reset_postgres(POSTGRES_URL)
+        from sqlalchemy.engine import make_url
+
+        name = make_url(POSTGRES_URL).database
+        template = request.getfixturevalue("seeded_postgres")
+        _admin(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+               f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         url = POSTGRES_URL
     engine = make_engine(url)
     prepare(engine)

@@ -65,6 +65,20 @@ def test_exif_rotation_is_honoured(analyzer):
     assert len(faces) == 1 and faces[0].box[3] < 275
 
 
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_every_exif_orientation_decodes_like_pillow(orientation):
+    from PIL import ImageOps
+
+    img = Image.open(PORTRAIT).convert("RGB")
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    data = _encode(img, "JPEG", exif=exif, quality=95)
+    expected = np.asarray(ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB"))[:, :, ::-1]
+    got = decode_image(data, 10**8)
+    assert got.shape == expected.shape
+    assert np.abs(got.astype(int) - expected).mean() < 3  # same picture, decoder rounding aside
+
+
 def test_alpha_grayscale_16bit_cmyk_webp_all_work(analyzer):
     rgb = Image.open(PORTRAIT).convert("RGB")
     variants = {

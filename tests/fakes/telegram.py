@@ -35,6 +35,7 @@ class Call:
 
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 256  # bursts of connections, as from a busy bot, must not be reset
 
     def handle_error(self, request, client_address) -> None:
         """A client hanging up mid long-poll (the bot stopping) is normal here."""
@@ -84,44 +85,47 @@ class FakeTelegram:
         with self._cond:
             self._failures.setdefault(method, []).extend([(status, body)] * times)
 
-    def _push(self, update: dict) -> None:
+    def _push(self, update: dict) -> int:
+        """Queue an update for getUpdates; return its message id (or callback id)."""
         with self._cond:
             update["update_id"] = next(self._ids)
             self._updates.append(update)
             self._cond.notify_all()
+        inner = update.get("message") or update.get("callback_query") or {}
+        return int(inner.get("message_id") or inner.get("id") or 0)
 
     def _message(self, user_id: int, chat: dict | None = None, **content) -> dict:
         user = {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
         return {"message_id": next(self._ids), "date": int(time.time()),
                 "chat": chat or {"id": user_id, "type": "private"}, "from": user, **content}
 
-    def user_sends_text(self, user_id: int, text: str, chat: dict | None = None) -> None:
+    def user_sends_text(self, user_id: int, text: str, chat: dict | None = None) -> int:
         entities = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}] if text.startswith("/") else []
-        self._push({"message": self._message(user_id, chat, text=text, entities=entities)})
+        return self._push({"message": self._message(user_id, chat, text=text, entities=entities)})
 
     def user_sends_photo(self, user_id: int, data: bytes, chat: dict | None = None, caption: str | None = None,
-                         size: int | None = None) -> None:
+                         size: int | None = None) -> int:
         file_id = self.add_file(data)
         photo = [{"file_id": file_id, "file_unique_id": file_id + "u", "width": 640, "height": 480,
                   "file_size": size if size is not None else len(data)}]
         extra = {"caption": caption} if caption else {}
-        self._push({"message": self._message(user_id, chat, photo=photo, **extra)})
+        return self._push({"message": self._message(user_id, chat, photo=photo, **extra)})
 
-    def user_sends_document(self, user_id: int, data: bytes, mime: str, name: str, size: int | None = None) -> None:
+    def user_sends_document(self, user_id: int, data: bytes, mime: str, name: str, size: int | None = None) -> int:
         file_id = self.add_file(data)
         doc = {"file_id": file_id, "file_unique_id": file_id + "u", "file_name": name, "mime_type": mime,
                "file_size": size if size is not None else len(data)}
-        self._push({"message": self._message(user_id, document=doc)})
+        return self._push({"message": self._message(user_id, document=doc)})
 
-    def user_sends_video_note(self, user_id: int, data: bytes) -> None:
+    def user_sends_video_note(self, user_id: int, data: bytes) -> int:
         file_id = self.add_file(data)
         note = {"file_id": file_id, "file_unique_id": file_id + "u", "length": 240, "duration": 3,
                 "file_size": len(data)}
-        self._push({"message": self._message(user_id, video_note=note)})
+        return self._push({"message": self._message(user_id, video_note=note)})
 
-    def user_presses(self, user_id: int, message: dict, data: str) -> None:
+    def user_presses(self, user_id: int, message: dict, data: str) -> int:
         user = {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
-        self._push({"callback_query": {"id": str(next(self._ids)), "from": user, "chat_instance": "ci",
+        return self._push({"callback_query": {"id": str(next(self._ids)), "from": user, "chat_instance": "ci",
                                        "message": message, "data": data}})
 
     def wait_for(self, method: str, chat_id: int | None = None, after: int = 0, timeout: float = 60) -> Call:
@@ -205,6 +209,8 @@ class FakeTelegram:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as the real Bot API
+
             def log_message(self, *args) -> None:  # keep test output quiet
                 pass
 

@@ -1,0 +1,49 @@
+# MoodTunes: `make run` tries the bot, `make test` runs the tests; both set everything up first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SAMPLE ?= tests/data/congress_A000210.jpg
+FER ?= ../shared/data/fer2013/fer2013.csv.gz
+
+.PHONY: run test bench train evaluate clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.runtime: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e ".[test]"
+	touch $@ $(VENV)/.runtime
+
+## run: the bot with TELEGRAM_BOT_TOKEN set (env or .env); without one, the reply it would send to a sample selfie
+run: $(VENV)/.runtime
+	@if [ -n "$$TELEGRAM_BOT_TOKEN" ] || grep -qs '^TELEGRAM_BOT_TOKEN=.\+' .env; then \
+		$(BIN)/python -m bot; \
+	else \
+		echo "No TELEGRAM_BOT_TOKEN: showing the reply the bot would send for $(SAMPLE)"; echo; \
+		$(BIN)/python -m bot try $(SAMPLE); \
+	fi
+
+## test: the whole suite (PostgreSQL included when a server can be started, see scripts/run-tests)
+test: $(VENV)/.test
+	scripts/run-tests
+
+## bench: every benchmark in bench/, figures printed and saved to bench/results/
+bench: $(VENV)/.test
+	$(BIN)/python bench/bench_inference.py
+	$(BIN)/python bench/bench_detect.py
+	$(BIN)/python bench/bench_recommend.py
+	$(BIN)/python bench/bench_bot_load.py
+	$(BIN)/python bench/bench_train.py --data $(FER)
+	$(BIN)/python bench/bench_accuracy.py --data $(FER)
+
+## train: retrain the shipped model from FER2013 (hours on a CPU; resumable with the same command + --resume)
+train: $(VENV)/.test
+	$(BIN)/python -m training fit --data $(FER) --out runs/vgg --arch vgg --epochs 18 --seed 1337
+
+clean:
+	rm -rf $(VENV) data bench/results .pytest_cache
