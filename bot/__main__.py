@@ -56,7 +56,7 @@ def try_file(path: Path) -> int:
 
 def run(settings: BotSettings) -> None:
     """Start the bot in polling or webhook mode and block until stopped (Ctrl-C / SIGTERM)."""
-    from bot.app import ALLOWED_UPDATES, build_application
+    from bot.app import ALLOWED_UPDATES, build_application, webhook_options
     from bot.settings import check
     from catalog import get_catalog
     from model import get_analyzer
@@ -65,10 +65,7 @@ def run(settings: BotSettings) -> None:
     app = build_application(settings, get_analyzer(), get_catalog())
     if settings.mode == "webhook":
         log.info("webhook mode on %s:%d for %s", settings.webhook_listen, settings.webhook_port, settings.webhook_url)
-        app.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
-                        url_path=settings.webhook_url.rstrip("/").rsplit("/", 1)[-1],
-                        webhook_url=settings.webhook_url, secret_token=settings.webhook_secret or None,
-                        allowed_updates=ALLOWED_UPDATES)
+        app.run_webhook(**webhook_options(settings))
     else:
         log.info("long polling; press Ctrl-C to stop")
         app.run_polling(allowed_updates=ALLOWED_UPDATES)

@@ -63,3 +63,10 @@ def build_application(settings: BotSettings, analyzer: EmotionAnalyzer, catalog:
 
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+
+
+def webhook_options(settings: BotSettings) -> dict:
+    """Arguments for ``run_webhook``/``start_webhook``: the local path is the URL's last segment."""
+    return {"listen": settings.webhook_listen, "port": settings.webhook_port,
+            "url_path": settings.webhook_url.rstrip("/").rsplit("/", 1)[-1], "webhook_url": settings.webhook_url,
+            "secret_token": settings.webhook_secret or None, "allowed_updates": ALLOWED_UPDATES}

@@ -105,6 +105,9 @@ async def _send_songs(msg: Message, context: Context, user_id: int, probs: Seque
     tracks = await asyncio.to_thread(_playlist, catalog, user_id, probs, strategy, target, settings.songs_per_list)
     text = (summary + "\n\n" if summary else "") + replies.songs_text(tracks, heading)
     keyboard = replies.songs_keyboard(tracks)
+    if photo is not None and replies.visible_length(text) > replies.CAPTION_LIMIT:
+        await send(lambda: msg.reply_photo(photo, caption=summary, parse_mode=ParseMode.HTML))
+        photo, text = None, replies.songs_text(tracks, heading)  # long song titles: the list goes on its own
     if photo is not None:
         await send(lambda: msg.reply_photo(photo, caption=text, parse_mode=ParseMode.HTML, reply_markup=keyboard))
     else:

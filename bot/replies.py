@@ -6,13 +6,17 @@ in one place, and so ``python -m bot try PHOTO`` shows exactly what a chat would
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from html import escape
+from html import escape, unescape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from catalog import Mood, Track
 from model import FaceEmotion, VideoEmotion
+
+CAPTION_LIMIT = 1024
+"""Telegram counts a caption's visible characters (tags and link targets are free)."""
 
 EMOJI = {"angry": "😠", "disgust": "🤢", "fear": "😨", "happy": "😄", "sad": "😢", "surprise": "😲",
          "neutral": "😐"}
@@ -66,6 +70,11 @@ UNKNOWN_COMMAND = "I don't know that command. Here is what I can do: /help"
 NO_MOOD_YET = "I don't know your mood yet — send me a selfie first 📸"
 BUSY_ERROR = "😓 Something went wrong on my side. Please try again in a moment."
 FORGET_CONFIRM = "This deletes your whole mood history, suggestions and likes. Are you sure?"
+
+
+def visible_length(html_text: str) -> int:
+    """Length of a Telegram HTML message as Telegram counts it: without tags, entities decoded."""
+    return len(unescape(re.sub(r"<[^>]+>", "", html_text)))
 
 
 def too_large(limit_bytes: int) -> str:

@@ -279,3 +279,63 @@ def test_cli_without_token_explains_and_try_prints_the_reply(tmp_path):
                          timeout=300)
     assert out.returncode == 0, out.stderr
     assert "You look" in out.stdout and out.stdout.count("open.spotify.com/track/") == 5
+
+
+def test_replies_fit_telegram_limits(catalog):
+    from bot import replies
+    from catalog.service import Track
+
+    long = [Track(i, "A" * 22, "T" * 250, "Artist & Co <x>", "", "", None, 0, 0.5, 0.5) for i in range(5)]
+    text = replies.songs_text(long, "Songs")
+    assert replies.visible_length(text) > replies.CAPTION_LIMIT  # so the handler sends it as a message
+    assert "&amp; Co &lt;x&gt;" in text and replies.visible_length("<b>a &amp; b</b>") == 5
+    assert replies.visible_length(replies.songs_text(catalog.recommend(None, [0, 0, 0, 1, 0, 0, 0], n=5, seed=0),
+                                                     "Songs")) < replies.CAPTION_LIMIT
+
+
+def test_webhook_mode_checks_the_secret_and_a_restart_keeps_data(fake, analyzer, catalog):
+    import socket
+
+    import httpx
+
+    from bot.app import webhook_options
+    from catalog.db import make_engine
+    from catalog.service import Catalog
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings = _settings(fake, BOT_MODE="webhook", WEBHOOK_URL="https://bot.example.invalid/tg-hook",
+                         WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_PORT=port, WEBHOOK_SECRET="s3cret-token")
+    update = {"update_id": 1, "message": {"message_id": 5, "date": int(time.time()),
+                                          "chat": {"id": USER, "type": "private"},
+                                          "from": {"id": USER, "is_bot": False, "first_name": "U"},
+                                          "text": "/mood", "entities": [{"type": "bot_command", "offset": 0,
+                                                                         "length": 5}]}}
+    catalog.record_mood(USER, [0, 0, 0, 0, 1, 0, 0], "photo")
+    # A "restart": a new Catalog on the same database sees what the old process stored.
+    restarted = Catalog(make_engine(catalog.engine.url.render_as_string(hide_password=False)), catalog.settings)
+
+    async def main() -> None:
+        app = build_application(settings, analyzer, restarted)
+        async with app:
+            await app.post_init(app)
+            await app.start()
+            await app.updater.start_webhook(**webhook_options(settings))
+            hook = await wait(fake, "setWebhook", None)
+            assert hook.params["url"] == "https://bot.example.invalid/tg-hook"
+            assert hook.params["secret_token"] == "s3cret-token"
+            async with httpx.AsyncClient() as client:
+                url = f"http://127.0.0.1:{port}/tg-hook"
+                refused = await client.post(url, json=update)
+                assert refused.status_code == 403
+                mark = fake.mark()
+                ok = await client.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"})
+                assert ok.status_code == 200
+            reply = await wait(fake, "sendPhoto", USER, mark)
+            assert "sad" in reply.params["caption"]
+            await app.updater.stop()
+            await app.stop()
+        await app.post_shutdown(app)
+
+    asyncio.run(main())

@@ -194,6 +194,7 @@ def fit(cfg: FitConfig, resume: bool = False) -> Path:
             validation_data=(_inputs(val), np.eye(NUM_CLASSES, dtype=np.float32)[val.labels]),
             validation_batch_size=256,
             callbacks=callbacks,
+            shuffle=False,  # the dataset shuffles itself, every epoch
             verbose=1 if sys.stdout.isatty() else 2,
         )
     except KeyboardInterrupt:
