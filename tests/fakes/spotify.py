@@ -8,37 +8,28 @@ survive: 401, 429 with Retry-After, 500, and answers slower than the timeout.
 from __future__ import annotations
 
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlparse
 
+from tests.fakes import LocalServer
 
-class FakeSpotify:
+
+class FakeSpotify(LocalServer):
     def __init__(self) -> None:
         self.mode = "ok"
         self.retry_after = 7
         self.delay = 0.0
         self.requests: list[str] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def __enter__(self) -> FakeSpotify:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(self._handler())
 
     @property
     def api_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}/v1/"
+        return f"{self.origin}/v1/"
 
     @property
     def token_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}/api/token"
+        return f"{self.origin}/api/token"
 
     def _handler(self):
         fake = self

@@ -17,8 +17,10 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, unquote, urlparse
+
+from tests.fakes import LocalServer
 
 TOKEN = "123456:" + "A" * 35
 BOT_USER = {"id": 1000, "is_bot": True, "first_name": "MoodTunes", "username": "moodtunes_test_bot",
@@ -33,15 +35,7 @@ class Call:
     at: float = field(default_factory=time.monotonic)
 
 
-class _QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 256  # bursts of connections, as from a busy bot, must not be reset
-
-    def handle_error(self, request, client_address) -> None:
-        """A client hanging up mid long-poll (the bot stopping) is normal here."""
-
-
-class FakeTelegram:
+class FakeTelegram(LocalServer):
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.sent: dict[int, dict] = {}
@@ -50,25 +44,15 @@ class FakeTelegram:
         self._failures: dict[str, list[tuple[int, dict]]] = {}
         self._ids = itertools.count(1)
         self._cond = threading.Condition()
-        self._server = _QuietServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    # -- lifecycle -----------------------------------------------------------------------
-    def __enter__(self) -> FakeTelegram:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(self._handler())
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}/bot"
+        return f"{self.origin}/bot"
 
     @property
     def base_file_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}/file/bot"
+        return f"{self.origin}/file/bot"
 
     # -- what tests do -------------------------------------------------------------------
     def add_file(self, data: bytes) -> str:
