@@ -53,7 +53,7 @@ def migrate(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
-def prepare(engine: Engine, seed: Path | None = SEED_FILE) -> None:
+def prepare(engine: Engine) -> None:
     """Migrate, then load the seed catalogue if the songs table is empty."""
     locked = engine.dialect.name == "postgresql"
     with engine.connect() as lock_conn:
@@ -63,9 +63,9 @@ def prepare(engine: Engine, seed: Path | None = SEED_FILE) -> None:
             migrate(engine)
             with engine.connect() as conn:
                 empty = conn.execute(select(func.count()).select_from(Song)).scalar_one() == 0
-            if empty and seed is not None:
-                log.info("seeding the song catalogue from %s", seed)
-                log.info("seed: %s", import_file(engine, seed))
+            if empty:
+                log.info("seeding the song catalogue from %s", SEED_FILE)
+                log.info("seed: %s", import_file(engine, SEED_FILE))
         finally:
             if locked:
                 lock_conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_LOCK})

@@ -88,7 +88,12 @@ class Catalog:
 
     # -- songs ---------------------------------------------------------------------------
     def index(self) -> SongIndex:
-        """The in-memory song columns, loaded on first use (call :meth:`reload` after imports)."""
+        """The in-memory song columns, loaded on first use.
+
+        Songs imported later by another process show up after a restart; the
+        catalogue changes rarely, and a per-request reload would cost more than
+        the whole recommendation.
+        """
         with self._index_lock:
             if self._index is None:
                 with self.session() as s:
@@ -104,10 +109,6 @@ class Catalog:
                     title_key=np.array([f"{r.title.casefold()}|{a}" for r, a in zip(rows, artists)], object),
                 )
             return self._index
-
-    def reload(self) -> None:
-        with self._index_lock:
-            self._index = None
 
     def tracks(self, song_ids: Sequence[int]) -> list[Track]:
         """Tracks for ids, in the order given."""
@@ -246,11 +247,11 @@ def _aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
-def open_catalog(url: str | None = None, seed: bool = True) -> Catalog:
+def open_catalog(url: str | None = None) -> Catalog:
     """Engine + migrations + (if empty) the seed catalogue, ready to use."""
     settings = get_settings()
     engine = make_engine(url or settings.database_url)
-    prepare(engine, **({} if seed else {"seed": None}))
+    prepare(engine)
     return Catalog(engine, settings)
 
 
