@@ -54,9 +54,9 @@ class EmotionAnalyzer:
         self.detector = FaceDetector(min_score=self.settings.min_face_score)
         self.classifier = EmotionClassifier(self.settings.path, self.settings.runtime, self.settings.tta)
 
-    def faces_in(self, bgr: np.ndarray) -> tuple[list[Face], np.ndarray]:
-        """Detect the (at most ``max_faces`` largest) faces and build their classifier inputs."""
-        faces = self.detector.detect(bgr)[: self.settings.max_faces]
+    def faces_in(self, bgr: np.ndarray, limit: int | None = None) -> tuple[list[Face], np.ndarray]:
+        """Detect the largest faces (at most ``limit``, default ``max_faces``) and build their classifier inputs."""
+        faces = self.detector.detect(bgr)[: limit or self.settings.max_faces]
         gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
         inputs = np.stack([face_input(gray, f) for f in faces])[..., None] if faces else np.zeros((0, 48, 48, 1))
         return faces, inputs.astype(np.float32)

@@ -129,7 +129,7 @@ def analyze_video(analyzer: EmotionAnalyzer, data: bytes, suffix: str = ".mp4") 
 
     inputs, owners = [], []
     for i, (_, bgr) in enumerate(frames):
-        faces, face_inputs = analyzer.faces_in(bgr)
+        faces, face_inputs = analyzer.faces_in(bgr, limit=1)  # the largest face speaks for the frame
         if faces:
             inputs.append(face_inputs[0])
             owners.append(i)
