@@ -16,7 +16,6 @@ from pathlib import Path
 from bot.settings import BotSettings, ConfigError
 
 log = logging.getLogger("bot")
-VIDEO_SUFFIXES = {".mp4", ".mov", ".webm", ".mkv", ".gif", ".m4v"}
 
 
 def _plain(html_text: str) -> str:
@@ -30,6 +29,7 @@ def try_file(path: Path) -> int:
     from bot import replies
     from catalog import get_catalog
     from model import InputError, analyze_video, get_analyzer
+    from model.video import VIDEO_SUFFIXES
 
     analyzer, catalog = get_analyzer(), get_catalog()
     try:

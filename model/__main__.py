@@ -12,7 +12,6 @@ import json
 import sys
 from pathlib import Path
 
-VIDEO_SUFFIXES = {".mp4", ".mov", ".webm", ".mkv", ".avi", ".gif", ".m4v"}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,6 +30,7 @@ def _describe(path: Path, analyzer, annotate_to: Path | None) -> dict:
     from model import InputError, analyze_video
     from model.annotate import annotate, encode_jpeg
     from model.image import decode_image
+    from model.video import VIDEO_SUFFIXES
 
     try:
         data = path.read_bytes()

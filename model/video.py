@@ -25,6 +25,8 @@ from model.errors import InvalidVideo, VideoTooLarge
 from model.labels import EMOTIONS
 from model.settings import ModelSettings
 
+VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".webm", ".mkv", ".avi", ".gif", ".m4v"})
+"""File name endings treated as video by the command-line tools."""
 _FALLBACK_FPS = 30.0
 _MAX_DECODED_PER_SECOND = 240
 """Bound on frames decoded per second of allowed video, whatever the file's metadata claims."""

@@ -8,6 +8,7 @@ start short; the test suite checks that both give the same answers.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import os
@@ -49,10 +50,10 @@ def export(model_path: str | Path, report_dir: str | Path, dest: str | Path,
         run_dir = Path(run_dir)
         run["config"] = json.loads((run_dir / "config.json").read_text())
         state = json.loads((run_dir / "state.json").read_text())
-        rows = (run_dir / "log.csv").read_text().strip().splitlines()[1:]
-        seconds_col = (run_dir / "log.csv").read_text().splitlines()[0].split(",").index("seconds")
+        with open(run_dir / "log.csv", newline="") as log:
+            seconds = sum(float(row["seconds"]) for row in csv.DictReader(log))
         run.update(epochs_trained=state["epochs_done"], best_epoch=state["best_epoch"],
-                   training_hours=round(sum(float(r.split(",")[seconds_col]) for r in rows) / 3600, 2))
+                   training_hours=round(seconds / 3600, 2))
     figures = {
         split: {mode: {"accuracy": s["accuracy"], "macro_f1": s["macro_f1"],
                        "recall": dict(zip(EMOTIONS, s["recall"]))} for mode, s in by_mode.items()}
