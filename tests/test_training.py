@@ -197,3 +197,44 @@ def test_cli_help_and_bad_data(tmp_path):
     out = subprocess.run([sys.executable, "-m", "training", "fit", "--data", str(tmp_path / "bad.csv"),
                           "--out", str(tmp_path / "run"), "--arch", "tiny"], capture_output=True, text=True)
     assert out.returncode == 2 and "line 2" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_misses_count_as_wrong_in_scores():
+    from training.evaluate import score_predictions
+
+    labels = np.array([0, 0, 3, 3])
+    s = score_predictions(labels, np.array([0, -1, 3, 0]))
+    assert s.accuracy == 0.5
+    assert s.recall[0] == 0.5 and s.recall[3] == 0.5  # the miss is in angry's denominator
+    assert s.precision[0] == 0.5  # ... but in no column
+    assert sum(map(sum, s.confusion)) == 3
+
+
+def test_render_is_seeded_and_keeps_the_face_inside():
+    from training.robustness import render
+
+    face = load_fer2013(SAMPLE).private_test.images[0]
+    a, b = render(face, np.random.default_rng(5)), render(face, np.random.default_rng(5))
+    assert a == b
+    photo = cv2.imdecode(np.frombuffer(a.jpeg, np.uint8), cv2.IMREAD_COLOR)
+    h, w = photo.shape[:2]
+    cx, cy = a.face_centre
+    assert photo.ndim == 3 and min(h, w) >= 480 and abs(a.angle) <= 15
+    assert a.face_side / 2 <= cx <= w - a.face_side / 2 and a.face_side / 2 <= cy <= h - a.face_side / 2
+
+
+def test_robustness_report_through_the_pipeline(tmp_path):
+    """The shipped model on the sample's PrivateTest faces, rendered as photos: report files and sane figures."""
+    out = subprocess.run([sys.executable, "-m", "training", "robustness", "--model", "model/weights/emotion_cnn.keras",
+                          "--data", str(SAMPLE), "--out", str(tmp_path / "robust")],
+                         capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1], timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "re-rendered, full pipeline" in out.stdout
+    report = json.loads((tmp_path / "robust" / "robustness.json").read_text())
+    n = len(load_fer2013(SAMPLE).private_test)
+    assert report["direct"]["n"] == report["rendered"]["n"] == n
+    assert report["rendered"]["accuracy"] <= report["detected"] <= 1.0
+    assert report["detected"] >= 0.8  # the sample's faces are all real faces
+    assert report["direct"]["accuracy"] > 1 / 7 and report["rendered"]["accuracy"] > 1 / 7
+    assert sum(v["n"] for v in report["by_size"].values()) == n
+    assert (tmp_path / "robust" / "robustness_samples.jpg").stat().st_size > 10_000

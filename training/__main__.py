@@ -3,6 +3,7 @@
     python -m training fit --data ../shared/data/fer2013/fer2013.csv.gz --out runs/vgg
     python -m training fit --out runs/vgg --resume
     python -m training evaluate --model runs/vgg/best.keras --data ../shared/data/fer2013/fer2013.csv.gz --out reports/vgg
+    python -m training robustness --model model/weights/emotion_cnn.keras --data ../shared/data/fer2013/fer2013.csv.gz --out reports/robustness
     python -m training export --model runs/vgg/best.keras --run runs/vgg --report reports/vgg --to model/weights
 """
 
@@ -52,6 +53,15 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--tta", choices=TTA_MODES, default="flip", help="TTA mode the bot uses (reported first)")
     e.add_argument("--on-bad-row", choices=("error", "skip"), default="error")
 
+    r = sub.add_parser("robustness", help="PrivateTest faces re-rendered as photos, through the whole pipeline")
+    r.add_argument("--model", required=True, help=".keras model (its .tflite twin is used when present)")
+    r.add_argument("--data", required=True, help="FER2013 CSV or image-folder root")
+    r.add_argument("--out", required=True, help="report folder")
+    r.add_argument("--tta", choices=TTA_MODES, default="flip", help="TTA mode the bot uses")
+    r.add_argument("--seed", type=int, default=2026, help="seed of the renderings")
+    r.add_argument("--limit", type=int, help="only the first this-many PrivateTest faces (quick checks)")
+    r.add_argument("--on-bad-row", choices=("error", "skip"), default="error")
+
     x = sub.add_parser("export", help="copy a checkpoint and its report into the shipped model folder")
     x.add_argument("--model", required=True, help="checkpoint to ship")
     x.add_argument("--report", required=True, help="report folder written by evaluate")
@@ -85,6 +95,11 @@ def main(argv: list[str] | None = None) -> int:
             report = evaluate(args.model, args.data, args.out, tta=args.tta,
                               log_csv=args.log, on_bad_row=args.on_bad_row)
             print(report.summary())
+        elif args.command == "robustness":
+            from training.robustness import evaluate_robustness
+
+            print(evaluate_robustness(args.model, args.data, args.out, tta=args.tta, seed=args.seed,
+                                      limit=args.limit, on_bad_row=args.on_bad_row).summary())
         else:
             from training.export import export
 

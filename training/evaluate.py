@@ -57,12 +57,18 @@ class Report:
 
 def score(labels: np.ndarray, probs: np.ndarray) -> Scores:
     """Accuracy, per-class precision/recall/F1, macro-F1 and confusion matrix (rows = truth)."""
-    pred = probs.argmax(axis=1)
+    return score_predictions(labels, probs.argmax(axis=1))
+
+
+def score_predictions(labels: np.ndarray, pred: np.ndarray) -> Scores:
+    """:func:`score` from predicted classes; a prediction of -1 (no answer) is wrong and in no column."""
+    answered = pred >= 0
     confusion = np.zeros((NUM_CLASSES, NUM_CLASSES), np.int64)
-    np.add.at(confusion, (labels, pred), 1)
+    np.add.at(confusion, (labels[answered], pred[answered]), 1)
     tp = np.diag(confusion).astype(float)
+    truth = np.bincount(labels, minlength=NUM_CLASSES)
     precision = np.divide(tp, confusion.sum(0), out=np.zeros(NUM_CLASSES), where=confusion.sum(0) > 0)
-    recall = np.divide(tp, confusion.sum(1), out=np.zeros(NUM_CLASSES), where=confusion.sum(1) > 0)
+    recall = np.divide(tp, truth, out=np.zeros(NUM_CLASSES), where=truth > 0)
     denom = precision + recall
     f1 = np.divide(2 * precision * recall, denom, out=np.zeros(NUM_CLASSES), where=denom > 0)
     return Scores(
