@@ -238,3 +238,25 @@ def test_robustness_report_through_the_pipeline(tmp_path):
     assert report["direct"]["accuracy"] > 1 / 7 and report["rendered"]["accuracy"] > 1 / 7
     assert sum(v["n"] for v in report["by_size"].values()) == n
     assert (tmp_path / "robust" / "robustness_samples.jpg").stat().st_size > 10_000
+
+
+def test_duplicate_census_and_dedup(tmp_path):
+    """Copies of test images, conflicting labels and plain repeats leave Training; the test splits stay whole."""
+    rows = _sample_rows()
+    a, b, c, d = (r["pixels"] for r in rows[:4])
+    layout = [("0", a, "Training"), ("0", a, "PrivateTest"),   # leak: Training copy of a test image
+              ("1", b, "Training"), ("2", b, "Training"),      # conflicting labels
+              ("3", c, "Training"), ("3", c, "Training"),      # plain repeat: one copy stays
+              ("4", d, "Training"), ("5", d, "PublicTest")]
+    path = _write_csv(tmp_path / "dups.csv", [{"emotion": e, "pixels": p, "Usage": u} for e, p, u in layout])
+    from training.duplicates import census, dedup_training
+
+    data = load_fer2013(path)
+    counts = census(data)
+    assert (counts.groups, counts.rows, counts.cross_split, counts.conflicting) == (4, 8, 2, 2)
+    train, dropped = dedup_training(data)
+    assert dropped == 5 and train.labels.tolist() == [3]
+    out = subprocess.run([sys.executable, "-m", "training", "describe", "--data", str(path)],
+                         capture_output=True, text=True)
+    assert out.returncode == 0 and "4 groups of identical images covering 8 rows" in out.stdout
+    assert "would drop 5 of 6 Training rows" in out.stdout

@@ -2,6 +2,7 @@
 
     python -m training fit --data ../shared/data/fer2013/fer2013.csv.gz --out runs/vgg
     python -m training fit --out runs/vgg --resume
+    python -m training describe --data ../shared/data/fer2013/fer2013.csv.gz
     python -m training evaluate --model runs/vgg/best.keras --data ../shared/data/fer2013/fer2013.csv.gz --out reports/vgg
     python -m training robustness --model model/weights/emotion_cnn.keras --data ../shared/data/fer2013/fer2013.csv.gz --out reports/robustness
     python -m training export --model runs/vgg/best.keras --run runs/vgg --report reports/vgg --to model/weights
@@ -44,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--limit", type=int, help="train on a random subset of this many images (smoke tests)")
     f.add_argument("--on-bad-row", choices=("error", "skip"), default="error",
                    help="stop at the first malformed row, or skip and count them")
+    f.add_argument("--dedup", action="store_true",
+                   help="drop Training copies of test images, label conflicts and repeats (see `describe`)")
+
+    d = sub.add_parser("describe", help="class counts per split and the census of identical images")
+    d.add_argument("--data", required=True, help="FER2013 CSV or image-folder root")
+    d.add_argument("--on-bad-row", choices=("error", "skip"), default="error")
 
     e = sub.add_parser("evaluate", help="accuracy, macro-F1, per-class report, plots, JSON")
     e.add_argument("--model", required=True, help=".keras model to evaluate")
@@ -95,6 +102,14 @@ def main(argv: list[str] | None = None) -> int:
             report = evaluate(args.model, args.data, args.out, tta=args.tta,
                               log_csv=args.log, on_bad_row=args.on_bad_row)
             print(report.summary())
+        elif args.command == "describe":
+            from training.data import describe, load_fer2013
+            from training.duplicates import census, dedup_training
+
+            data = load_fer2013(args.data, on_bad_row=args.on_bad_row)
+            print(describe(data))
+            print(census(data).summary())
+            print(f"--dedup would drop {dedup_training(data)[1]} of {len(data.train)} Training rows")
         elif args.command == "robustness":
             from training.robustness import evaluate_robustness
 

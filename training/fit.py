@@ -32,6 +32,7 @@ from model.labels import NUM_CLASSES
 from training.architectures import build
 from training.augment import augment_batch
 from training.data import BadRowPolicy, Split, load_fer2013
+from training.duplicates import dedup_training
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,8 @@ class FitConfig:
     init_weights: str | None = None
     limit: int | None = None
     on_bad_row: BadRowPolicy = "error"
+    dedup: bool = False
+    """Drop duplicate Training images (see :mod:`training.duplicates`)."""
 
 
 def class_weights(labels: np.ndarray, power: float) -> np.ndarray:
@@ -152,7 +155,12 @@ def fit(cfg: FitConfig, resume: bool = False) -> Path:
     keras.utils.set_random_seed(cfg.seed)
 
     data = load_fer2013(cfg.data, on_bad_row=cfg.on_bad_row)
-    train = drop_blank(data.train)
+    train = data.train
+    if cfg.dedup:
+        train, dropped = dedup_training(data)
+        log.info("dropped %d duplicate training image(s) (copies of test images, conflicting labels, repeats)",
+                 dropped)
+    train = drop_blank(train)
     if cfg.limit:
         pick = np.random.default_rng(cfg.seed).permutation(len(train))[: cfg.limit]
         train = Split(train.images[pick], train.labels[pick])
