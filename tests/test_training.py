@@ -260,3 +260,21 @@ def test_duplicate_census_and_dedup(tmp_path):
                          capture_output=True, text=True)
     assert out.returncode == 0 and "4 groups of identical images covering 8 rows" in out.stdout
     assert "would drop 5 of 6 Training rows" in out.stdout
+
+
+def test_ensemble_is_one_plain_keras_model_averaging_its_members(tmp_path):
+    import keras
+
+    from training.architectures import build
+
+    members = [build("tiny"), build("tiny")]
+    for i, m in enumerate(members):
+        m.save(tmp_path / f"m{i}.keras")
+    out = subprocess.run([sys.executable, "-m", "training", "ensemble", "--models", str(tmp_path / "m0.keras"),
+                          str(tmp_path / "m1.keras"), "--out", str(tmp_path / "ens.keras")],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    ensemble = keras.models.load_model(tmp_path / "ens.keras", compile=False)
+    x = np.random.default_rng(0).uniform(0, 255, (5, 48, 48, 1)).astype(np.float32)
+    expected = (members[0].predict(x, verbose=0) + members[1].predict(x, verbose=0)) / 2
+    np.testing.assert_allclose(ensemble.predict(x, verbose=0), expected, atol=1e-6)

@@ -5,6 +5,7 @@
     python -m training describe --data ../shared/data/fer2013/fer2013.csv.gz
     python -m training evaluate --model runs/vgg/best.keras --data ../shared/data/fer2013/fer2013.csv.gz --out reports/vgg
     python -m training robustness --model model/weights/emotion_cnn.keras --data ../shared/data/fer2013/fer2013.csv.gz --out reports/robustness
+    python -m training ensemble --models runs/a/best.keras runs/b/best.keras --out runs/ens.keras
     python -m training export --model runs/vgg/best.keras --run runs/vgg --report reports/vgg --to model/weights
 """
 
@@ -69,6 +70,10 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--limit", type=int, help="only the first this-many PrivateTest faces (quick checks)")
     r.add_argument("--on-bad-row", choices=("error", "skip"), default="error")
 
+    n = sub.add_parser("ensemble", help="average several models into one .keras model")
+    n.add_argument("--models", nargs="+", required=True, help="two or more .keras models")
+    n.add_argument("--out", required=True, help="the averaged .keras model to write")
+
     x = sub.add_parser("export", help="copy a checkpoint and its report into the shipped model folder")
     x.add_argument("--model", required=True, help="checkpoint to ship")
     x.add_argument("--report", required=True, help="report folder written by evaluate")
@@ -115,6 +120,10 @@ def main(argv: list[str] | None = None) -> int:
 
             print(evaluate_robustness(args.model, args.data, args.out, tta=args.tta, seed=args.seed,
                                       limit=args.limit, on_bad_row=args.on_bad_row).summary())
+        elif args.command == "ensemble":
+            from training.ensemble import average
+
+            print(f"ensemble written to {average(args.models, args.out)}")
         else:
             from training.export import export
 

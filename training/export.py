@@ -96,6 +96,8 @@ def _markdown(card: dict, report_md: str) -> str:
         f"{card.get('best_epoch', '?')}), {card.get('training_hours', '?')} h on {card['hardware']}",
         f"- Date: {card['date']}",
         f"- Command: `{card['command']}`",
+        *([f"- Warm-started from the weights of `{card['config']['init_weights']}` (see the command)"]
+          if card.get("config", {}).get("init_weights") else []),
         "",
         f"**PrivateTest accuracy with the bot's TTA ({tta}): {private[tta]['accuracy']:.4f}**, "
         f"without TTA: {private['none']['accuracy']:.4f}; macro-F1 ({tta}): {private[tta]['macro_f1']:.4f}.",
