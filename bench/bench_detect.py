@@ -1,8 +1,8 @@
 """Face detection: the shipped BlazeFace pair against full range alone and OpenCV's Haar cascade, one run.
 
 Photos: shared/data/faces-dev (214 real photographs with known face counts, incl. rotated, alpha,
-group and a large scene), and FER2013 sample faces pasted into 720x540 scenes. A photo counts as
-right when the number of faces found equals the number present. The Haar cascade comes from
+group and a large scene), FER2013 sample faces pasted into 720x540 scenes, and faceless photos
+(see ``faceless``). A photo counts as right when the number of faces found equals the number present. The Haar cascade comes from
 opencv-python-headless 4.x (OpenCV 5 wheels no longer ship it); it is skipped if absent.
 
     python bench/bench_detect.py [--faces-dev ../shared/data/faces-dev]
@@ -48,6 +48,18 @@ def pasted_fer() -> list[tuple[np.ndarray, int]]:
     return scenes
 
 
+def faceless(portraits: list[np.ndarray]) -> list[tuple[np.ndarray, int]]:
+    """Photos with no face: the lower 30% of one-face portraits (clothes, hands, desks), enlarged 2x,
+    and smooth colour fields with sensor noise. A face found here is a false alarm."""
+    rng = np.random.default_rng(3)
+    photos = [(cv2.resize(p[int(p.shape[0] * 0.7):], None, fx=2, fy=2), 0) for p in portraits]
+    for _ in range(100):
+        colours = rng.uniform(0, 255, (4, 4, 3)).astype(np.float32)
+        field = cv2.resize(colours, (640, 480), interpolation=cv2.INTER_CUBIC)
+        photos.append((np.clip(field + rng.normal(0, 6, field.shape), 0, 255).astype(np.uint8), 0))
+    return photos
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--faces-dev", type=Path, default=ROOT.parent / "shared" / "data" / "faces-dev")
@@ -62,6 +74,7 @@ def main() -> None:
         rows = list(csv.DictReader(open(args.faces_dev / "labels.csv")))
         sets["faces_dev"] = [(decode_image((args.faces_dev / r["path"]).read_bytes(), 10**9), int(r["faces"]))
                              for r in rows]
+        sets["faceless"] = faceless([bgr for bgr, n in sets["faces_dev"] if n == 1])
     min_score = ModelSettings().min_face_score
     both, full = FaceDetector(min_score), FaceDetector(min_score, models=(FULL_RANGE,))
     detectors = {"blazeface full+short range (shipped)": lambda bgr: len(both.detect(bgr)),
