@@ -86,7 +86,9 @@ class FaceDetector:
         self._local = threading.local()
 
     def _interpreter(self, model: BlazeFace) -> Interpreter:
-        cache = self._local.__dict__.setdefault("interpreters", {})
+        cache = getattr(self._local, "interpreters", None)
+        if cache is None:
+            cache = self._local.interpreters = {}
         if model.path not in cache:
             it = Interpreter(model_path=str(model.path), num_threads=1)
             it.allocate_tensors()

@@ -104,10 +104,15 @@ def evaluate_robustness(model_path: str | Path, data_path: str | Path, out: str 
     images, labels = split.images[:limit], split.labels[:limit]
     rng = np.random.default_rng(seed)
 
-    renders = [render(face, rng) for face in images]
     inputs = np.zeros((len(images), 48, 48, 1), np.float32)
     found = np.zeros(len(images), bool)
-    for i, r in enumerate(renders):
+    sides = np.zeros(len(images), int)
+    samples = []
+    for i, face in enumerate(images):
+        r = render(face, rng)
+        sides[i] = r.face_side
+        if len(samples) < 12:
+            samples.append(r)
         faces, face_inputs = analyzer.faces_in(cv2.imdecode(np.frombuffer(r.jpeg, np.uint8), cv2.IMREAD_COLOR),
                                                limit=1)
         if faces:
@@ -117,7 +122,6 @@ def evaluate_robustness(model_path: str | Path, data_path: str | Path, out: str 
     rendered = np.where(found, _batched(classify, inputs).argmax(1), -1)  # -1: no face found, wrong
     hits = rendered == labels
 
-    sides = np.array([r.face_side for r in renders])
     by_size = {}
     for lo, hi in SIZE_BUCKETS:
         mask = (sides >= lo) & (sides < hi)
@@ -129,7 +133,7 @@ def evaluate_robustness(model_path: str | Path, data_path: str | Path, out: str 
                               detected=float(found.mean()), by_size=by_size)
     (out / "robustness.json").write_text(json.dumps(asdict(report), indent=2))
     (out / "robustness.md").write_text("```\n" + report.summary() + "\n```\n\n![samples](robustness_samples.jpg)\n")
-    _sample_sheet(renders[:12], out / "robustness_samples.jpg")
+    _sample_sheet(samples, out / "robustness_samples.jpg")
     return report
 
 
