@@ -24,7 +24,8 @@ CROP_RAISE = 0.085
 
 Both measured, not guessed: 800 PublicTest faces pasted into photos (``training.robustness.render``)
 put the true FER2013 square at a median 1.167 box sides, centred 0.085 box sides above the box centre.
-On 1,200 such PublicTest photos this framing scored 62.3% against 61.5% for the earlier 1.1 / 0."""
+On 1,200 such PublicTest photos this framing scored 62.3% against 61.5% for the earlier 1.1 / 0
+(with the first shipped model, vgg-e18)."""
 MAX_TILT_DEG = 45.0
 """Eye lines steeper than this are more likely detector noise than head tilt; they are not levelled."""
 

@@ -32,9 +32,9 @@ Telegram's own photos are at most 1280 px long and take the single fast pass."""
 _MIN_TILE = 64
 """Images whose short side is under twice this get no close-look tiles: their faces are big enough already."""
 _CLOSE_LOOK_SCORE = 0.75
-"""Score a close-look (tiled short-range) detection needs. Measured on 600 re-rendered PrivateTest faces and
-262 faceless images (clothing, screenshots): at 0.6 the close look found 89 of the 98 faces the whole-image
-passes missed but also 20 false faces; at 0.75, 70 faces and 3 false ones."""
+"""Score a close-look (tiled short-range) detection needs. Measured on 600 PublicTest faces rendered as photos
+(``training.robustness.render``) and 262 faceless images (clothing, screenshots): of the 100 faces the
+whole-image passes missed, the close look found 90 at 0.6 but also 20 false faces; 61 and 3 at 0.75."""
 
 
 @dataclass(frozen=True)

@@ -162,10 +162,15 @@ def test_fit_resume_evaluate_export(tmp_path, small_csv):
     assert sum(map(sum, scores["flip"]["confusion"])) == 70
     assert 0.0 <= scores["flip"]["accuracy"] <= 1.0 and len(scores["flip"]["recall"]) == 7
     assert "PrivateTest" in report.summary()
+    from training.robustness import evaluate_robustness
+
+    photos = evaluate_robustness(best, small_csv, tmp_path / "report", limit=12)  # the Keras runtime: no .tflite yet
 
     shipped = export(best, tmp_path / "report", tmp_path / "weights", run, "python -m training fit ...")
     card = json.loads((shipped / "model_card.json").read_text())
     assert card["epochs_trained"] == 8 and card["metrics"]["PrivateTest"]["flip"]["accuracy"] == scores["flip"]["accuracy"]
+    assert card["robustness"]["photo_accuracy"] == photos.rendered.accuracy
+    assert "re-rendered, full pipeline" in (shipped / "MODEL_CARD.md").read_text()
 
     # Round trip: the exported Keras file predicts exactly as the checkpoint, the LiteRT twin agrees.
     faces = load_fer2013(SAMPLE).private_test.images[..., None].astype(np.float32)

@@ -36,7 +36,11 @@ def _cpu_name() -> str:
 
 def export(model_path: str | Path, report_dir: str | Path, dest: str | Path,
            run_dir: str | Path | None = None, command: str = "") -> Path:
-    """Write emotion_cnn.keras/.tflite, model_card.json and MODEL_CARD.md into ``dest``."""
+    """Write emotion_cnn.keras/.tflite, model_card.json and MODEL_CARD.md into ``dest``.
+
+    When ``report_dir`` also holds ``robustness.json`` (``python -m training robustness --out`` the same
+    folder), the card quotes it too.
+    """
     dest, report_dir = Path(dest), Path(report_dir)
     dest.mkdir(parents=True, exist_ok=True)
     model = keras.models.load_model(model_path, compile=False)
@@ -74,15 +78,21 @@ def export(model_path: str | Path, report_dir: str | Path, dest: str | Path,
         **run,
         "metrics": figures,
     }
+    robustness = report_dir / "robustness.json"
+    if robustness.exists():
+        r = json.loads(robustness.read_text())
+        card["robustness"] = {"direct_accuracy": r["direct"]["accuracy"], "photo_accuracy": r["rendered"]["accuracy"],
+                              "photo_macro_f1": r["rendered"]["macro_f1"], "face_found": r["detected"]}
+    md_extra = (report_dir / "robustness.md").read_text().split("\n\n![")[0] if robustness.exists() else ""
     for picture in ("confusion_privatetest.png", "learning_curve.png"):
         if (report_dir / picture).exists():
             shutil.copyfile(report_dir / picture, dest / picture)
     (dest / "model_card.json").write_text(json.dumps(card, indent=2) + "\n")
-    (dest / "MODEL_CARD.md").write_text(_markdown(card, (report_dir / "report.md").read_text()))
+    (dest / "MODEL_CARD.md").write_text(_markdown(card, (report_dir / "report.md").read_text(), md_extra))
     return dest
 
 
-def _markdown(card: dict, report_md: str) -> str:
+def _markdown(card: dict, report_md: str, robustness_md: str = "") -> str:
     private = card["metrics"]["PrivateTest"]
     tta = card["tta"]
     lines = [
@@ -108,6 +118,9 @@ def _markdown(card: dict, report_md: str) -> str:
         "",
         "![PrivateTest confusion matrix](confusion_privatetest.png)",
         "",
+        *(["On photos: every PrivateTest face pasted into a larger photo and run through the bot's own "
+           "detect-and-classify pipeline (`python -m training robustness`):", "", robustness_md.strip(), ""]
+          if robustness_md else []),
         "Known limits: FER2013 is mostly frontal, low-resolution web faces; disgust has few examples; "
         "the net sees only a 48x48 grayscale crop, so context and colour are ignored.",
         "",
