@@ -2,8 +2,8 @@
 
 Photos: shared/data/faces-dev (214 real photographs with known face counts, incl. rotated, alpha,
 group and a large scene), FER2013 sample faces pasted into 720x540 scenes, and faceless photos
-(see ``faceless``). A photo counts as right when the number of faces found equals the number present. The Haar cascade comes from
-opencv-python-headless 4.x (OpenCV 5 wheels no longer ship it); it is skipped if absent.
+(see ``faceless``). A photo counts as right when the number of faces found equals the number present.
+The Haar cascade comes from opencv-python-headless 4.x (OpenCV 5 wheels no longer ship it); it is skipped if absent.
 
     python bench/bench_detect.py [--faces-dev ../shared/data/faces-dev]
 """

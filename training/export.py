@@ -83,7 +83,7 @@ def export(model_path: str | Path, report_dir: str | Path, dest: str | Path,
         r = json.loads(robustness.read_text())
         card["robustness"] = {"direct_accuracy": r["direct"]["accuracy"], "photo_accuracy": r["rendered"]["accuracy"],
                               "photo_macro_f1": r["rendered"]["macro_f1"], "face_found": r["detected"]}
-    md_extra = (report_dir / "robustness.md").read_text().split("\n\n![")[0] if robustness.exists() else ""
+    md_extra = (report_dir / "robustness.md").read_text() if robustness.exists() else ""
     for picture in ("confusion_privatetest.png", "learning_curve.png"):
         if (report_dir / picture).exists():
             shutil.copyfile(report_dir / picture, dest / picture)
