@@ -3,8 +3,8 @@
 FER2013 faces are upright and tightly cropped: roughly eyebrows-to-chin
 vertically, cheek to cheek horizontally, centred on the nose. BlazeFace's box
 is close to that; we level the eyes (rotating about the box centre), take a
-square a little larger than the box and a little higher, and hand it to the shared
-:func:`model.preprocess.face_to_input`.
+square a little larger than the box and a little higher; the shared
+:func:`model.preprocess.batch_to_input` turns the crops into classifier input.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import cv2
 import numpy as np
 
 from model.detect import Face
-from model.preprocess import face_to_input
 
 CROP_SCALE = 1.17
 """Side of the square crop relative to the detector's box side."""
@@ -43,8 +42,3 @@ def face_crop(gray: np.ndarray, face: Face) -> np.ndarray:
     matrix = cv2.getRotationMatrix2D((cx, cy), angle, 1.0)
     matrix[:, 2] += (side / 2 - cx, side / 2 - cy + CROP_RAISE * box_side)
     return cv2.warpAffine(gray, matrix, (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-
-
-def face_input(gray: np.ndarray, face: Face) -> np.ndarray:
-    """The (48, 48) float32 classifier input for one detected face."""
-    return face_to_input(face_crop(gray, face))

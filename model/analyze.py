@@ -12,11 +12,12 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from model.align import face_input
+from model.align import face_crop
 from model.classifier import EmotionClassifier
 from model.detect import Face, FaceDetector
 from model.image import decode_image
 from model.labels import EMOTIONS
+from model.preprocess import batch_to_input
 from model.settings import ModelSettings, get_settings
 
 
@@ -58,8 +59,7 @@ class EmotionAnalyzer:
         """Detect the largest faces (at most ``limit``, default ``max_faces``) and build their classifier inputs."""
         faces = self.detector.detect(bgr)[: limit or self.settings.max_faces]
         gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
-        inputs = np.stack([face_input(gray, f) for f in faces])[..., None] if faces else np.zeros((0, 48, 48, 1))
-        return faces, inputs.astype(np.float32)
+        return faces, batch_to_input([face_crop(gray, f) for f in faces])
 
     def analyze_array(self, bgr: np.ndarray) -> list[FaceEmotion]:
         """Emotions of every face in a decoded BGR image, largest face first; [] when there is none."""

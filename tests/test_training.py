@@ -283,3 +283,6 @@ def test_ensemble_is_one_plain_keras_model_averaging_its_members(tmp_path):
     x = np.random.default_rng(0).uniform(0, 255, (5, 48, 48, 1)).astype(np.float32)
     expected = (members[0].predict(x, verbose=0) + members[1].predict(x, verbose=0)) / 2
     np.testing.assert_allclose(ensemble.predict(x, verbose=0), expected, atol=1e-6)
+    alone = subprocess.run([sys.executable, "-m", "training", "ensemble", "--models", str(tmp_path / "m0.keras"),
+                            "--out", str(tmp_path / "one.keras")], capture_output=True, text=True)
+    assert alone.returncode == 2 and "at least two" in alone.stderr and "Traceback" not in alone.stderr

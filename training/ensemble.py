@@ -13,13 +13,15 @@ from pathlib import Path
 
 import keras
 
+from model.preprocess import INPUT_SIZE
+
 
 def average(model_paths: list[str | Path], out: str | Path) -> Path:
     """Save the probability average of the models at ``model_paths`` to ``out``."""
     if len(model_paths) < 2:
         raise ValueError("an ensemble needs at least two models")
     members = [keras.models.load_model(p, compile=False) for p in model_paths]
-    inputs = keras.Input(shape=(48, 48, 1), name="pixels")
+    inputs = keras.Input(shape=(INPUT_SIZE, INPUT_SIZE, 1), name="pixels")
     outputs = []
     for i, member in enumerate(members):
         # Re-wrapped under a unique name: the members come from the same architecture code.

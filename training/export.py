@@ -78,17 +78,17 @@ def export(model_path: str | Path, report_dir: str | Path, dest: str | Path,
         **run,
         "metrics": figures,
     }
-    robustness = report_dir / "robustness.json"
-    if robustness.exists():
-        r = json.loads(robustness.read_text())
+    robustness_md = ""
+    if (report_dir / "robustness.json").exists():
+        r = json.loads((report_dir / "robustness.json").read_text())
         card["robustness"] = {"direct_accuracy": r["direct"]["accuracy"], "photo_accuracy": r["rendered"]["accuracy"],
                               "photo_macro_f1": r["rendered"]["macro_f1"], "face_found": r["detected"]}
-    md_extra = (report_dir / "robustness.md").read_text() if robustness.exists() else ""
+        robustness_md = (report_dir / "robustness.md").read_text()
     for picture in ("confusion_privatetest.png", "learning_curve.png"):
         if (report_dir / picture).exists():
             shutil.copyfile(report_dir / picture, dest / picture)
     (dest / "model_card.json").write_text(json.dumps(card, indent=2) + "\n")
-    (dest / "MODEL_CARD.md").write_text(_markdown(card, (report_dir / "report.md").read_text(), md_extra))
+    (dest / "MODEL_CARD.md").write_text(_markdown(card, (report_dir / "report.md").read_text(), robustness_md))
     return dest
 
 

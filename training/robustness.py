@@ -22,6 +22,7 @@ import numpy as np
 
 from model.analyze import EmotionAnalyzer
 from model.labels import EMOTIONS
+from model.preprocess import INPUT_SIZE
 from model.settings import ModelSettings
 from training.data import BadRowPolicy, load_fer2013
 from training.evaluate import Scores, score, score_predictions
@@ -107,7 +108,7 @@ def evaluate_robustness(model_path: str | Path, data_path: str | Path, out: str 
     images, labels = split.images[:limit], split.labels[:limit]
     rng = np.random.default_rng(seed)
 
-    inputs = np.zeros((len(images), 48, 48, 1), np.float32)
+    inputs = np.zeros((len(images), INPUT_SIZE, INPUT_SIZE, 1), np.float32)
     found = np.zeros(len(images), bool)
     sides = np.zeros(len(images), int)
     samples = []

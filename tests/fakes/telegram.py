@@ -110,7 +110,7 @@ class FakeTelegram(LocalServer):
     def user_presses(self, user_id: int, message: dict, data: str) -> int:
         user = {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
         return self._push({"callback_query": {"id": str(next(self._ids)), "from": user, "chat_instance": "ci",
-                                       "message": message, "data": data}})
+                                              "message": message, "data": data}})
 
     def wait_for(self, method: str, chat_id: int | None = None, after: int = 0, timeout: float = 60) -> Call:
         """The first call of ``method`` (to ``chat_id``) at index >= ``after``; AssertionError on timeout."""
