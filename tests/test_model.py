@@ -158,6 +158,22 @@ def test_small_tight_face_is_found_by_the_close_look(analyzer):
     assert 700 <= x + w / 2 <= 800 and 500 <= y + h / 2 <= 600
 
 
+def test_smaller_tight_face_needs_the_third_size_tiles(analyzer, monkeypatch):
+    """An 80 px FER face in a 640x480 photo: half-side tiles still miss it, third-side tiles find it."""
+    import model.detect
+
+    img = load_fer2013(DATA / "fer2013_sample.csv.gz").private_test.images[21]
+    scene = np.full((480, 640), 120, np.uint8)
+    scene[300:380, 400:480] = cv2.resize(img, (80, 80), interpolation=cv2.INTER_CUBIC)
+    bgr = cv2.cvtColor(scene, cv2.COLOR_GRAY2BGR)
+    faces = analyzer.detector.detect(bgr)
+    assert len(faces) == 1
+    x, y, w, h = faces[0].box
+    assert 400 <= x + w / 2 <= 480 and 300 <= y + h / 2 <= 380
+    monkeypatch.setattr(model.detect, "_CLOSE_LOOK_DIVISORS", (2,))
+    assert analyzer.detector.detect(bgr) == []
+
+
 @pytest.mark.skipif(not FACES_DEV.exists(), reason="shared/data/faces-dev not beside the project")
 def test_detection_rate_on_faces_dev(analyzer):
     import csv

@@ -120,6 +120,24 @@ def test_augmentation_is_seeded_and_keeps_range():
     assert a.shape == x.shape and a.min() >= 0 and a.max() <= 255
 
 
+def test_camera_degradation_is_seeded_mild_and_off_by_default():
+    import tensorflow as tf
+
+    from training.augment import AugmentConfig, augment_batch
+
+    x = tf.constant(load_fer2013(SAMPLE).private_test.images[:8, ..., None].astype(np.float32))
+    seed = tf.constant([5, 6], tf.int64)
+    clean = augment_batch(x, seed).numpy()
+    np.testing.assert_array_equal(clean, augment_batch(x, seed, AugmentConfig(degrade_probability=0.0)).numpy())
+    always = AugmentConfig(degrade_probability=1.0)
+    a, b = augment_batch(x, seed, always).numpy(), augment_batch(x, seed, always).numpy()
+    np.testing.assert_array_equal(a, b)
+    per_image = np.abs(a - clean).mean(axis=(1, 2, 3))
+    assert (per_image > 0.5).all(), "every face is degraded at probability 1"
+    assert (per_image < 20).all(), "degraded faces stay the same faces (same geometry, mild loss)"
+    assert a.min() >= 0 and a.max() <= 255
+
+
 def test_class_weights_lift_rare_classes():
     from training.fit import class_weights
 
@@ -171,6 +189,16 @@ def test_fit_resume_evaluate_export(tmp_path, small_csv):
     assert card["epochs_trained"] == 8 and card["metrics"]["PrivateTest"]["flip"]["accuracy"] == scores["flip"]["accuracy"]
     assert card["robustness"]["photo_accuracy"] == photos.rendered.accuracy
     assert "re-rendered, full pipeline" in (shipped / "MODEL_CARD.md").read_text()
+    assert "calibration" not in card
+
+    from training.calibrate import calibrate
+
+    calibrated = run / "calibrated.keras"
+    offsets = calibrate(best, load_fer2013(small_csv).public_test, calibrated).offsets
+    card = json.loads((export(calibrated, tmp_path / "report", tmp_path / "cal", run, "...") / "model_card.json")
+                      .read_text())
+    assert list(card["calibration"]["offsets"].values()) == offsets
+    assert "held-out halves, calibrated" in (tmp_path / "cal" / "MODEL_CARD.md").read_text()
 
     # Round trip: the exported Keras file predicts exactly as the checkpoint, the LiteRT twin agrees.
     faces = load_fer2013(SAMPLE).private_test.images[..., None].astype(np.float32)
@@ -182,6 +210,44 @@ def test_fit_resume_evaluate_export(tmp_path, small_csv):
 
     lite = EmotionClassifier(shipped / "emotion_cnn.keras", runtime="litert", tta="none").predict(faces)
     np.testing.assert_allclose(lite, before, atol=1e-4)
+
+
+def test_offsets_fold_into_the_network_exactly(tmp_path):
+    """with_offsets (used to fit them) predicts what the folded network then gives, TTA included."""
+    import keras
+
+    from model.tta import merge_views, tta_views
+    from training.calibrate import fold, view_probs, with_offsets
+
+    weights = Path(__file__).resolve().parents[1] / "model" / "weights" / "emotion_cnn.keras"
+    model = keras.models.load_model(weights, compile=False)
+    faces = load_fer2013(SAMPLE).private_test.images
+    offsets = np.array([0.3, -0.5, 0.8, -0.2, 0.1, 0.0, -0.4])
+    expected = with_offsets(view_probs(model, faces, "flip"), offsets)
+    fold(model, offsets)
+    x = faces[..., None].astype(np.float32)
+    got = merge_views(model.predict(tta_views(x, "flip"), verbose=0), len(x))
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
+def test_offsets_lift_an_under_predicted_class():
+    """Class 2 is right but always second best: its offset must rise and its recall with it."""
+    from training.calibrate import fit_offsets, held_out, with_offsets
+    from training.evaluate import score
+
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 7, 600)
+    logits = rng.normal(0, 0.3, (600, 7))
+    logits[np.arange(600), labels] += 2.0
+    logits[labels == 2, 6] += 2.5  # every fear face scores neutral a bit higher than fear
+    probs = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    views = np.stack([probs, probs])
+    offsets = fit_offsets(views, labels)
+    assert offsets[2] - offsets[6] > 0.5 and abs(offsets.mean()) < 1e-9
+    before, after = score(labels, views.mean(0)), score(labels, with_offsets(views, offsets))
+    assert before.recall[2] < 0.2 and after.recall[2] > 0.8 and after.macro_f1 > before.macro_f1
+    plain, calibrated = held_out(views, labels, repeats=1)
+    assert plain.n == calibrated.n == 600 and calibrated.recall[2] > plain.recall[2]
 
 
 def test_shipped_model_loads_with_plain_keras(tmp_path):
@@ -202,6 +268,11 @@ def test_cli_help_and_bad_data(tmp_path):
     out = subprocess.run([sys.executable, "-m", "training", "fit", "--data", str(tmp_path / "bad.csv"),
                           "--out", str(tmp_path / "run"), "--arch", "tiny"], capture_output=True, text=True)
     assert out.returncode == 2 and "line 2" in out.stderr and "Traceback" not in out.stderr
+    for command in ("evaluate", "robustness", "calibrate"):
+        out = subprocess.run([sys.executable, "-m", "training", command, "--model", str(tmp_path / "none.keras"),
+                              "--data", str(tmp_path / "bad.csv"), "--out", str(tmp_path / "x")],
+                             capture_output=True, text=True)
+        assert out.returncode == 2 and "no such model file" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_misses_count_as_wrong_in_scores():

@@ -6,6 +6,7 @@
     python -m training evaluate --model runs/vgg/best.keras --data ../shared/data/fer2013/fer2013.csv.gz --out reports/vgg
     python -m training robustness --model model/weights/emotion_cnn.keras --data ../shared/data/fer2013/fer2013.csv.gz --out reports/robustness
     python -m training ensemble --models runs/a/best.keras runs/b/best.keras --out runs/ens.keras
+    python -m training calibrate --model runs/vgg/best.keras --data ../shared/data/fer2013/fer2013.csv.gz --out runs/vgg/calibrated.keras
     python -m training export --model runs/vgg/best.keras --run runs/vgg --report reports/vgg --to model/weights
 """
 
@@ -48,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="stop at the first malformed row, or skip and count them")
     f.add_argument("--dedup", action="store_true",
                    help="drop Training copies of test images, label conflicts and repeats (see `describe`)")
+    f.add_argument("--degrade", type=float, default=0.0,
+                   help="share of training faces given camera blur, noise and JPEG loss (0 to 1)")
 
     d = sub.add_parser("describe", help="class counts per split and the census of identical images")
     d.add_argument("--data", required=True, help="FER2013 CSV or image-folder root")
@@ -74,6 +77,15 @@ def _parser() -> argparse.ArgumentParser:
     n.add_argument("--models", nargs="+", required=True, help="two or more .keras models")
     n.add_argument("--out", required=True, help="the averaged .keras model to write")
 
+    c = sub.add_parser("calibrate", help="per-class logit offsets fitted on PublicTest, folded into the model")
+    c.add_argument("--model", required=True, help=".keras model to calibrate")
+    c.add_argument("--data", required=True, help="FER2013 CSV or image-folder root")
+    c.add_argument("--out", required=True, help="the calibrated .keras model to write (figures go beside it as .json)")
+    c.add_argument("--tta", choices=TTA_MODES, default="flip", help="TTA mode the bot uses")
+    c.add_argument("--objective", choices=("macro-f1", "accuracy", "mean"), default="macro-f1",
+                   help="what the offsets maximise on PublicTest")
+    c.add_argument("--on-bad-row", choices=("error", "skip"), default="error")
+
     x = sub.add_parser("export", help="copy a checkpoint and its report into the shipped model folder")
     x.add_argument("--model", required=True, help="checkpoint to ship")
     x.add_argument("--report", required=True, help="report folder written by evaluate")
@@ -88,6 +100,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "ensemble" and len(args.models) < 2:
         parser.error("ensemble needs at least two --models")
+    models = getattr(args, "models", None) or [getattr(args, "model", None)]
+    missing = [m for m in models if m and not Path(m).is_file()]
+    if missing:
+        parser.error(f"no such model file: {', '.join(missing)}")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         if args.command == "fit":
@@ -127,6 +143,12 @@ def main(argv: list[str] | None = None) -> int:
             from training.ensemble import average
 
             print(f"ensemble written to {average(args.models, args.out)}")
+        elif args.command == "calibrate":
+            from training.calibrate import calibrate
+            from training.data import load_fer2013
+
+            public = load_fer2013(args.data, on_bad_row=args.on_bad_row).public_test
+            print(calibrate(args.model, public, args.out, tta=args.tta, objective=args.objective).summary())
         else:
             from training.export import export
 

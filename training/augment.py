@@ -8,6 +8,12 @@ three times and blurs it visibly, so the net would train on softer faces than
 it is tested on. Then random erasing (a grey patch, as a hand or glasses would
 hide part of the face). Brightness and contrast jitter would be wasted: the
 model standardises every image itself.
+
+Optionally (``degrade_probability`` > 0) some faces then get what a phone
+photo does to a face before the bot crops it: softening (resampling, focus),
+sensor noise and JPEG loss. FER2013 crops are clean; the robustness
+evaluation (:mod:`training.robustness`) showed the same faces lose accuracy
+once they pass through a camera-like rendering.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import tensorflow as tf
 
 
@@ -26,6 +33,11 @@ class AugmentConfig:
     """Fraction of the image side."""
     erase_probability: float = 0.25
     erase_area: tuple[float, float] = (0.02, 0.12)
+    degrade_probability: float = 0.0
+    """Share of faces given blur, noise and JPEG loss; 0 keeps the clean FER2013 pixels."""
+    max_noise: float = 8.0
+    """Standard deviation of the Gaussian sensor noise, in grey levels (0-255)."""
+    jpeg_quality: tuple[int, int] = (30, 95)
 
 
 def _affine(batch: int, size: int, cfg: AugmentConfig, seed: tf.Tensor) -> tf.Tensor:
@@ -63,6 +75,34 @@ def _erase(images: tf.Tensor, cfg: AugmentConfig, seed: tf.Tensor) -> tf.Tensor:
     return tf.where(inside[..., None], mean, images)
 
 
+def _gaussian(sigma: float, radius: int = 3) -> np.ndarray:
+    taps = np.exp(-np.arange(-radius, radius + 1) ** 2 / (2 * sigma ** 2))
+    return taps / taps.sum()
+
+
+_BLUR = tf.constant(_gaussian(1.2), tf.float32)
+"""Sigma 1.2 px: about as soft as a small, slightly out-of-focus face gets once cropped to 48 px."""
+
+
+def _degrade(images: tf.Tensor, cfg: AugmentConfig, seed: tf.Tensor) -> tf.Tensor:
+    """Blur (a random blend towards the _BLUR blur), noise and JPEG on a random share of the batch."""
+    n = tf.shape(images)[0]
+    seeds = tf.random.experimental.stateless_split(seed, 5)
+    kernel = _BLUR[:, None, None, None] * _BLUR[None, :, None, None]
+    blurred = tf.nn.conv2d(tf.pad(images, [[0, 0], [3, 3], [3, 3], [0, 0]], mode="SYMMETRIC"),
+                           kernel, strides=1, padding="VALID")
+    amount = tf.random.stateless_uniform([n, 1, 1, 1], seeds[0])
+    soft = images + amount * (blurred - images)
+    sigma = tf.random.stateless_uniform([n, 1, 1, 1], seeds[1], 0.0, cfg.max_noise)
+    noisy = tf.clip_by_value(soft + sigma * tf.random.stateless_normal(tf.shape(images), seeds[2]), 0.0, 255.0)
+    jpeg_seeds = tf.random.experimental.stateless_split(seeds[3], n)
+    lossy = tf.map_fn(
+        lambda args: tf.image.stateless_random_jpeg_quality(args[0] / 255.0, *cfg.jpeg_quality, args[1]) * 255.0,
+        (noisy, jpeg_seeds), fn_output_signature=tf.float32)
+    apply = tf.random.stateless_uniform([n, 1, 1, 1], seeds[4]) < cfg.degrade_probability
+    return tf.where(apply, lossy, images)
+
+
 def augment_batch(images: tf.Tensor, seed: tf.Tensor, cfg: AugmentConfig = AugmentConfig()) -> tf.Tensor:
     """Augment a (N, H, W, 1) float32 batch with a stateless seed (shape [2] int) for reproducibility."""
     n, size = tf.shape(images)[0], images.shape[1]
@@ -70,4 +110,7 @@ def augment_batch(images: tf.Tensor, seed: tf.Tensor, cfg: AugmentConfig = Augme
     warped = tf.raw_ops.ImageProjectiveTransformV3(
         images=images, transforms=_affine(n, size, cfg, geo_seed), output_shape=tf.shape(images)[1:3],
         fill_value=0.0, interpolation="BILINEAR", fill_mode="NEAREST")
-    return _erase(warped, cfg, erase_seed)
+    erased = _erase(warped, cfg, erase_seed)
+    if cfg.degrade_probability == 0:
+        return erased
+    return _degrade(erased, cfg, tf.random.experimental.stateless_fold_in(seed, 3))

@@ -39,7 +39,8 @@ def export(model_path: str | Path, report_dir: str | Path, dest: str | Path,
     """Write emotion_cnn.keras/.tflite, model_card.json and MODEL_CARD.md into ``dest``.
 
     When ``report_dir`` also holds ``robustness.json`` (``python -m training robustness --out`` the same
-    folder), the card quotes it too.
+    folder), the card quotes it too; so it does the class offsets when the checkpoint came from
+    ``python -m training calibrate`` (its .json and .md lie beside it).
     """
     dest, report_dir = Path(dest), Path(report_dir)
     dest.mkdir(parents=True, exist_ok=True)
@@ -78,6 +79,13 @@ def export(model_path: str | Path, report_dir: str | Path, dest: str | Path,
         **run,
         "metrics": figures,
     }
+    calibration_md = ""
+    calibration = Path(model_path).with_suffix(".json")
+    if calibration.exists():
+        c = json.loads(calibration.read_text())
+        card["calibration"] = {"objective": c["objective"], "offsets": dict(zip(EMOTIONS, c["offsets"])),
+                               "fitted_on": "PublicTest", "from_model": c["model"]}
+        calibration_md = calibration.with_suffix(".md").read_text()
     robustness_md = ""
     if (report_dir / "robustness.json").exists():
         r = json.loads((report_dir / "robustness.json").read_text())
@@ -88,11 +96,12 @@ def export(model_path: str | Path, report_dir: str | Path, dest: str | Path,
         if (report_dir / picture).exists():
             shutil.copyfile(report_dir / picture, dest / picture)
     (dest / "model_card.json").write_text(json.dumps(card, indent=2) + "\n")
-    (dest / "MODEL_CARD.md").write_text(_markdown(card, (report_dir / "report.md").read_text(), robustness_md))
+    (dest / "MODEL_CARD.md").write_text(
+        _markdown(card, (report_dir / "report.md").read_text(), robustness_md, calibration_md))
     return dest
 
 
-def _markdown(card: dict, report_md: str, robustness_md: str = "") -> str:
+def _markdown(card: dict, report_md: str, robustness_md: str = "", calibration_md: str = "") -> str:
     private = card["metrics"]["PrivateTest"]
     tta = card["tta"]
     lines = [
@@ -108,6 +117,9 @@ def _markdown(card: dict, report_md: str, robustness_md: str = "") -> str:
         f"- Command: `{card['command']}`",
         *([f"- Warm-started from the weights of `{card['config']['init_weights']}` (see the command)"]
           if card.get("config", {}).get("init_weights") else []),
+        *(["- Class offsets fitted on PublicTest and folded into the output layer's bias "
+            "(`python -m training calibrate`; every figure below includes them):", "", calibration_md.strip()]
+          if calibration_md else []),
         "",
         f"**PrivateTest accuracy with the bot's TTA ({tta}): {private[tta]['accuracy']:.4f}**, "
         f"without TTA: {private['none']['accuracy']:.4f}; macro-F1 ({tta}): {private[tta]['macro_f1']:.4f}.",

@@ -30,7 +30,7 @@ import tensorflow as tf
 
 from model.labels import NUM_CLASSES
 from training.architectures import build
-from training.augment import augment_batch
+from training.augment import AugmentConfig, augment_batch
 from training.data import BadRowPolicy, Split, load_fer2013
 from training.duplicates import dedup_training
 
@@ -56,6 +56,8 @@ class FitConfig:
     on_bad_row: BadRowPolicy = "error"
     dedup: bool = False
     """Drop duplicate Training images (see :mod:`training.duplicates`)."""
+    degrade: float = 0.0
+    """Share of training faces given camera blur, noise and JPEG (see :mod:`training.augment`)."""
 
 
 def class_weights(labels: np.ndarray, power: float) -> np.ndarray:
@@ -83,6 +85,7 @@ def _inputs(split: Split) -> np.ndarray:
 
 def train_dataset(split: Split, cfg: FitConfig) -> tf.data.Dataset:
     """Shuffled, augmented, weighted batches: (x, one-hot y, sample weight)."""
+    augment = AugmentConfig(degrade_probability=cfg.degrade)
     weights = class_weights(split.labels, cfg.class_weight_power)[split.labels].astype(np.float32)
     onehot = np.eye(NUM_CLASSES, dtype=np.float32)[split.labels]
     ds = tf.data.Dataset.from_tensor_slices((split.images[..., None], onehot, weights))
@@ -91,7 +94,7 @@ def train_dataset(split: Split, cfg: FitConfig) -> tf.data.Dataset:
     # Each batch gets its own stateless seed from a seeded counter: reproducible and independent.
     seeds = tf.data.Dataset.random(seed=cfg.seed).batch(2)
     ds = tf.data.Dataset.zip((ds, seeds)).map(
-        lambda batch, seed: (augment_batch(tf.cast(batch[0], tf.float32), seed), batch[1], batch[2]),
+        lambda batch, seed: (augment_batch(tf.cast(batch[0], tf.float32), seed, augment), batch[1], batch[2]),
         num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)
 
