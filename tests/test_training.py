@@ -217,7 +217,8 @@ def test_offsets_fold_into_the_network_exactly(tmp_path):
     import keras
 
     from model.tta import merge_views, tta_views
-    from training.calibrate import fold, view_probs, with_offsets
+    from training.calibrate import fold, with_offsets
+    from training.evaluate import view_probs
 
     weights = Path(__file__).resolve().parents[1] / "model" / "weights" / "emotion_cnn.keras"
     model = keras.models.load_model(weights, compile=False)

@@ -89,7 +89,8 @@ def _degrade(images: tf.Tensor, cfg: AugmentConfig, seed: tf.Tensor) -> tf.Tenso
     n = tf.shape(images)[0]
     seeds = tf.random.experimental.stateless_split(seed, 5)
     kernel = _BLUR[:, None, None, None] * _BLUR[None, :, None, None]
-    blurred = tf.nn.conv2d(tf.pad(images, [[0, 0], [3, 3], [3, 3], [0, 0]], mode="SYMMETRIC"),
+    r = _BLUR.shape[0] // 2
+    blurred = tf.nn.conv2d(tf.pad(images, [[0, 0], [r, r], [r, r], [0, 0]], mode="SYMMETRIC"),
                            kernel, strides=1, padding="VALID")
     amount = tf.random.stateless_uniform([n, 1, 1, 1], seeds[0])
     soft = images + amount * (blurred - images)

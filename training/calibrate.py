@@ -27,22 +27,14 @@ import keras
 import numpy as np
 
 from model.labels import EMOTIONS, NUM_CLASSES
-from model.tta import tta_views
 from training.data import Split
-from training.evaluate import Scores, score
+from training.evaluate import Scores, score, view_probs
 
 OUTPUT_LAYER = "probs"
 """Name of the final Dense + softmax layer in every architecture of :mod:`training.architectures`."""
 
 GRID = np.round(np.arange(-1.0, 1.0001, 0.05), 2)
 """Offsets tried per class and round: +-1 in logit units moves a class's odds by e (2.7x)."""
-
-
-def view_probs(model: keras.Model, images: np.ndarray, tta: str, batch_size: int = 512) -> np.ndarray:
-    """Per-view probabilities, (V, N, 7), for (N, 48, 48) uint8 images under a TTA mode."""
-    x = images.astype(np.float32)[..., None]
-    probs = model.predict(tta_views(x, tta), batch_size=batch_size, verbose=0)
-    return probs.reshape(-1, len(x), NUM_CLASSES)
 
 
 def with_offsets(views: np.ndarray, offsets: np.ndarray) -> np.ndarray:
@@ -131,9 +123,7 @@ class Calibration:
         lines = [f"offsets ({self.objective}, TTA {self.tta}): " + ", ".join(
             f"{e} {o:+.2f}" for e, o in zip(EMOTIONS, self.offsets)),
                  f"{'':<30}{'accuracy':>9}{'macro-F1':>10}   min recall"]
-        for name, s in rows:
-            worst = int(np.argmin(s.recall))
-            lines.append(f"{name:<30}{s.accuracy:>9.4f}{s.macro_f1:>10.4f}   {EMOTIONS[worst]} {s.recall[worst]:.3f}")
+        lines += [f"{name:<30}{s.figures()}" for name, s in rows]
         return "\n".join(lines)
 
 

@@ -17,7 +17,7 @@ import keras
 import numpy as np
 
 from model.labels import EMOTIONS, NUM_CLASSES
-from model.tta import TTA_MODES, merge_views, tta_views
+from model.tta import TTA_MODES, tta_views
 from training.data import BadRowPolicy, Fer2013, Split, load_fer2013
 
 
@@ -33,6 +33,11 @@ class Scores:
     confusion: list[list[int]]
     n: int
 
+    def figures(self) -> str:
+        """Accuracy, macro-F1 and the weakest class's recall, as one aligned table cell."""
+        worst = int(np.argmin(self.recall))
+        return f"{self.accuracy:>9.4f}{self.macro_f1:>10.4f}   {EMOTIONS[worst]} {self.recall[worst]:.3f}"
+
 
 @dataclass
 class Report:
@@ -46,9 +51,7 @@ class Report:
                  f"{'split':<26}{'TTA':<12}{'accuracy':>9}{'macro-F1':>10}   min recall"]
         for split, by_mode in self.scores.items():
             for mode, s in by_mode.items():
-                worst = int(np.argmin(s.recall))
-                lines.append(f"{split:<26}{mode:<12}{s.accuracy:>9.4f}{s.macro_f1:>10.4f}"
-                             f"   {EMOTIONS[worst]} {s.recall[worst]:.3f}")
+                lines.append(f"{split:<26}{mode:<12}{s.figures()}")
         main = self.scores["PrivateTest"][self.tta]
         lines.append("PrivateTest per class (" + self.tta + "): " + ", ".join(
             f"{e} P{p:.2f}/R{r:.2f}" for e, p, r in zip(EMOTIONS, main.precision, main.recall)))
@@ -82,16 +85,23 @@ def score_predictions(labels: np.ndarray, pred: np.ndarray) -> Scores:
     )
 
 
-def predict_probs(model: keras.Model, images: np.ndarray, tta: str, batch_size: int = 512) -> np.ndarray:
-    """Class probabilities for (N, 48, 48) uint8 images under a TTA mode."""
+def view_probs(model: keras.Model, images: np.ndarray, tta: str, batch_size: int = 512) -> np.ndarray:
+    """Per-view class probabilities, (V, N, 7), for (N, 48, 48) uint8 images under a TTA mode.
+
+    Chunked so that ten flip-shift views of a whole split never sit in memory at once.
+    """
     x = images.astype(np.float32)[..., None]
     out = []
     for start in range(0, len(x), batch_size):
         chunk = x[start:start + batch_size]
-        views = tta_views(chunk, tta)
-        probs = model.predict(views, batch_size=batch_size, verbose=0)
-        out.append(merge_views(probs, len(chunk)))
-    return np.concatenate(out) if out else np.zeros((0, NUM_CLASSES), np.float32)
+        probs = model.predict(tta_views(chunk, tta), batch_size=batch_size, verbose=0)
+        out.append(probs.reshape(-1, len(chunk), NUM_CLASSES))
+    return np.concatenate(out, axis=1) if out else np.zeros((1, 0, NUM_CLASSES), np.float32)
+
+
+def predict_probs(model: keras.Model, images: np.ndarray, tta: str, batch_size: int = 512) -> np.ndarray:
+    """Class probabilities for (N, 48, 48) uint8 images under a TTA mode: the mean over its views."""
+    return view_probs(model, images, tta, batch_size).mean(axis=0)
 
 
 def unseen_in_training(data: Fer2013) -> np.ndarray:
