@@ -29,6 +29,7 @@ class ModelSettings(BaseSettings):
     max_faces: int = 10
     """At most this many faces (the largest) are classified per image."""
     min_face_score: float = 0.6
+    """Detector confidence needed to call something a face; a lone face in a photo may score 0.05 less."""
     video_max_seconds: float = 60.0
     """Only the first this-many seconds of a video are looked at."""
     video_sample_fps: float = 2.0

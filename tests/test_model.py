@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 from model import EMOTIONS, ImageTooLarge, InvalidImage, InvalidVideo, VideoTooLarge, analyze_video
-from model.detect import FULL_RANGE, FaceDetector
+from model.detect import FULL_RANGE, Face, FaceDetector, confident
 from model.image import decode_image
 from model.settings import ModelSettings
 from model.video import sample_indices
@@ -172,6 +172,17 @@ def test_smaller_tight_face_needs_the_third_size_tiles(analyzer, monkeypatch):
     assert 400 <= x + w / 2 <= 480 and 300 <= y + h / 2 <= 380
     monkeypatch.setattr(model.detect, "_CLOSE_LOOK_DIVISORS", (2,))
     assert analyzer.detector.detect(bgr) == []
+
+
+def test_a_lone_near_miss_is_taken_only_when_nothing_is_confident():
+    def face(score: float, x: int) -> Face:
+        return Face((x, 0, 50, 50), score, (x + 15.0, 20.0), (x + 35.0, 20.0))
+
+    clear, near, nearer, faint = face(0.9, 0), face(0.56, 100), face(0.58, 200), face(0.3, 300)
+    assert confident([clear, near, faint], 0.6, 0.55) == [clear]
+    assert confident([near, nearer, faint], 0.6, 0.55) == [nearer]
+    assert confident([faint], 0.6, 0.55) == []
+    assert confident([], 0.6, 0.55) == []
 
 
 @pytest.mark.skipif(not FACES_DEV.exists(), reason="shared/data/faces-dev not beside the project")

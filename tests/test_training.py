@@ -193,7 +193,7 @@ def test_fit_resume_evaluate_export(tmp_path, small_csv):
 
     from training.calibrate import calibrate
 
-    calibrated = run / "calibrated.keras"
+    calibrated = run / "calibrated" / "model.keras"  # its folder does not exist yet
     offsets = calibrate(best, load_fer2013(small_csv).public_test, calibrated).offsets
     card = json.loads((export(calibrated, tmp_path / "report", tmp_path / "cal", run, "...") / "model_card.json")
                       .read_text())

@@ -130,6 +130,8 @@ class Calibration:
 def calibrate(model_path: str | Path, public: Split, out: str | Path, tta: str = "flip",
               objective: str = "macro-f1") -> Calibration:
     """Fit offsets on PublicTest; save the folded model to ``out``, the figures beside it (.json, .md)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
     model = keras.models.load_model(model_path, compile=False)
     views = view_probs(model, public.images, tta)
     offsets = fit_offsets(views, public.labels, objective)
@@ -141,6 +143,6 @@ def calibrate(model_path: str | Path, public: Split, out: str | Path, tta: str =
         held_out_before=held_before, held_out_after=held_after)
     fold(model, offsets)
     model.save(out)
-    Path(out).with_suffix(".json").write_text(json.dumps(asdict(result), indent=2))
-    Path(out).with_suffix(".md").write_text("```\n" + result.summary() + "\n```\n")
+    out.with_suffix(".json").write_text(json.dumps(asdict(result), indent=2))
+    out.with_suffix(".md").write_text("```\n" + result.summary() + "\n```\n")
     return result
