@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import json
 import subprocess
 import sys
@@ -157,7 +158,7 @@ def test_fit_resume_evaluate_export(tmp_path, small_csv):
 
     run = tmp_path / "run"
     cfg = FitConfig(data=str(small_csv), out=str(run), arch="tiny", epochs=6, batch_size=16, lr=1e-2,
-                    weight_decay=0.0, seed=1)
+                    weight_decay=0.0, seed=1, snapshots=True)
     best = fit(cfg)
     assert best.exists() and (run / "last.keras").exists()
     log = (run / "log.csv").read_text().strip().splitlines()
@@ -170,6 +171,7 @@ def test_fit_resume_evaluate_export(tmp_path, small_csv):
     fit(cfg, resume=True)
     assert json.loads((run / "state.json").read_text())["epochs_done"] == 8
     assert len((run / "log.csv").read_text().strip().splitlines()) == 1 + 8
+    assert [p.name for p in sorted((run / "epochs").iterdir())] == [f"epoch-{e:03d}.keras" for e in range(1, 9)]
 
     report = evaluate(best, small_csv, tmp_path / "report", tta="flip", log_csv=run / "log.csv")
     for name in ("report.json", "report.md", "confusion_privatetest.png", "learning_curve.png"):
@@ -189,7 +191,15 @@ def test_fit_resume_evaluate_export(tmp_path, small_csv):
     assert card["epochs_trained"] == 8 and card["metrics"]["PrivateTest"]["flip"]["accuracy"] == scores["flip"]["accuracy"]
     assert card["robustness"]["photo_accuracy"] == photos.rendered.accuracy
     assert "re-rendered, full pipeline" in (shipped / "MODEL_CARD.md").read_text()
-    assert "calibration" not in card
+    assert "calibration" not in card and "init_weights_sha256" not in card
+
+    warm = tmp_path / "warm"
+    fit(FitConfig(data=str(small_csv), out=str(warm), arch="tiny", epochs=1, batch_size=16, init_weights=str(best)))
+    digest = hashlib.sha256(best.read_bytes()).hexdigest()
+    assert json.loads((warm / "state.json").read_text())["init_weights_sha256"] == digest
+    card = json.loads((export(warm / "best.keras", tmp_path / "report", tmp_path / "w", warm) / "model_card.json")
+                      .read_text())
+    assert card["init_weights_sha256"] == digest and digest in (tmp_path / "w" / "MODEL_CARD.md").read_text()
 
     from training.calibrate import calibrate
 
@@ -358,3 +368,57 @@ def test_ensemble_is_one_plain_keras_model_averaging_its_members(tmp_path):
     alone = subprocess.run([sys.executable, "-m", "training", "ensemble", "--models", str(tmp_path / "m0.keras"),
                             "--out", str(tmp_path / "one.keras")], capture_output=True, text=True)
     assert alone.returncode == 2 and "at least two" in alone.stderr and "Traceback" not in alone.stderr
+
+
+def _bn_net(seed: int):
+    """Conv + batch norm + softmax head: the smallest net where weight averaging must redo batch norm."""
+    import keras
+    from keras import layers
+
+    keras.utils.set_random_seed(seed)
+    inputs = keras.Input((48, 48, 1))
+    x = layers.Conv2D(4, 3, strides=4)(inputs)
+    x = layers.BatchNormalization()(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    return keras.Model(inputs, layers.Dense(7, activation="softmax")(x))
+
+
+def test_batchnorm_reestimate_is_the_exact_mean_over_batches():
+    import keras
+
+    from training.swa import reestimate_batchnorm
+
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.BatchNormalization(momentum=0.9)(inputs))
+    rng = np.random.default_rng(0)
+    batches = [(rng.normal(loc, 2.0, (16, 3)).astype(np.float32),) for loc in (0.0, 5.0, -1.0)]
+    assert reestimate_batchnorm(model, batches) == 3
+    norm = model.layers[-1]
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(norm.moving_mean),
+                               np.mean([b[0].mean(axis=0) for b in batches], axis=0), rtol=1e-5)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(norm.moving_variance),
+                               np.mean([b[0].var(axis=0) for b in batches], axis=0), rtol=1e-4)
+    assert norm.momentum == 0.9  # restored: the saved config is the layer's own
+
+
+def test_swa_averages_weights_and_refuses_mixed_architectures(tmp_path, small_csv):
+    import keras
+
+    from training.architectures import build
+
+    for seed in (1, 2):
+        _bn_net(seed).save(tmp_path / f"m{seed}.keras")
+    build("tiny").save(tmp_path / "other.keras")
+    cli = [sys.executable, "-m", "training", "swa", "--data", str(small_csv), "--models"]
+    out = subprocess.run(cli + [str(tmp_path / "m1.keras"), str(tmp_path / "m2.keras"),
+                                "--out", str(tmp_path / "avg" / "swa.keras")], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    members = [keras.models.load_model(tmp_path / f"m{s}.keras").get_weights() for s in (1, 2)]
+    averaged = keras.models.load_model(tmp_path / "avg" / "swa.keras").get_weights()
+    # conv kernel+bias, BN gamma+beta, dense kernel+bias are plain means; BN moving stats are re-estimated
+    for i in (0, 1, 2, 3, 6, 7):
+        np.testing.assert_allclose(averaged[i], (members[0][i] + members[1][i]) / 2, rtol=1e-6, atol=1e-7)
+    assert not np.allclose(averaged[4], (members[0][4] + members[1][4]) / 2)
+    mixed = subprocess.run(cli + [str(tmp_path / "m1.keras"), str(tmp_path / "other.keras"),
+                                  "--out", str(tmp_path / "bad.keras")], capture_output=True, text=True)
+    assert mixed.returncode == 2 and "one architecture" in mixed.stderr and "Traceback" not in mixed.stderr

@@ -6,6 +6,7 @@
     python -m training evaluate --model runs/vgg/best.keras --data ../shared/data/fer2013/fer2013.csv.gz --out reports/vgg
     python -m training robustness --model model/weights/emotion_cnn.keras --data ../shared/data/fer2013/fer2013.csv.gz --out reports/robustness
     python -m training ensemble --models runs/a/best.keras runs/b/best.keras --out runs/ens.keras
+    python -m training swa --models runs/vgg/epochs/epoch-010.keras runs/vgg/epochs/epoch-012.keras --data ../shared/data/fer2013/fer2013.csv.gz --out runs/vgg-swa.keras
     python -m training calibrate --model runs/vgg/best.keras --data ../shared/data/fer2013/fer2013.csv.gz --out runs/vgg/calibrated.keras
     python -m training export --model runs/vgg/best.keras --run runs/vgg --report reports/vgg --to model/weights
 """
@@ -51,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="drop Training copies of test images, label conflicts and repeats (see `describe`)")
     f.add_argument("--degrade", type=float, default=0.0,
                    help="share of training faces given camera blur, noise and JPEG loss (0 to 1)")
+    f.add_argument("--snapshots", action="store_true",
+                   help="keep every epoch's checkpoint in OUT/epochs/ for `swa`")
 
     d = sub.add_parser("describe", help="class counts per split and the census of identical images")
     d.add_argument("--data", required=True, help="FER2013 CSV or image-folder root")
@@ -77,6 +80,14 @@ def _parser() -> argparse.ArgumentParser:
     n.add_argument("--models", nargs="+", required=True, help="two or more .keras models")
     n.add_argument("--out", required=True, help="the averaged .keras model to write")
 
+    w = sub.add_parser("swa", help="average the weights of checkpoints of one architecture into one model")
+    w.add_argument("--models", nargs="+", required=True, help="two or more .keras checkpoints")
+    w.add_argument("--data", required=True, help="FER2013 CSV or image-folder root (Training re-estimates batch norm)")
+    w.add_argument("--out", required=True, help="the averaged .keras model to write")
+    w.add_argument("--degrade", type=float, default=0.0,
+                   help="augmentation of the batch-norm pass: the --degrade the checkpoints trained with")
+    w.add_argument("--on-bad-row", choices=("error", "skip"), default="error")
+
     c = sub.add_parser("calibrate", help="per-class logit offsets fitted on PublicTest, folded into the model")
     c.add_argument("--model", required=True, help=".keras model to calibrate")
     c.add_argument("--data", required=True, help="FER2013 CSV or image-folder root")
@@ -98,8 +109,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    if args.command == "ensemble" and len(args.models) < 2:
-        parser.error("ensemble needs at least two --models")
+    if args.command in ("ensemble", "swa") and len(args.models) < 2:
+        parser.error(f"{args.command} needs at least two --models")
     models = getattr(args, "models", None) or [getattr(args, "model", None)]
     missing = [m for m in models if m and not Path(m).is_file()]
     if missing:
@@ -143,6 +154,16 @@ def main(argv: list[str] | None = None) -> int:
             from training.ensemble import average
 
             print(f"ensemble written to {average(args.models, args.out)}")
+        elif args.command == "swa":
+            from training.data import load_fer2013
+            from training.swa import swa
+
+            train = load_fer2013(args.data, on_bad_row=args.on_bad_row).train
+            try:
+                print(f"weight average written to {swa(args.models, train, args.out, degrade=args.degrade)}")
+            except ValueError as exc:  # checkpoints of different architectures
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
         elif args.command == "calibrate":
             from training.calibrate import calibrate
             from training.data import load_fer2013

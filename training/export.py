@@ -59,6 +59,8 @@ def export(model_path: str | Path, report_dir: str | Path, dest: str | Path,
             seconds = sum(float(row["seconds"]) for row in csv.DictReader(log))
         run.update(epochs_trained=state["epochs_done"], best_epoch=state["best_epoch"],
                    training_hours=round(seconds / 3600, 2))
+        if "init_weights_sha256" in state:
+            run["init_weights_sha256"] = state["init_weights_sha256"]
     figures = {
         split: {mode: {"accuracy": s["accuracy"], "macro_f1": s["macro_f1"],
                        "recall": dict(zip(EMOTIONS, s["recall"]))} for mode, s in by_mode.items()}
@@ -115,7 +117,8 @@ def _markdown(card: dict, report_md: str, robustness_md: str = "", calibration_m
         f"{card.get('best_epoch', '?')}), {card.get('training_hours', '?')} h on {card['hardware']}",
         f"- Date: {card['date']}",
         f"- Command: `{card['command']}`",
-        *([f"- Warm-started from the weights of `{card['config']['init_weights']}` (see the command)"]
+        *([f"- Warm-started from the weights of `{card['config']['init_weights']}` (see the command)"
+           + (f"; that file's SHA-256: `{card['init_weights_sha256']}`" if "init_weights_sha256" in card else "")]
           if card.get("config", {}).get("init_weights") else []),
         *(["- Class offsets fitted on PublicTest and folded into the output layer's bias "
             "(`python -m training calibrate`; every figure below includes them):", "", calibration_md.strip()]

@@ -6,7 +6,9 @@ A run lives in one folder and can always be resumed:
     out/log.csv       one row per epoch (loss, accuracy, val_*, lr, seconds)
     out/last.keras    model + optimizer after the newest finished epoch
     out/best.keras    the epoch with the best PublicTest accuracy so far
-    out/state.json    epochs done, best epoch and its PublicTest accuracy
+    out/state.json    epochs done, best epoch and its PublicTest accuracy (and the
+                      SHA-256 of the --init-weights file, so a model card can name it)
+    out/epochs/       with ``--snapshots``: each epoch's weights, for weight averaging
 
 ``--resume`` continues from ``last.keras`` (optimizer, learning-rate schedule
 and epoch counter included); Ctrl-C stops cleanly and keeps the last finished
@@ -16,6 +18,7 @@ mid-write never leaves a broken file behind.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -58,6 +61,8 @@ class FitConfig:
     """Drop duplicate Training images (see :mod:`training.duplicates`)."""
     degrade: float = 0.0
     """Share of training faces given camera blur, noise and JPEG (see :mod:`training.augment`)."""
+    snapshots: bool = False
+    """Keep every epoch's checkpoint (21 MB each, optimizer state included) for `python -m training swa`."""
 
 
 def class_weights(labels: np.ndarray, power: float) -> np.ndarray:
@@ -115,6 +120,7 @@ def compile_model(model: keras.Model, cfg: FitConfig, steps_per_epoch: int) -> N
 
 
 def _atomic_save(model: keras.Model, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.stem + ".tmp.keras")
     model.save(tmp)
     os.replace(tmp, path)
@@ -129,9 +135,9 @@ def _atomic_json(data: dict, path: Path) -> None:
 class RunCheckpoint(keras.callbacks.Callback):
     """After each epoch: add lr and seconds to the logs, save last/best, update state.json."""
 
-    def __init__(self, out: Path, state: dict):
+    def __init__(self, out: Path, state: dict, snapshots: bool):
         super().__init__()
-        self.out, self.state = out, state
+        self.out, self.state, self.snapshots = out, state, snapshots
         self._start = 0.0
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
@@ -143,6 +149,8 @@ class RunCheckpoint(keras.callbacks.Callback):
         opt = self.model.optimizer
         logs["lr"] = float(keras.ops.convert_to_numpy(opt.learning_rate))
         _atomic_save(self.model, self.out / "last.keras")
+        if self.snapshots:
+            _atomic_save(self.model, self.out / "epochs" / f"epoch-{epoch + 1:03d}.keras")
         val = float(logs.get("val_accuracy", 0.0))
         if val > self.state.get("best_val_accuracy", -1.0):
             _atomic_save(self.model, self.out / "best.keras")
@@ -186,6 +194,8 @@ def fit(cfg: FitConfig, resume: bool = False) -> Path:
             log.info("warm start from %s", cfg.init_weights)
         compile_model(model, cfg, steps)
         state = {"epochs_done": 0, "best_val_accuracy": -1.0, "best_epoch": 0}
+        if cfg.init_weights:
+            state["init_weights_sha256"] = hashlib.sha256(Path(cfg.init_weights).read_bytes()).hexdigest()
         _atomic_json(asdict(cfg), out / "config.json")
     if state["epochs_done"] >= cfg.epochs:
         log.info("run already has %d of %d epochs", state["epochs_done"], cfg.epochs)
@@ -194,7 +204,7 @@ def fit(cfg: FitConfig, resume: bool = False) -> Path:
     log.info("training %s (%d params) on %d images, %d steps/epoch",
              model.name, model.count_params(), len(train), steps)
     callbacks = [
-        RunCheckpoint(out, state),
+        RunCheckpoint(out, state, cfg.snapshots),
         keras.callbacks.CSVLogger(str(out / "log.csv"), append=state["epochs_done"] > 0),
     ]
     try:
