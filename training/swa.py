@@ -3,8 +3,8 @@
 Checkpoints late in one run (``fit --snapshots``), or successive warm restarts
 of one lineage, sit in the same basin of the loss; their weight average lies
 nearer its flat centre and tends to generalise better than any one of them
-(Izmailov et al. 2018; measured in EXPERIMENTS.md). Unlike `training ensemble` the result costs exactly
-one network at inference.
+(Izmailov et al. 2018; measured in EXPERIMENTS.md). Unlike `training ensemble`
+the result costs exactly one network at inference.
 
 Averaged batch-norm statistics do not describe the averaged network, so they
 are re-estimated afterwards with one pass over the Training images, as the
@@ -27,10 +27,11 @@ log = logging.getLogger(__name__)
 
 def average_weights(models: list[keras.Model]) -> list[np.ndarray]:
     """Element-wise mean of the models' weights (they must share one architecture)."""
-    shapes = [[w.shape for w in m.get_weights()] for m in models]
+    weights = [m.get_weights() for m in models]
+    shapes = [[w.shape for w in ws] for ws in weights]
     if any(s != shapes[0] for s in shapes):
         raise ValueError("weight averaging needs models of one architecture")
-    return [np.mean(ws, axis=0) for ws in zip(*(m.get_weights() for m in models))]
+    return [np.mean(ws, axis=0) for ws in zip(*weights)]
 
 
 def _batch_norms(layer: keras.layers.Layer):
