@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SAMPLE ?= tests/data/congress_A000210.jpg
 FER ?= ../shared/data/fer2013/fer2013.csv.gz
 
-.PHONY: run test bench train evaluate clean
+.PHONY: run test lint bench train evaluate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ $(VENV)/.test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e ".[test]"
 	touch $@ $(VENV)/.runtime
 
+$(VENV)/.bench: pyproject.toml $(VENV)/.test
+	$(BIN)/pip install -q -e ".[test,bench]"
+	touch $@
+
 ## run: the bot with TELEGRAM_BOT_TOKEN set (env or .env); without one, the reply it would send to a sample selfie
 run: $(VENV)/.runtime
 	@if [ -n "$$TELEGRAM_BOT_TOKEN" ] || grep -qs '^TELEGRAM_BOT_TOKEN=.\+' .env; then \
@@ -28,13 +32,19 @@ run: $(VENV)/.runtime
 		$(BIN)/python -m bot try $(SAMPLE); \
 	fi
 
-## test: the whole suite (PostgreSQL included when a server can be started, see scripts/run-tests)
-test: $(VENV)/.test
+## test: the linters, then the whole suite (PostgreSQL included when a server can be started, see scripts/run-tests)
+test: lint
 	scripts/run-tests
 
+## lint: ruff and mypy, configured in pyproject.toml
+lint: $(VENV)/.test
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
 ## bench: every benchmark in bench/, figures printed and saved to bench/results/
-bench: $(VENV)/.test
+bench: $(VENV)/.bench
 	$(BIN)/python bench/bench_inference.py
+	$(BIN)/python bench/bench_limits.py
 	$(BIN)/python bench/bench_detect.py
 	$(BIN)/python bench/bench_recommend.py
 	$(BIN)/python bench/bench_bot_load.py

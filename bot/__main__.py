@@ -28,35 +28,27 @@ def try_file(path: Path) -> int:
     """Run one photo or video through model and catalogue and print the bot's reply."""
     from bot import replies
     from catalog import get_catalog
-    from model import InputError, analyze_video, get_analyzer
-    from model.video import VIDEO_SUFFIXES
+    from model import InputError, get_analyzer, media_kind
 
     analyzer, catalog = get_analyzer(), get_catalog()
     try:
-        data = path.read_bytes()
-        if path.suffix.lower() in VIDEO_SUFFIXES:
-            video = analyze_video(analyzer, data, path.suffix)
-            if video.probs is None:
-                print(replies.NO_FACE_VIDEO)
-                return 0
-            probs, summary, label = video.probs, replies.video_summary(video), video.label
-        else:
-            faces = analyzer.analyze_image(data)
-            if not faces:
-                print(replies.NO_FACE)
-                return 0
-            probs, summary, label = faces[0].probs, replies.photo_summary(faces), faces[0].label
+        reading = analyzer.analyze(path.read_bytes(), media_kind(path.name))
     except (InputError, OSError) as exc:
         print(_plain(replies.bad_input(str(exc))))
         return 1
-    tracks = catalog.with_spotify(catalog.recommend(None, probs, n=BotSettings().songs_per_list))
-    print(_plain(summary + "\n\n" + replies.songs_text(tracks, f"Songs for your {label} mood")))
+    found = replies.headline(reading)
+    if found is None:
+        print(replies.no_face(reading))
+        return 0
+    tracks = catalog.with_spotify(catalog.recommend(None, found.probs, n=BotSettings().songs_per_list))
+    print(_plain(found.summary + "\n\n" + replies.songs_text(tracks, f"Songs for your {found.label} mood")))
     return 0
 
 
 def run(settings: BotSettings) -> None:
     """Start the bot in polling or webhook mode and block until stopped (Ctrl-C / SIGTERM)."""
-    from bot.app import ALLOWED_UPDATES, build_application, webhook_options
+    from bot.app import build_application
+    from bot.runner import serve
     from bot.settings import check
     from catalog import get_catalog
     from model import get_analyzer
@@ -64,11 +56,10 @@ def run(settings: BotSettings) -> None:
     check(settings)  # before loading anything: a bad token should fail in a second, not after the model loads
     app = build_application(settings, get_analyzer(), get_catalog())
     if settings.mode == "webhook":
-        log.info("webhook mode on %s:%d for %s", settings.webhook_listen, settings.webhook_port, settings.webhook_url)
-        app.run_webhook(**webhook_options(settings))
+        log.info("webhook mode on %s:%d", settings.webhook_listen, settings.webhook_port)
     else:
-        log.info("long polling; press Ctrl-C to stop")
-        app.run_polling(allowed_updates=ALLOWED_UPDATES)
+        log.info("long polling")
+    asyncio.run(serve(app))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,36 +2,100 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
-from telegram import BotCommand, Update
-from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
-                          MessageHandler, filters)
+import httpx
+from telegram import BotCommand, LinkPreviewOptions, ReplyParameters, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.request import HTTPXRequest
 
 from bot import handlers, replies
+from bot.context import CONTEXT_TYPES, BotData
 from bot.limits import RateLimiter
 from bot.settings import BotSettings, check
 from catalog import Catalog
 from model import EmotionAnalyzer
 
+log = logging.getLogger(__name__)
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+UNFINISHED_AFTER = 300.0
+"""Seconds after which pending work must belong to a process that died: no job lives half as long."""
+HOUSEKEEPING_EVERY = 60.0
 
-async def _post_init(app: Application) -> None:
-    """Register the command menu users see in Telegram's UI."""
+BotApp = Application[Any, Any, Any, Any, BotData, Any]
+
+
+def _request(read_timeout: float) -> HTTPXRequest:
+    """Bot API calls with timeouts, retried only where that is safe: when the connection was never made.
+
+    A send that reached Telegram and failed (5xx, timeout) is not repeated, so a
+    user never gets the same message twice; flood control (429) is the rate limiter's.
+    """
+    transport = httpx.AsyncHTTPTransport(retries=2, limits=httpx.Limits(max_connections=256))
+    return HTTPXRequest(read_timeout=read_timeout, write_timeout=20.0, connect_timeout=5.0, pool_timeout=5.0,
+                        media_write_timeout=30.0, httpx_kwargs={"transport": transport})
+
+
+async def _tell_unfinished(app: BotApp) -> None:
+    """Forever: find work whose process died and ask those users to send again."""
+    while True:
+        try:
+            unfinished = await asyncio.to_thread(app.bot_data.catalog.claim_unfinished, UNFINISHED_AFTER)
+            for work in unfinished:
+                await app.bot.send_message(work.chat_id, replies.RESEND, reply_parameters=ReplyParameters(
+                    work.message_id, allow_sending_without_reply=True))
+        except TelegramError as exc:
+            log.warning("could not ask a user to resend: %s", exc.message)
+        except Exception:
+            log.exception("housekeeping failed; trying again later")
+        await asyncio.sleep(HOUSEKEEPING_EVERY)
+
+
+async def _post_init(app: BotApp) -> None:
+    """Register the command menu, open the download client, start housekeeping."""
+    data = app.bot_data
+    data.downloads = httpx.AsyncClient(timeout=httpx.Timeout(10.0), follow_redirects=False)
+    data.housekeeping = asyncio.create_task(_tell_unfinished(app))
     await app.bot.set_my_commands([BotCommand(name, text) for name, text in replies.COMMANDS])
 
 
-async def _post_shutdown(app: Application) -> None:
-    app.bot_data["pool"].shutdown(wait=True, cancel_futures=True)
+async def _post_shutdown(app: BotApp) -> None:
+    data = app.bot_data
+    data.housekeeping.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await data.housekeeping
+    await data.downloads.aclose()
+    data.pool.shutdown(wait=False, cancel_futures=True)
 
 
-def build_application(settings: BotSettings, analyzer: EmotionAnalyzer, catalog: Catalog) -> Application:
+def build_application(settings: BotSettings, analyzer: EmotionAnalyzer, catalog: Catalog) -> BotApp:
     """Build the bot. Nothing talks to Telegram until the application is started."""
     check(settings)
-    app = (
+    app: BotApp = (
         ApplicationBuilder()
         .token(settings.token)
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
+        .context_types(CONTEXT_TYPES)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .request(_request(read_timeout=10.0))
+        .get_updates_request(_request(read_timeout=30.0))
         .concurrent_updates(True)
         # Flood control: Telegram's RetryAfter is honoured and retried; the 30/s overall cap is left to
         # Telegram's own answer because getFile calls would otherwise count against it too.
@@ -40,11 +104,13 @@ def build_application(settings: BotSettings, analyzer: EmotionAnalyzer, catalog:
         .post_shutdown(_post_shutdown)
         .build()
     )
-    app.bot_data.update(
-        settings=settings, analyzer=analyzer, catalog=catalog,
-        pool=ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="analysis"),
-        limiter=RateLimiter(settings.rate_limit, settings.rate_window),
-    )
+    data = app.bot_data
+    data.settings, data.analyzer, data.catalog = settings, analyzer, catalog
+    data.pool = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="analysis")
+    data.limiter = RateLimiter(settings.rate_limit, settings.rate_window)
+    data.analyses = {}
+
+    app.add_handler(TypeHandler(Update, handlers.screen), group=-1)
     app.add_handler(CommandHandler("start", handlers.start))
     app.add_handler(CommandHandler("help", handlers.help_command))
     app.add_handler(CommandHandler("privacy", handlers.privacy))
@@ -56,17 +122,20 @@ def build_application(settings: BotSettings, analyzer: EmotionAnalyzer, catalog:
     app.add_handler(MessageHandler(filters.VIDEO | filters.VIDEO_NOTE | filters.ANIMATION, handlers.on_video))
     app.add_handler(MessageHandler(filters.Document.ALL, handlers.on_document))
     app.add_handler(MessageHandler(filters.COMMAND, handlers.unknown_command))
-    app.add_handler(MessageHandler(filters.TEXT, handlers.on_text))
-    app.add_handler(CallbackQueryHandler(handlers.on_button))
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT, handlers.on_text))
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE, handlers.on_other))
+    app.add_handler(CallbackQueryHandler(handlers.on_feedback, pattern=replies.FEEDBACK_BUTTON))
+    app.add_handler(CallbackQueryHandler(handlers.on_more, pattern="^more$"))
+    app.add_handler(CallbackQueryHandler(handlers.on_lift, pattern="^lift$"))
+    app.add_handler(CallbackQueryHandler(handlers.on_forget_yes, pattern="^forget:yes$"))
+    app.add_handler(CallbackQueryHandler(handlers.on_forget_no, pattern="^forget:no$"))
+    app.add_handler(CallbackQueryHandler(handlers.on_stale_button))
     app.add_error_handler(handlers.on_error)
     return app
 
 
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
-
-
-def webhook_options(settings: BotSettings) -> dict:
-    """Arguments for ``run_webhook``/``start_webhook``: the local path is the URL's last segment."""
+def webhook_options(settings: BotSettings) -> dict[str, Any]:
+    """Arguments for ``Updater.start_webhook``: the local path is the URL's last segment; the secret is required."""
     return {"listen": settings.webhook_listen, "port": settings.webhook_port,
             "url_path": settings.webhook_url.rstrip("/").rsplit("/", 1)[-1], "webhook_url": settings.webhook_url,
-            "secret_token": settings.webhook_secret or None, "allowed_updates": ALLOWED_UPDATES}
+            "secret_token": settings.webhook_secret, "allowed_updates": ALLOWED_UPDATES}

@@ -1,31 +1,34 @@
-"""Small PNG charts for chat replies: mood over days, emotion over a video."""
+"""Small PNG charts for chat replies: mood over days, emotion over a video.
+
+Figures are built as plain ``matplotlib.figure.Figure`` objects, never through
+pyplot: pyplot keeps global state that is not safe across the analysis threads.
+"""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
 
-import matplotlib
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.dates import date2num
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from catalog import EMOTIONS, Mood  # noqa: E402
-from model import VideoEmotion  # noqa: E402
+from catalog import EMOTIONS, Mood
+from model import VideoEmotion
 
 _COLOURS = {"angry": "#d62728", "disgust": "#2ca02c", "fear": "#9467bd", "happy": "#ffbf00", "sad": "#1f77b4",
             "surprise": "#ff7f0e", "neutral": "#7f7f7f"}
 
 
-def _png(fig) -> bytes:
+def _png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     fig.tight_layout()
     fig.savefig(buf, format="png", dpi=100)
-    plt.close(fig)
     return buf.getvalue()
 
 
-def _stack(ax, xs, probs: Sequence[Sequence[float]]) -> None:
+def _stack(ax: Axes, xs: Sequence[float] | np.ndarray, probs: Sequence[Sequence[float]]) -> None:
     columns = list(zip(*probs))
     ax.stackplot(xs, columns, labels=EMOTIONS, colors=[_COLOURS[e] for e in EMOTIONS], alpha=0.85)
     ax.set_ylim(0, 1)
@@ -36,13 +39,15 @@ def _stack(ax, xs, probs: Sequence[Sequence[float]]) -> None:
 def mood_chart(moods: Sequence[Mood]) -> bytes:
     """Stacked emotion probabilities of the readings, oldest to newest."""
     ordered = sorted(moods, key=lambda m: m.at)
-    fig, ax = plt.subplots(figsize=(7, 3))
+    fig = Figure(figsize=(7, 3))
+    ax = fig.subplots()
     if len(ordered) == 1:  # one reading: its probabilities as bars
         ax.bar(EMOTIONS, ordered[0].probs, color=[_COLOURS[e] for e in EMOTIONS])
         ax.set_ylim(0, 1)
         ax.set_title(f"Your mood on {ordered[0].at:%d %b %H:%M}")
         return _png(fig)
-    _stack(ax, [m.at for m in ordered], [m.probs for m in ordered])
+    _stack(ax, date2num([m.at for m in ordered]), [m.probs for m in ordered])
+    ax.xaxis_date()
     ax.set_title("Your mood over the last days")
     fig.autofmt_xdate()
     return _png(fig)
@@ -53,7 +58,8 @@ def video_chart(video: VideoEmotion) -> bytes:
     points = [(f.time, f.probs) for f in video.timeline if f.probs is not None]
     if len(points) == 1:  # a single moment: draw it as a thin band
         points = [(points[0][0] - 0.25, points[0][1]), (points[0][0] + 0.25, points[0][1])]
-    fig, ax = plt.subplots(figsize=(7, 3))
+    fig = Figure(figsize=(7, 3))
+    ax = fig.subplots()
     _stack(ax, [t for t, _ in points], [p for _, p in points])
     ax.set_xlabel("seconds")
     ax.set_title("Your mood through the video")

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from html import escape, unescape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from catalog import Mood, Track
-from model import FaceEmotion, VideoEmotion
+from model import FaceEmotion, ImageEmotion, Reading, VideoEmotion
 
+FEEDBACK_BUTTON = re.compile(r"^fb:(?P<kind>like|dislike):(?P<song>\d{1,9})$")
+"""Callback data of a song's 👍/👎 button; anything else claiming to be one is refused."""
 CAPTION_LIMIT = 1024
 """Telegram counts a caption's visible characters (tags and link targets are free)."""
 
@@ -53,9 +56,11 @@ HELP = (
 
 PRIVACY = (
     "🔒 <b>Privacy</b>\n"
-    "• Photos and videos are analysed in memory and never written to disk or a database.\n"
+    "• Photos and videos are analysed in memory only: never written to disk (not even a temporary file) "
+    "or to a database.\n"
     "• Stored per user: your Telegram id, the mood readings (7 emotion probabilities, time, photo or video), "
-    "the songs I suggested and your 👍/👎.\n"
+    "the songs I suggested and your 👍/👎. While a photo is being read, also which chat and message to "
+    "answer, so that a restart cannot lose your answer; that note goes as soon as I reply.\n"
     "• /forget deletes all of it at once."
 )
 
@@ -65,6 +70,13 @@ NO_FACE = (
 )
 NO_FACE_VIDEO = "🤔 I couldn't find a face in that video. Try again facing the camera in good light."
 NOT_MEDIA = "I can read photos, image files, videos, video notes and GIFs. That file is none of those."
+OTHER_MESSAGE = "I can only read faces 🙂 Send me a selfie, a video or a round video note and I'll pick music."
+UNAVAILABLE = "😕 I couldn't fetch that file from Telegram. Please send it again."
+TOO_SLOW = "🐌 That file took too long to download. Please send it again, or a smaller one."
+RESEND = "😓 I was restarted while reading this and couldn't finish. Please send it again."
+FORGOTTEN_MEANWHILE = "You asked me to forget you while I was reading this, so I kept nothing of it."
+BUTTON_EXPIRED = "This button has expired."
+NOT_YOUR_BUTTON = "This button belongs to someone else."
 TEXT_POINTER = "Send me a selfie and I'll pick music for your mood 🎧 — or see /help."
 UNKNOWN_COMMAND = "I don't know that command. Here is what I can do: /help"
 NO_MOOD_YET = "I don't know your mood yet — send me a selfie first 📸"
@@ -79,6 +91,11 @@ def visible_length(html_text: str) -> int:
 
 def too_large(limit_bytes: int) -> str:
     return f"That file is too large for me (the limit is {limit_bytes // 1_000_000} MB). A shorter clip works better."
+
+
+def unknown_playlist_word(word: str, targets: Sequence[str]) -> str:
+    shown = word if len(word) <= 30 else word[:29] + "…"
+    return f"I don't know “{escape(shown)}”. Use /playlist [match|lift] [{'|'.join(targets)}]"
 
 
 def rate_limited(wait_seconds: float) -> str:
@@ -108,13 +125,40 @@ def photo_summary(faces: Sequence[FaceEmotion]) -> str:
 
 
 def video_summary(video: VideoEmotion) -> str:
-    assert video.probs is not None and video.label is not None and video.confidence is not None
-    from model import EMOTIONS
-
-    ranked = sorted(zip(EMOTIONS, video.probs), key=lambda p: p[1], reverse=True)
-    return (f"Over {video.duration:.0f} s you look mostly {_mood_line(video.label, video.confidence)}\n"
-            f"Also there: {_alternatives(ranked)} · face seen in {video.frames_with_face} of "
+    """The headline of a video reply; it names the part of the video actually analysed."""
+    if video.label is None or video.confidence is None:
+        return NO_FACE_VIDEO
+    span = (f"Over {video.seconds_analysed:.0f} s" if video.seconds_analysed >= video.duration - 0.5
+            else f"In the first {video.seconds_analysed:.0f} s of {video.duration:.0f} s")
+    return (f"{span} you look mostly {_mood_line(video.label, video.confidence)}\n"
+            f"Also there: {_alternatives(video.ranked())} · face seen in {video.frames_with_face} of "
             f"{len(video.timeline)} moments")
+
+
+@dataclass(frozen=True)
+class Headline:
+    """What the music follows in a reading: its probabilities, label, source kind and summary text."""
+
+    probs: tuple[float, ...]
+    label: str
+    source: str
+    summary: str
+
+
+def headline(reading: Reading) -> Headline | None:
+    """The largest face of a picture, or a video's overall mood; None when no face was found."""
+    if isinstance(reading, ImageEmotion):
+        if not reading.faces:
+            return None
+        main = reading.faces[0]
+        return Headline(main.probs, main.label, "photo", photo_summary(reading.faces))
+    if reading.probs is None or reading.label is None:
+        return None
+    return Headline(reading.probs, reading.label, "video", video_summary(reading))
+
+
+def no_face(reading: Reading) -> str:
+    return NO_FACE if isinstance(reading, ImageEmotion) else NO_FACE_VIDEO
 
 
 def songs_text(tracks: Sequence[Track], heading: str) -> str:
@@ -123,7 +167,8 @@ def songs_text(tracks: Sequence[Track], heading: str) -> str:
     lines = [f"🎧 <b>{escape(heading)}</b>"]
     for i, t in enumerate(tracks, 1):
         lines.append(f"{i}. <b>{escape(t.title)}</b> — {escape(t.artist)}\n"
-                     f"    <a href=\"{escape(t.link)}\">Spotify</a> · <a href=\"{escape(t.youtube_search)}\">YouTube</a>")
+                     f"    <a href=\"{escape(t.link)}\">Spotify</a> · "
+                     f"<a href=\"{escape(t.youtube_search)}\">YouTube</a>")
     return "\n".join(lines)
 
 
@@ -140,6 +185,13 @@ def songs_keyboard(tracks: Sequence[Track], feedback: dict[int, str] | None = No
     rows.append([InlineKeyboardButton("🔁 More", callback_data="more"),
                  InlineKeyboardButton("🌈 Lift my mood", callback_data="lift")])
     return InlineKeyboardMarkup(rows)
+
+
+def song_ids(keyboard: InlineKeyboardMarkup) -> list[int]:
+    """The songs of a song keyboard, in order, read from its 👍 buttons."""
+    found = (FEEDBACK_BUTTON.match(b.callback_data) for row in keyboard.inline_keyboard for b in row
+             if isinstance(b.callback_data, str))
+    return [int(m.group("song")) for m in found if m and m.group("kind") == "like"]
 
 
 def forget_keyboard() -> InlineKeyboardMarkup:

@@ -9,6 +9,8 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
+SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
+"""Telegram allows 1-256 characters of A-Za-z0-9_-; fewer than 16 would be guessable."""
 
 
 class BotSettings(BaseSettings):
@@ -19,7 +21,9 @@ class BotSettings(BaseSettings):
     """Bot API base URL, as python-telegram-bot's ``base_url`` (a self-hosted Bot API server, or the tests' fake)."""
     base_file_url: str = Field("https://api.telegram.org/file/bot", alias="TELEGRAM_BASE_FILE_URL")
     max_file_bytes: int = Field(20_000_000, alias="BOT_MAX_FILE_BYTES")
-    """Larger files are refused before download; 20 MB is also the Bot API's own download limit."""
+    """Larger files are refused before download (and a download stops there); 20 MB is the Bot API's own limit."""
+    download_timeout: float = Field(30.0, alias="BOT_DOWNLOAD_TIMEOUT")
+    """Seconds a whole download may take, however slowly the bytes drip in."""
     workers: int = Field(2, alias="BOT_WORKERS")
     """Threads for image/video analysis, so the event loop never waits on a video."""
     rate_limit: int = Field(6, alias="BOT_RATE_LIMIT")
@@ -31,10 +35,13 @@ class BotSettings(BaseSettings):
     mode: Literal["polling", "webhook"] = Field("polling", alias="BOT_MODE")
     webhook_url: str = Field("", alias="WEBHOOK_URL")
     """Public HTTPS URL Telegram posts updates to (webhook mode)."""
-    webhook_listen: str = Field("0.0.0.0", alias="WEBHOOK_LISTEN")
+    webhook_listen: str = Field("127.0.0.1", alias="WEBHOOK_LISTEN")
+    """Behind a TLS proxy on the same host; 0.0.0.0 to accept from other hosts (containers)."""
     webhook_port: int = Field(8443, alias="WEBHOOK_PORT")
     webhook_secret: str = Field("", alias="WEBHOOK_SECRET")
-    """Checked against the X-Telegram-Bot-Api-Secret-Token header of every webhook call."""
+    """Checked against the X-Telegram-Bot-Api-Secret-Token header of every webhook call; required in webhook mode."""
+    shutdown_grace: float = Field(4.0, alias="BOT_SHUTDOWN_GRACE")
+    """On SIGTERM, seconds to let running analyses finish; the users of the rest are asked to send again."""
     log_level: str = Field("INFO", alias="LOG_LEVEL")
 
 
@@ -52,4 +59,7 @@ def check(settings: BotSettings) -> BotSettings:
                           "as @BotFather gives it")
     if settings.mode == "webhook" and not settings.webhook_url.startswith("https://"):
         raise ConfigError("BOT_MODE=webhook needs WEBHOOK_URL set to a public https:// URL")
+    if settings.mode == "webhook" and not SECRET_PATTERN.match(settings.webhook_secret):
+        raise ConfigError("BOT_MODE=webhook needs WEBHOOK_SECRET: 16 to 256 characters of A-Z, a-z, 0-9, _ or - "
+                          "(make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))')")
     return settings

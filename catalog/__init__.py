@@ -7,7 +7,7 @@
 """
 
 from catalog.moods import EMOTIONS, TARGETS
-from catalog.service import FEEDBACK_KINDS, STRATEGIES, Catalog, Mood, Track, get_catalog, open_catalog
+from catalog.service import FEEDBACK_KINDS, STRATEGIES, Catalog, Mood, Track, Unfinished, get_catalog, open_catalog
 
-__all__ = ["EMOTIONS", "FEEDBACK_KINDS", "STRATEGIES", "TARGETS", "Catalog", "Mood", "Track", "get_catalog",
-           "open_catalog"]
+__all__ = ["EMOTIONS", "FEEDBACK_KINDS", "STRATEGIES", "TARGETS", "Catalog", "Mood", "Track", "Unfinished",
+           "get_catalog", "open_catalog"]

@@ -152,7 +152,7 @@ def _upsert(engine: Engine, batch: list[dict], summary: ImportSummary) -> None:
         if not todo:
             return
         insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-        stmt = insert(Song.__table__)
+        stmt = insert(Song)
         stmt = stmt.on_conflict_do_update(index_elements=["spotify_id"],
                                           set_={c: getattr(stmt.excluded, c) for c in cols})
         conn.execute(stmt, todo)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 class Base(DeclarativeBase):
@@ -88,3 +88,31 @@ class Feedback(Base):
     song_id: Mapped[int] = mapped_column(Integer, ForeignKey("songs.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PendingWork(Base):
+    """A photo or video being analysed right now: where to answer, never the media itself.
+
+    The row lives for the seconds the analysis takes. If the process dies
+    meanwhile, a later one finds the row and asks the user to send again;
+    ``/forget`` deletes the user's rows, which also stops an analysis that is
+    still running from storing its mood.
+    """
+
+    __tablename__ = "pending_work"
+    __table_args__ = (Index("ix_pending_started", "started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SeenUpdate(Base):
+    """Ids of updates already handled, so a redelivered update (webhook retry, another replica) is skipped."""
+
+    __tablename__ = "seen_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

@@ -9,25 +9,34 @@ never duplicate a row or lose a vote.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 from urllib.parse import quote_plus
 
 import numpy as np
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import CursorResult, Engine, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.db import make_engine, prepare
 from catalog.moods import EMOTIONS, default_lift_target, point_of, target_point
 from catalog.recommend import SongIndex, choose, path_points
-from catalog.schema import Feedback, MoodReading, Recommendation, Song, User, utcnow
+from catalog.schema import Feedback, MoodReading, PendingWork, Recommendation, SeenUpdate, Song, User, utcnow
 from catalog.settings import CatalogSettings, get_settings
+
+if TYPE_CHECKING:
+    from catalog.spotify import SpotifyEnricher
 
 STRATEGIES = ("match", "lift")
 FEEDBACK_KINDS = ("like", "dislike", "skip")
+SEEN_UPDATES_KEPT = dt.timedelta(days=1)
+"""Telegram redelivers an unanswered update for at most about a day."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,14 @@ class Track:
 
 
 @dataclass(frozen=True)
+class Unfinished:
+    """Work a process took on and never finished (it died): where to apologise."""
+
+    chat_id: int
+    message_id: int
+
+
+@dataclass(frozen=True)
 class Mood:
     """One stored mood reading."""
 
@@ -71,6 +88,37 @@ class Mood:
     emotion: str
     confidence: float
     probs: tuple[float, ...]
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+_RETRYABLE = {"40P01", "40001"}
+"""PostgreSQL's deadlock_detected and serialization_failure: the server aborted the transaction, try again."""
+
+
+def _retried(method: Callable[P, R]) -> Callable[P, R]:
+    """Run a write transaction again (up to 3 tries) when PostgreSQL aborts it to break a deadlock.
+
+    A ``/forget`` on one replica racing a like or a mood on another can
+    deadlock inside PostgreSQL (row and unique-index locks taken in different
+    orders); the server picks a victim, and the standard remedy is to retry it.
+    """
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        for attempt in range(3):
+            try:
+                return method(*args, **kwargs)
+            except OperationalError as exc:
+                if getattr(exc.orig, "sqlstate", None) not in _RETRYABLE or attempt == 2:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")
+    return wrapper
+
+
+def _count(result: object) -> int:
+    """Rows a DML statement touched (``Session.execute`` is typed as returning a plain Result)."""
+    return cast("CursorResult[Any]", result).rowcount
 
 
 def _insert(session: Session):
@@ -84,7 +132,7 @@ class Catalog:
         self.session = sessionmaker(engine, expire_on_commit=False)
         self._index: SongIndex | None = None
         self._index_lock = threading.Lock()
-        self._spotify = None
+        self._spotify: SpotifyEnricher | None = None
 
     # -- songs ---------------------------------------------------------------------------
     def index(self) -> SongIndex:
@@ -118,20 +166,72 @@ class Catalog:
 
     # -- users and moods -----------------------------------------------------------------
     def _ensure_user(self, s: Session, user_id: int) -> None:
-        s.execute(_insert(s)(User).values(id=user_id, created_at=utcnow()).on_conflict_do_nothing())
+        """Insert the user if absent, else lock their row until commit.
 
-    def record_mood(self, user_id: int, probs: Sequence[float], source: str) -> Mood:
-        """Store one reading: probabilities, time and source kind only (never the image)."""
+        The no-op update takes the row lock, so a concurrent ``forget`` on another
+        replica waits for this transaction instead of deleting the user under it
+        (which would fail its foreign keys).
+        """
+        stmt = _insert(s)(User).values(id=user_id, created_at=utcnow())
+        s.execute(stmt.on_conflict_do_update(index_elements=["id"], set_={"id": stmt.excluded.id}))
+
+    @_retried
+    def record_mood(self, user_id: int, probs: Sequence[float], source: str, work: int | None = None) -> Mood | None:
+        """Store one reading: probabilities, time and source kind only (never the image).
+
+        With ``work`` (from :meth:`begin_work`), the reading is stored only if that
+        work is still pending, and ends it: after a ``/forget`` that came while the
+        photo was being analysed, nothing is stored and None is returned.
+        """
         if len(probs) != len(EMOTIONS):
             raise ValueError(f"expected {len(EMOTIONS)} probabilities, got {len(probs)}")
         probs = tuple(round(float(p), 5) for p in probs)
         best = int(np.argmax(probs))
         reading = MoodReading(user_id=user_id, source=source, probs=list(probs), emotion=EMOTIONS[best],
                               confidence=probs[best], created_at=utcnow())
-        with self.session.begin() as s:
-            self._ensure_user(s, user_id)
+        with self.session() as s:
+            self._ensure_user(s, user_id)  # first, as everywhere: one lock order, no deadlock with forget
+            if work is not None and not _count(s.execute(delete(PendingWork).where(PendingWork.id == work))):
+                s.rollback()
+                return None
             s.add(reading)
+            s.commit()
         return Mood(reading.created_at, source, reading.emotion, reading.confidence, probs)
+
+    # -- work in progress and redelivered updates ----------------------------------------
+    def begin_work(self, user_id: int, chat_id: int, message_id: int) -> int:
+        """Note that a user's media is being analysed; returns the id to end it with."""
+        with self.session.begin() as s:
+            row = PendingWork(user_id=user_id, chat_id=chat_id, message_id=message_id, started_at=utcnow())
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def end_work(self, work: int) -> None:
+        """Work done without a mood to store (no face, bad input, abandoned)."""
+        with self.session.begin() as s:
+            s.execute(delete(PendingWork).where(PendingWork.id == work))
+
+    def claim_unfinished(self, older_than: float) -> list[Unfinished]:
+        """Take (delete and return) work started more than ``older_than`` seconds ago: its process died.
+
+        Delete-returning makes the claim atomic, so with several replicas each
+        user is told once.
+        """
+        cutoff = utcnow() - dt.timedelta(seconds=older_than)
+        with self.session.begin() as s:
+            rows = s.execute(delete(PendingWork).where(PendingWork.started_at < cutoff)
+                             .returning(PendingWork.chat_id, PendingWork.message_id)).all()
+        return [Unfinished(r.chat_id, r.message_id) for r in rows]
+
+    def first_sight(self, update_id: int) -> bool:
+        """True the first time an update id is seen, False for a redelivery (kept for a day)."""
+        with self.session.begin() as s:
+            fresh = s.execute(_insert(s)(SeenUpdate).values(update_id=update_id, seen_at=utcnow())
+                              .on_conflict_do_nothing().returning(SeenUpdate.update_id)).first() is not None
+            if update_id % 500 == 0:
+                s.execute(delete(SeenUpdate).where(SeenUpdate.seen_at < utcnow() - SEEN_UPDATES_KEPT))
+        return fresh
 
     def mood_history(self, user_id: int, days: int | None = 7, limit: int = 200) -> list[Mood]:
         """Readings, newest first; ``days=None`` for all of them."""
@@ -187,28 +287,42 @@ class Catalog:
         return recent | disliked, liked
 
     # -- feedback and privacy ------------------------------------------------------------
-    def give_feedback(self, user_id: int, song_id: int, kind: str) -> None:
-        """Record like / dislike / skip; a later verdict on the same song replaces the earlier one."""
+    @_retried
+    def give_feedback(self, user_id: int, song_id: int, kind: str) -> bool:
+        """Record like / dislike / skip; a later verdict on the same song replaces the earlier one.
+
+        Returns False (and stores nothing) when there is no such song.
+        """
         if kind not in FEEDBACK_KINDS:
             raise ValueError(f"unknown feedback {kind!r}; choose from {', '.join(FEEDBACK_KINDS)}")
         with self.session.begin() as s:
+            if s.get(Song, song_id) is None:
+                return False
             self._ensure_user(s, user_id)
             stmt = _insert(s)(Feedback).values(user_id=user_id, song_id=song_id, kind=kind, created_at=utcnow())
             s.execute(stmt.on_conflict_do_update(index_elements=["user_id", "song_id"],
                                                  set_={"kind": kind, "created_at": stmt.excluded.created_at}))
+        return True
 
     def feedback_of(self, user_id: int) -> dict[int, str]:
         with self.session() as s:
             return dict(s.execute(select(Feedback.song_id, Feedback.kind).where(Feedback.user_id == user_id)).all())
 
+    @_retried
     def forget(self, user_id: int) -> dict[str, int]:
-        """Delete everything stored about a user; return how many rows of each kind went."""
+        """Delete everything stored about a user; return how many rows of each kind went.
+
+        The user's row is locked first, as every writer does (``_ensure_user``):
+        on PostgreSQL a like or a mood being stored by another replica either
+        commits before (and is deleted here) or waits and comes after.
+        """
         counts = {}
         with self.session.begin() as s:
-            for name, table in (("moods", MoodReading), ("recommendations", Recommendation),
-                                ("feedback", Feedback), ("user", User)):
-                key = table.user_id if table is not User else User.id
-                counts[name] = s.execute(delete(table).where(key == user_id)).rowcount
+            s.execute(select(User.id).where(User.id == user_id).with_for_update())
+            for name, owner in (("pending", PendingWork.user_id), ("moods", MoodReading.user_id),
+                                ("recommendations", Recommendation.user_id), ("feedback", Feedback.user_id),
+                                ("user", User.id)):
+                counts[name] = _count(s.execute(delete(owner.class_).where(owner == user_id)))
         return counts
 
     # -- overview ------------------------------------------------------------------------
@@ -244,7 +358,7 @@ class Catalog:
 
 def _aware(moment: dt.datetime) -> dt.datetime:
     """SQLite returns naive datetimes; everything we store is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def open_catalog(url: str | None = None) -> Catalog:

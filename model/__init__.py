@@ -2,18 +2,18 @@
 
 Knows nothing of Telegram or songs. Typical use::
 
-    from model import get_analyzer, analyze_video
-    faces = get_analyzer().analyze_image(jpeg_bytes)      # list[FaceEmotion], largest first
-    video = analyze_video(get_analyzer(), mp4_bytes)      # VideoEmotion
+    from model import get_analyzer, media_kind
+    reading = get_analyzer().analyze(data, media_kind(filename))   # ImageEmotion or VideoEmotion
+    reading.faces                                                  # a picture's faces, largest first
 """
 
-from model.analyze import EmotionAnalyzer, FaceEmotion, get_analyzer
-from model.errors import ImageTooLarge, InputError, InvalidImage, InvalidVideo, VideoTooLarge
+from model.analyze import EmotionAnalyzer, MediaKind, get_analyzer, media_kind
+from model.errors import ImageTooLarge, InputError, InvalidImage, InvalidVideo, VideoTooLarge, VideoTooSlow
 from model.labels import EMOTIONS, NUM_CLASSES
-from model.video import FrameEmotion, VideoEmotion, analyze_video
+from model.reading import FaceEmotion, FrameEmotion, ImageEmotion, Reading, VideoEmotion
 
 __all__ = [
-    "EMOTIONS", "NUM_CLASSES", "EmotionAnalyzer", "FaceEmotion", "FrameEmotion", "ImageTooLarge",
-    "InputError", "InvalidImage", "InvalidVideo", "VideoEmotion", "VideoTooLarge", "analyze_video",
-    "get_analyzer",
+    "EMOTIONS", "NUM_CLASSES", "EmotionAnalyzer", "FaceEmotion", "FrameEmotion", "ImageEmotion", "ImageTooLarge",
+    "InputError", "InvalidImage", "InvalidVideo", "MediaKind", "Reading", "VideoEmotion", "VideoTooLarge",
+    "VideoTooSlow", "get_analyzer", "media_kind",
 ]

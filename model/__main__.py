@@ -12,6 +12,8 @@ import json
 import sys
 from pathlib import Path
 
+from model.analyze import EmotionAnalyzer
+
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m model", description=__doc__,
@@ -21,27 +23,21 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("paths", nargs="+", type=Path, help="image or video files")
     pr.add_argument("--json", action="store_true", help="print one JSON object per line")
     pr.add_argument("--annotate", type=Path,
-                    help="write the (single) image with boxes and labels drawn to this file")
+                    help="write the (single) image with boxes and labels drawn to this file (at most 1280 px)")
     return p
 
 
-def _describe(path: Path, analyzer, annotate_to: Path | None) -> dict:
-    from model import InputError, analyze_video
-    from model.annotate import annotate, encode_jpeg
-    from model.image import decode_image
-    from model.video import VIDEO_SUFFIXES
+def _describe(path: Path, analyzer: EmotionAnalyzer, annotate_to: Path | None) -> dict:
+    from model import ImageEmotion, InputError, media_kind
+    from model.annotate import annotated_jpeg
 
     try:
-        data = path.read_bytes()
-        if path.suffix.lower() in VIDEO_SUFFIXES:
-            return {"path": str(path), "kind": "video", **analyze_video(analyzer, data, path.suffix).to_dict()}
-        bgr = decode_image(data, analyzer.settings.max_pixels)
-        faces = analyzer.analyze_array(bgr)
-        if annotate_to:
-            annotate_to.write_bytes(encode_jpeg(annotate(bgr, faces)))
-        return {"path": str(path), "kind": "image", "faces": [f.to_dict() for f in faces]}
+        reading = analyzer.analyze(path.read_bytes(), media_kind(path.name))
     except (InputError, OSError) as exc:
         return {"path": str(path), "error": str(exc)}
+    if annotate_to and isinstance(reading, ImageEmotion):
+        annotate_to.write_bytes(annotated_jpeg(reading))
+    return {"path": str(path), **reading.to_dict()}
 
 
 def _table(result: dict) -> str:
@@ -50,8 +46,8 @@ def _table(result: dict) -> str:
     if result["kind"] == "video":
         mood = result["label"] or "no face found"
         conf = f" ({result['confidence']:.0%})" if result["confidence"] is not None else ""
-        return (f"{result['path']}: video {result['duration']} s, {result['frames_with_face']}/"
-                f"{result['frames_sampled']} sampled frames with a face: {mood}{conf}")
+        return (f"{result['path']}: video {result['duration']} s ({result['seconds_analysed']} s analysed), "
+                f"{result['frames_with_face']}/{result['frames_sampled']} sampled frames with a face: {mood}{conf}")
     if not result["faces"]:
         return f"{result['path']}: no face found"
     lines = [f"{result['path']}: {len(result['faces'])} face(s)"]

@@ -40,5 +40,5 @@ def face_crop(gray: np.ndarray, face: Face) -> np.ndarray:
     if abs(angle) > MAX_TILT_DEG:
         angle = 0.0
     matrix = cv2.getRotationMatrix2D((cx, cy), angle, 1.0)
-    matrix[:, 2] += (side / 2 - cx, side / 2 - cy + CROP_RAISE * box_side)
+    matrix[:, 2] += np.array([side / 2 - cx, side / 2 - cy + CROP_RAISE * box_side])
     return cv2.warpAffine(gray, matrix, (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)

@@ -1,13 +1,15 @@
-"""Photos in, emotions out: decode, detect, align, classify in one batch.
+"""Media bytes in, emotions out: decode, detect, align, classify in one batch.
 
 :class:`EmotionAnalyzer` holds the loaded detector and classifier; build it once
-per process (``get_analyzer()``) and call it from any thread.
+per process (``get_analyzer()``) and call it from any thread. Its
+:meth:`~EmotionAnalyzer.analyze` is the one step from "bytes a user sent" to a
+reading that every front end shares.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
 import cv2
 import numpy as np
@@ -18,33 +20,22 @@ from model.detect import Face, FaceDetector
 from model.image import decode_image
 from model.labels import EMOTIONS
 from model.preprocess import batch_to_input
+from model.reading import FaceEmotion, FrameEmotion, ImageEmotion, Reading, VideoEmotion
 from model.settings import ModelSettings, get_settings
+from model.video import VIDEO_SUFFIXES, read_frames, shrink
+
+MediaKind = Literal["image", "video"]
 
 
-@dataclass(frozen=True)
-class FaceEmotion:
-    """One face: its box (x, y, w, h) in the upright image, detector score and emotion probabilities."""
-
-    box: tuple[int, int, int, int]
-    detection_score: float
-    probs: tuple[float, ...]
-
-    @property
-    def label(self) -> str:
-        return EMOTIONS[int(np.argmax(self.probs))]
-
-    @property
-    def confidence(self) -> float:
-        return float(max(self.probs))
-
-    def ranked(self) -> list[tuple[str, float]]:
-        """(label, probability) pairs, most likely first."""
-        return sorted(zip(EMOTIONS, self.probs), key=lambda p: p[1], reverse=True)
-
-    def to_dict(self) -> dict:
-        return {"box": list(self.box), "detection_score": round(self.detection_score, 4),
-                "label": self.label, "confidence": round(self.confidence, 4),
-                "probs": {e: round(p, 4) for e, p in zip(EMOTIONS, self.probs)}}
+def media_kind(name: str = "", mime: str = "") -> MediaKind:
+    """"video" for video MIME types, GIFs and video file names; "image" otherwise."""
+    mime = mime.lower()
+    if mime.startswith("video/") or mime == "image/gif":
+        return "video"
+    if mime.startswith("image/"):
+        return "image"
+    suffix = name.lower().rsplit(".", 1)[-1] if "." in name else ""
+    return "video" if f".{suffix}" in VIDEO_SUFFIXES else "image"
 
 
 class EmotionAnalyzer:
@@ -54,6 +45,14 @@ class EmotionAnalyzer:
         self.settings = settings or get_settings()
         self.detector = FaceDetector(min_score=self.settings.min_face_score)
         self.classifier = EmotionClassifier(self.settings.path, self.settings.runtime, self.settings.tta)
+
+    def analyze(self, data: bytes, kind: MediaKind) -> Reading:
+        """A picture's faces or a video's mood timeline, from the bytes a user sent.
+
+        Raises a :class:`model.errors.InputError` subclass, whose message is fit
+        for the user, for anything that cannot be analysed within the limits.
+        """
+        return self.analyze_video(data) if kind == "video" else self.analyze_image(data)
 
     def faces_in(self, bgr: np.ndarray, limit: int | None = None) -> tuple[list[Face], np.ndarray]:
         """Detect the largest faces (at most ``limit``, default ``max_faces``) and build their classifier inputs."""
@@ -67,13 +66,43 @@ class EmotionAnalyzer:
         probs = self.classifier.predict(inputs)
         return [FaceEmotion(f.box, f.score, tuple(float(p) for p in row)) for f, row in zip(faces, probs)]
 
-    def analyze_image(self, data: bytes) -> list[FaceEmotion]:
-        """Emotions of every face in encoded image bytes (JPEG, PNG, WebP, ...).
+    def analyze_image(self, data: bytes) -> ImageEmotion:
+        """Every face in encoded image bytes (JPEG, PNG, WebP, ...) and a small copy to draw on.
 
         Raises :class:`model.errors.InvalidImage` or :class:`model.errors.ImageTooLarge`
-        for input that cannot be analysed. No face is not an error: the list is empty.
+        for input that cannot be analysed. No face is not an error: ``faces`` is empty.
         """
-        return self.analyze_array(decode_image(data, self.settings.max_pixels))
+        bgr = decode_image(data, self.settings.max_pixels)
+        faces = self.analyze_array(bgr)
+        preview = shrink(bgr, self.settings.preview_side)
+        return ImageEmotion(faces, (bgr.shape[1], bgr.shape[0]), preview, preview.shape[1] / bgr.shape[1])
+
+    def analyze_video(self, data: bytes) -> VideoEmotion:
+        """Emotion timeline and overall mood of a video (MP4, WebM, GIF, ...) given as bytes.
+
+        Each sampled frame contributes its largest face; all faces go through
+        the classifier in one batch. The overall mood is the confidence-weighted
+        mean of the per-frame probabilities, so clear expressions count more
+        than ambiguous in-between frames. Raises :class:`model.errors.InvalidVideo`,
+        :class:`model.errors.VideoTooLarge` or :class:`model.errors.VideoTooSlow`;
+        a video without any face is not an error: its ``probs`` is None.
+        """
+        sampled = read_frames(data, self.settings)
+        inputs, owners = [], []
+        for i, (_, bgr) in enumerate(sampled.frames):
+            faces, face_inputs = self.faces_in(bgr, limit=1)  # the largest face speaks for the frame
+            if faces:
+                inputs.append(face_inputs[0])
+                owners.append(i)
+        probs = self.classifier.predict(np.stack(inputs)) if inputs else np.zeros((0, len(EMOTIONS)))
+        by_frame = dict(zip(owners, probs))
+        timeline = [FrameEmotion(t, tuple(map(float, by_frame[i])) if i in by_frame else None)
+                    for i, (t, _) in enumerate(sampled.frames)]
+        aggregate = None
+        if len(probs):
+            weights = probs.max(axis=1, keepdims=True)
+            aggregate = tuple(float(p) for p in (probs * weights).sum(0) / weights.sum())
+        return VideoEmotion(sampled.duration, sampled.seconds_analysed, timeline, aggregate)
 
 
 @lru_cache(maxsize=1)

@@ -116,9 +116,9 @@ class FaceDetector:
         tensor = np.zeros((side, side, 3), np.uint8)  # letterbox: shrink first, then pad (cheap)
         top, left = (side - sh) // 2, (side - sw) // 2
         tensor[top:top + sh, left:left + sw] = cv2.resize(rgb, (sw, sh), interpolation=cv2.INTER_AREA)
-        tensor = (tensor.astype(np.float32) / 127.5 - 1.0)[None]
+        batch = (tensor.astype(np.float32) / 127.5 - 1.0)[None]
         it = self._interpreter(model)
-        it.set_tensor(it.get_input_details()[0]["index"], tensor)
+        it.set_tensor(it.get_input_details()[0]["index"], batch)
         it.invoke()
         out = {d["shape"][-1]: it.get_tensor(d["index"])[0] for d in it.get_output_details()}
         raw, logits = out[16], out[1][:, 0]

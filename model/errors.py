@@ -19,3 +19,7 @@ class InvalidVideo(InputError):
 
 class VideoTooLarge(InputError):
     """More bytes than the configured limit."""
+
+
+class VideoTooSlow(InputError):
+    """A video whose sampled frames could not be decoded within the time budget."""

@@ -34,7 +34,7 @@ def decode_image(data: bytes, max_pixels: int) -> np.ndarray:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
+            image: Image.Image = Image.open(io.BytesIO(data))
             width, height = image.size
             if width * height > max_pixels:
                 raise ImageTooLarge(f"the image is {width}x{height} pixels; the limit is {max_pixels:,} pixels")
@@ -44,12 +44,12 @@ def decode_image(data: bytes, max_pixels: int) -> np.ndarray:
                     return fast
             image.load()
             image = ImageOps.exif_transpose(image)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageTooLarge(f"the image is too large to open safely ({exc})") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageTooLarge("the image has too many pixels to open safely") from None
     except UnidentifiedImageError:
         raise InvalidImage("this is not an image format I can read (JPEG, PNG, WebP, ...)") from None
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise InvalidImage(f"the image is damaged or truncated ({exc})") from None
+    except (OSError, SyntaxError, ValueError):
+        raise InvalidImage("the image is damaged or cut off") from None
     return _to_bgr(image)
 
 

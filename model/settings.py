@@ -35,6 +35,16 @@ class ModelSettings(BaseSettings):
     video_sample_fps: float = 2.0
     video_max_frames: int = 24
     video_max_bytes: int = 50_000_000
+    video_max_pixels: int = 3840 * 2160
+    """Videos with larger frames (8K) are refused before any frame is decoded."""
+    video_decode_pixels: int = 1_500_000_000
+    """Pixels decoded frame after frame per video; past that the reader seeks to each sampled frame."""
+    video_deadline: float = 6.0
+    """Seconds of decoding per video; what was read by then is analysed, the rest is left."""
+    video_frame_side: int = 960
+    """Sampled frames are shrunk at once to at most this many pixels on their long side."""
+    preview_side: int = 1280
+    """Long side of the picture kept for drawing faces on (annotated replies)."""
 
 
 @lru_cache(maxsize=1)

@@ -89,3 +89,12 @@ def catalog(request, tmp_path, seeded_sqlite):
     prepare(engine)
     yield Catalog(engine, CatalogSettings(DATABASE_URL=url, SPOTIFY_CLIENT_ID="", SPOTIFY_CLIENT_SECRET=""))
     engine.dispose()
+
+
+@pytest.fixture
+def fake():
+    """A local fake Telegram Bot API server on 127.0.0.1."""
+    from tests.fakes.telegram import FakeTelegram
+
+    with FakeTelegram() as server:
+        yield server

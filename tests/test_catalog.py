@@ -28,15 +28,40 @@ def test_labels_match_the_model():
 
 def test_schema_is_migrated_and_seeded(catalog):
     insp = inspect(catalog.engine)
-    assert {"songs", "users", "mood_readings", "recommendations", "feedback", "alembic_version"} <= set(
-        insp.get_table_names())
+    assert {"songs", "users", "mood_readings", "recommendations", "feedback", "pending_work", "seen_updates",
+            "alembic_version"} <= set(insp.get_table_names())
     with catalog.engine.connect() as conn:
-        assert conn.execute(text("select version_num from alembic_version")).scalar_one() == "0001"
+        assert conn.execute(text("select version_num from alembic_version")).scalar_one() == "0002"
         assert conn.execute(select(func.count()).select_from(Song)).scalar_one() == 28_930
     from catalog.db import prepare
 
     prepare(catalog.engine)  # idempotent: a restart neither re-seeds nor fails
     assert catalog.stats()["songs"] == 28_930
+
+
+def _alembic(engine, verb: str, revision: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from catalog.db import MIGRATIONS
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        getattr(command, verb)(cfg, revision)
+
+
+def test_upgrade_from_the_first_schema_keeps_every_row(catalog):
+    """A database made by migration 0001, in use, upgraded to the newest schema: nothing lost."""
+    _alembic(catalog.engine, "downgrade", "0001")
+    assert "pending_work" not in inspect(catalog.engine).get_table_names()
+    song = catalog.recommend(42, SAD, n=1, seed=0)[0].id
+    catalog.record_mood(42, SAD, "photo")
+    catalog.give_feedback(42, song, "like")
+    _alembic(catalog.engine, "upgrade", "head")
+    assert catalog.latest_mood(42).emotion == "sad" and catalog.feedback_of(42) == {song: "like"}
+    assert catalog.stats()["songs"] == 28_930 and catalog.first_sight(1)
 
 
 def test_mood_map():
@@ -143,7 +168,7 @@ def test_memory_no_repeats_and_disliked_never(catalog):
     with catalog.session.begin() as s:  # even once the recent window has passed
         s.execute(Recommendation.__table__.delete().where(Recommendation.user_id == user))
     for seed in range(5):
-        assert first[0].id not in {t.id for t in catalog.recommend(user, HAPPY, n=5, seed=1)}
+        assert first[0].id not in {t.id for t in catalog.recommend(user, HAPPY, n=5, seed=seed)}
 
 
 def test_liked_artists_are_boosted():
@@ -171,7 +196,7 @@ def test_moods_history_feedback_and_forget(catalog):
     catalog.record_mood(8, SAD, "photo")  # another user, untouched by /forget
 
     counts = catalog.forget(user)
-    assert counts == {"moods": 2, "recommendations": 3, "feedback": 1, "user": 1}
+    assert counts == {"pending": 0, "moods": 2, "recommendations": 3, "feedback": 1, "user": 1}
     with catalog.session() as s:
         for table in (MoodReading, Recommendation, Feedback):
             assert s.scalar(select(func.count()).select_from(table).where(table.user_id == user)) == 0
@@ -214,6 +239,46 @@ def test_replicas_share_the_database_without_duplicates(catalog):
         assert s.scalar(select(func.count()).select_from(Feedback)) == 2
         assert s.scalar(select(func.count()).select_from(MoodReading)) == 40
         assert s.scalar(select(func.count()).select_from(User).where(User.id.in_([100, 101]))) == 2
+
+
+def test_forget_racing_likes_and_moods_on_another_replica_never_fails(catalog):
+    """/forget on one replica while another stores a like and a mood for the same user: no foreign-key error."""
+    from catalog.db import make_engine
+    from catalog.service import Catalog
+
+    other = Catalog(make_engine(catalog.engine.url.render_as_string(hide_password=False)), catalog.settings)
+    song = catalog.recommend(None, HAPPY, n=1, seed=0)[0].id
+    errors: list[Exception] = []
+
+    def repeat(action):
+        try:
+            for _ in range(25):
+                action()
+        except Exception as exc:  # noqa: BLE001 - collected and asserted on below
+            errors.append(exc)
+
+    actions = (lambda: other.give_feedback(300, song, "like"), lambda: other.record_mood(300, HAPPY, "photo"),
+               lambda: catalog.forget(300))
+    threads = [threading.Thread(target=repeat, args=(a,)) for a in actions]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    catalog.forget(300)
+    assert catalog.latest_mood(300) is None and catalog.feedback_of(300) == {}
+
+
+def test_pending_work_and_seen_updates(catalog):
+    first = catalog.begin_work(1, 10, 100)
+    second = catalog.begin_work(2, 20, 200)
+    assert catalog.record_mood(1, HAPPY, "photo", first) is not None
+    assert catalog.record_mood(1, HAPPY, "photo", first) is None  # its work already ended
+    assert catalog.claim_unfinished(3600) == []  # recent work belongs to a live process
+    assert [(w.chat_id, w.message_id) for w in catalog.claim_unfinished(0)] == [(20, 200)]
+    assert catalog.claim_unfinished(0) == []  # claimed once
+    catalog.end_work(second)
+    assert [catalog.first_sight(7), catalog.first_sight(7), catalog.first_sight(8)] == [True, False, True]
 
 
 def test_cli_recommend_and_stats(tmp_path):

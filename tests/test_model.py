@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from model import EMOTIONS, ImageTooLarge, InvalidImage, InvalidVideo, VideoTooLarge, analyze_video
+from model import EMOTIONS, ImageTooLarge, InvalidImage, InvalidVideo, VideoTooLarge, VideoTooSlow, media_kind
 from model.detect import FULL_RANGE, Face, FaceDetector, confident
 from model.image import decode_image
 from model.settings import ModelSettings
@@ -41,7 +41,7 @@ def _encode(img: Image.Image, fmt: str, **kw) -> bytes:
 # -- photos ------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", ["congress_A000014.jpg", "congress_A000210.jpg"])
 def test_one_face_in_a_portrait(analyzer, name):
-    faces = analyzer.analyze_image(_bytes(DATA / name))
+    faces = analyzer.analyze_image(_bytes(DATA / name)).faces
     assert len(faces) == 1
     face = faces[0]
     x, y, w, h = face.box
@@ -51,7 +51,7 @@ def test_one_face_in_a_portrait(analyzer, name):
 
 
 def test_group_photo_returns_every_face_largest_first(analyzer):
-    faces = analyzer.analyze_image(_bytes(DATA / "derived_group3_side_by_side.jpg"))
+    faces = analyzer.analyze_image(_bytes(DATA / "derived_group3_side_by_side.jpg")).faces
     assert len(faces) == 3
     areas = [f.box[2] * f.box[3] for f in faces]
     assert areas == sorted(areas, reverse=True)
@@ -62,7 +62,7 @@ def test_group_photo_returns_every_face_largest_first(analyzer):
 def test_exif_rotation_is_honoured(analyzer):
     data = _bytes(DATA / "derived_exif6_rot90cw_congress_B001230.jpg")
     assert decode_image(data, 10**8).shape[:2] == (275, 225)  # stored 275 wide, shown upright
-    faces = analyzer.analyze_image(data)
+    faces = analyzer.analyze_image(data).faces
     assert len(faces) == 1 and faces[0].box[3] < 275
 
 
@@ -85,7 +85,7 @@ def test_alpha_grayscale_16bit_cmyk_webp_all_work(analyzer):
     variants = {
         "alpha png": _bytes(DATA / "derived_alpha_oval_congress_B001261.png"),
         "grayscale jpeg": _encode(rgb.convert("L"), "JPEG"),
-        "16-bit png": _encode(Image.fromarray((np.asarray(rgb.convert("L"), np.uint16) * 257)), "PNG"),
+        "16-bit png": _encode(Image.fromarray(np.asarray(rgb.convert("L"), np.uint16) * 257), "PNG"),
         "cmyk jpeg": _encode(rgb.convert("CMYK"), "JPEG"),
         "webp": _encode(rgb, "WEBP"),
         "palette png": _encode(rgb.convert("P"), "PNG"),
@@ -93,13 +93,13 @@ def test_alpha_grayscale_16bit_cmyk_webp_all_work(analyzer):
     for name, data in variants.items():
         bgr = decode_image(data, 10**8)
         assert bgr.ndim == 3 and bgr.shape[2] == 3 and bgr.dtype == np.uint8, name
-        assert len(analyzer.analyze_image(data)) == 1, name
+        assert len(analyzer.analyze_image(data).faces) == 1, name
 
 
 def test_16bit_and_8bit_give_the_same_emotion(analyzer):
     gray = Image.open(PORTRAIT).convert("L")
-    eight = analyzer.analyze_image(_encode(gray, "PNG"))[0]
-    sixteen = analyzer.analyze_image(_encode(Image.fromarray(np.asarray(gray, np.uint16) * 257), "PNG"))[0]
+    eight = analyzer.analyze_image(_encode(gray, "PNG")).faces[0]
+    sixteen = analyzer.analyze_image(_encode(Image.fromarray(np.asarray(gray, np.uint16) * 257), "PNG")).faces[0]
     np.testing.assert_allclose(eight.probs, sixteen.probs, atol=1e-3)
 
 
@@ -107,14 +107,14 @@ def test_no_face_is_an_empty_result(analyzer):
     rng = np.random.default_rng(0)
     landscape = (rng.uniform(0, 1, (360, 640, 1)) * np.linspace(60, 200, 640)[None, :, None]).astype(np.uint8)
     ok, jpeg = cv2.imencode(".jpg", np.repeat(landscape, 3, axis=2))
-    assert analyzer.analyze_image(jpeg.tobytes()) == []
+    assert analyzer.analyze_image(jpeg.tobytes()).faces == []
 
 
 def test_many_faces_are_capped(analyzer):
     tile = cv2.imread(str(PORTRAIT))
     grid = np.vstack([np.hstack([tile] * 4)] * 3)  # 12 faces
     ok, jpeg = cv2.imencode(".jpg", grid)
-    faces = analyzer.analyze_image(jpeg.tobytes())
+    faces = analyzer.analyze_image(jpeg.tobytes()).faces
     assert len(faces) == analyzer.settings.max_faces == 10
 
 
@@ -201,7 +201,8 @@ def _png_header_only(width: int, height: int) -> bytes:
     def chunk(kind: bytes, payload: bytes) -> bytes:
         return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 100)) + chunk(b"IEND", b"")
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 100))
+            + chunk(b"IEND", b""))
 
 
 @pytest.mark.parametrize("data,error", [
@@ -241,7 +242,7 @@ def _face_frames(n: int, side: int = 480) -> list[np.ndarray]:
 
 def test_video_note_timeline_and_mood(analyzer, tmp_path):
     data = _video(tmp_path / "note.mp4", _face_frames(30))  # 3 s at 10 fps
-    video = analyze_video(analyzer, data)
+    video = analyzer.analyze_video(data)
     assert abs(video.duration - 3.0) < 0.2
     assert len(video.timeline) == 6  # 2 frames per second
     assert video.frames_with_face >= 5
@@ -251,7 +252,7 @@ def test_video_note_timeline_and_mood(analyzer, tmp_path):
 
 def test_faceless_video_has_no_mood(analyzer, tmp_path):
     frames = [np.full((240, 320, 3), 40 + i, np.uint8) for i in range(20)]
-    video = analyze_video(analyzer, _video(tmp_path / "blank.mp4", frames))
+    video = analyzer.analyze_video(_video(tmp_path / "blank.mp4", frames))
     assert video.probs is None and video.label is None and video.frames_with_face == 0
     assert len(video.timeline) > 0
 
@@ -259,7 +260,7 @@ def test_faceless_video_has_no_mood(analyzer, tmp_path):
 @pytest.mark.parametrize("data", [b"", b"\x00" * 5000, b"not a video at all"])
 def test_undecodable_videos(analyzer, data):
     with pytest.raises(InvalidVideo):
-        analyze_video(analyzer, data)
+        analyzer.analyze_video(data)
 
 
 def test_video_limits(tmp_path):
@@ -267,7 +268,7 @@ def test_video_limits(tmp_path):
 
     small = EmotionAnalyzer(ModelSettings(video_max_bytes=1000))
     with pytest.raises(VideoTooLarge):
-        analyze_video(small, b"\x00" * 2000)
+        small.analyze_video(b"\x00" * 2000)
     s = ModelSettings()
     assert len(sample_indices(300, 30.0, s)) == 20            # 10 s note: 2 per second
     long = sample_indices(30 * 600, 30.0, s)                  # 10 min video
@@ -279,10 +280,93 @@ def test_long_video_is_bounded(analyzer, tmp_path):
     frames = _face_frames(1) * 900  # 90 s at 10 fps (one frame object, repeated)
     data = _video(tmp_path / "long.mp4", frames)
     start = time.monotonic()
-    video = analyze_video(analyzer, data)
+    video = analyzer.analyze_video(data)
     assert time.monotonic() - start < 20
     assert video.timeline[-1].time <= analyzer.settings.video_max_seconds
     assert len(video.timeline) <= analyzer.settings.video_max_frames
+
+
+def test_long_video_summary_says_what_was_analysed(analyzer, tmp_path):
+    data = _video(tmp_path / "long.mp4", _face_frames(1) * 90)  # 9 s at 10 fps
+    short = type(analyzer)(ModelSettings(video_max_seconds=3))
+    video = short.analyze_video(data)
+    assert abs(video.duration - 9) < 0.2 and video.seconds_analysed == 3
+    assert video.to_dict()["seconds_analysed"] == 3
+
+
+def _indexed_video(path: Path, n: int, size: tuple[int, int] = (160, 120), fps: float = 30.0) -> bytes:
+    """Frame i is flat grey at level (i * 7) % 250, so the frame a reader returns can be told from its pixels."""
+    return _video(path, [np.full((size[1], size[0], 3), (i * 7) % 250, np.uint8) for i in range(n)], fps)
+
+
+@pytest.mark.parametrize("decode_pixels", [10**12, 1])  # frame after frame; seeking to every sample
+def test_sampled_frames_are_the_right_ones_whether_decoded_or_sought(tmp_path, decode_pixels):
+    from model.video import read_frames
+
+    data = _indexed_video(tmp_path / "idx.mp4", 600)  # 20 s at 30 fps
+    settings = ModelSettings(video_decode_pixels=decode_pixels)
+    sampled = read_frames(data, settings)
+    wanted = sample_indices(600, 30.0, settings)
+    assert [round(t * 30) for t, _ in sampled.frames] == wanted
+    for index, (_, frame) in zip(wanted, sampled.frames):
+        assert abs(float(frame.mean()) - (index * 7) % 250) < 6, index
+
+
+def test_big_frames_are_refused_before_decoding_and_kept_frames_are_small(tmp_path):
+    from model.video import read_frames
+
+    data = _indexed_video(tmp_path / "hd.mp4", 20, size=(1920, 1080), fps=10)
+    with pytest.raises(VideoTooLarge, match="1920x1080"):
+        read_frames(data, ModelSettings(video_max_pixels=1280 * 720))
+    sampled = read_frames(data, ModelSettings(video_frame_side=640))
+    assert {frame.shape for _, frame in sampled.frames} == {(360, 640, 3)}
+
+
+def test_decoding_stops_at_the_deadline(tmp_path):
+    from model.video import read_frames
+
+    data = _indexed_video(tmp_path / "idx.mp4", 600)
+    with pytest.raises(VideoTooSlow):
+        read_frames(data, ModelSettings(video_deadline=0.0), clock=iter(range(10**6)).__next__)
+    ticks = iter(np.arange(0, 1000, 0.25))  # each look at the clock costs 0.25 s: the budget runs out midway
+    sampled = read_frames(data, ModelSettings(video_deadline=10.0), clock=lambda: float(next(ticks)))
+    assert 0 < len(sampled.frames) < len(sample_indices(600, 30.0, ModelSettings()))
+    assert sampled.seconds_analysed < sampled.duration == 20
+
+
+def test_videos_never_touch_the_disk(analyzer, tmp_path, monkeypatch):
+    import tempfile
+
+    data = _video(tmp_path / "note.mp4", _face_frames(10))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a temporary file was made")
+
+    for name in ("NamedTemporaryFile", "TemporaryFile", "mkstemp", "SpooledTemporaryFile"):
+        monkeypatch.setattr(tempfile, name, refuse)
+    assert analyzer.analyze_video(data).frames_with_face > 0
+
+
+def test_gif_and_media_kinds(analyzer):
+    frames = [Image.open(PORTRAIT).convert("RGB").rotate(angle) for angle in (0, 2, 4, 6)]
+    buf = io.BytesIO()
+    frames[0].save(buf, "GIF", save_all=True, append_images=frames[1:], duration=250)
+    video = analyzer.analyze(buf.getvalue(), media_kind("me.gif"))
+    assert video.to_dict()["kind"] == "video" and video.frames_with_face >= 1
+    assert [media_kind(n, m) for n, m in (("a.mp4", ""), ("a.jpg", ""), ("x", "image/gif"), ("x", "video/webm"),
+                                          ("clip.MOV", ""), ("x", "image/png"))] == \
+        ["video", "image", "video", "video", "video", "image"]
+
+
+def test_annotated_copy_of_a_huge_photo_is_small(analyzer):
+    from model.annotate import annotated_jpeg
+
+    tile = cv2.imread(str(PORTRAIT))
+    huge = cv2.resize(tile, (7000, 5000))
+    reading = analyzer.analyze_image(cv2.imencode(".jpg", huge)[1].tobytes())
+    assert reading.size == (7000, 5000) and reading.faces
+    picture = cv2.imdecode(np.frombuffer(annotated_jpeg(reading), np.uint8), cv2.IMREAD_COLOR)
+    assert max(picture.shape[:2]) == analyzer.settings.preview_side
 
 
 # -- runtime and CLI -----------------------------------------------------------------------
@@ -310,17 +394,22 @@ def test_cli_matches_api_and_annotates(analyzer, tmp_path):
                           "--annotate", str(tmp_path / "a.jpg")], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     cli = json.loads(out.stdout.strip().splitlines()[-1])
-    api = analyzer.analyze_image(PORTRAIT.read_bytes())
+    api = analyzer.analyze_image(PORTRAIT.read_bytes()).faces
     assert cli["faces"][0]["label"] == api[0].label
     assert cli["faces"][0]["box"] == list(api[0].box)
     np.testing.assert_allclose(list(cli["faces"][0]["probs"].values()), api[0].probs, atol=1e-4)
     annotated = cv2.imread(str(tmp_path / "a.jpg"))
-    assert annotated.shape == cv2.imread(str(PORTRAIT)).shape
+    assert annotated.shape == cv2.imread(str(PORTRAIT)).shape  # small photos are drawn on at full size
 
 
-def test_cli_reports_bad_files_without_traceback(tmp_path):
+def test_cli_reports_bad_files_and_videos(tmp_path, capsys):
+    from model.__main__ import main
+
     bad = tmp_path / "selfie.jpg"
     bad.write_text("not an image")
-    out = subprocess.run([sys.executable, "-m", "model", "predict", str(bad)], capture_output=True, text=True,
-                         timeout=120)
-    assert out.returncode == 1 and "error:" in out.stdout and "Traceback" not in out.stderr
+    clip = tmp_path / "clip.mp4"
+    _video(clip, _face_frames(20))
+    assert main(["predict", str(bad), str(clip)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"{bad}: error: this is not an image format I can read (JPEG, PNG, WebP, ...)"
+    assert out[1].startswith(f"{clip}: video 2.0 s (2.0 s analysed), ") and "with a face: " in out[1]

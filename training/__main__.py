@@ -1,13 +1,15 @@
 """``python -m training``: rebuild the emotion CNN from FER2013 offline.
 
-    python -m training fit --data ../shared/data/fer2013/fer2013.csv.gz --out runs/vgg
+    FER=../shared/data/fer2013/fer2013.csv.gz
+    python -m training fit --data $FER --out runs/vgg
     python -m training fit --out runs/vgg --resume
-    python -m training describe --data ../shared/data/fer2013/fer2013.csv.gz
-    python -m training evaluate --model runs/vgg/best.keras --data ../shared/data/fer2013/fer2013.csv.gz --out reports/vgg
-    python -m training robustness --model model/weights/emotion_cnn.keras --data ../shared/data/fer2013/fer2013.csv.gz --out reports/robustness
+    python -m training describe --data $FER
+    python -m training evaluate --model runs/vgg/best.keras --data $FER --out reports/vgg
+    python -m training robustness --model model/weights/emotion_cnn.keras --data $FER --out reports/robustness
     python -m training ensemble --models runs/a/best.keras runs/b/best.keras --out runs/ens.keras
-    python -m training swa --models runs/vgg/epochs/epoch-010.keras runs/vgg/epochs/epoch-012.keras --data ../shared/data/fer2013/fer2013.csv.gz --out runs/vgg-swa.keras
-    python -m training calibrate --model runs/vgg/best.keras --data ../shared/data/fer2013/fer2013.csv.gz --out runs/vgg/calibrated.keras
+    python -m training swa --models runs/vgg/epochs/epoch-010.keras runs/vgg/epochs/epoch-012.keras \
+        --data $FER --out runs/vgg-swa.keras
+    python -m training calibrate --model runs/vgg/best.keras --data $FER --out runs/vgg/calibrated.keras
     python -m training export --model runs/vgg/best.keras --run runs/vgg --report reports/vgg --to model/weights
 """
 
@@ -52,6 +54,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="drop Training copies of test images, label conflicts and repeats (see `describe`)")
     f.add_argument("--degrade", type=float, default=0.0,
                    help="share of training faces given camera blur, noise and JPEG loss (0 to 1)")
+    f.add_argument("--mixup", type=float, default=0.0,
+                   help="mixup Beta(alpha, alpha) between faces of a batch (0: off; teachers use 0.3)")
     f.add_argument("--snapshots", action="store_true",
                    help="keep every epoch's checkpoint in OUT/epochs/ for `swa`")
 
@@ -96,6 +100,13 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--objective", choices=("macro-f1", "accuracy", "mean"), default="macro-f1",
                    help="what the offsets maximise on PublicTest")
     c.add_argument("--on-bad-row", choices=("error", "skip"), default="error")
+
+    k = sub.add_parser("pack", help="the newest epoch of a run in one small file, to carry a long run across sessions")
+    k.add_argument("--run", required=True, help="run folder (last.keras, config.json, state.json, log.csv)")
+    k.add_argument("--out", required=True, help="the .npz file to write (replaced in place)")
+    u = sub.add_parser("unpack", help="rebuild a resumable run folder from a pack; then `fit --out RUN --resume`")
+    u.add_argument("packed", help="the .npz file written by pack")
+    u.add_argument("--out", required=True, help="run folder to (re)create")
 
     x = sub.add_parser("export", help="copy a checkpoint and its report into the shipped model folder")
     x.add_argument("--model", required=True, help="checkpoint to ship")
@@ -170,6 +181,16 @@ def main(argv: list[str] | None = None) -> int:
 
             public = load_fer2013(args.data, on_bad_row=args.on_bad_row).public_test
             print(calibrate(args.model, public, args.out, tta=args.tta, objective=args.objective).summary())
+        elif args.command == "pack":
+            from training.compact import pack
+
+            packed = pack(Path(args.run), Path(args.out))
+            print(f"packed {args.run} into {packed} ({packed.stat().st_size / 1e6:.1f} MB)")
+        elif args.command == "unpack":
+            from training.compact import unpack
+
+            print(f"unpacked into {unpack(Path(args.packed), Path(args.out))}; continue with "
+                  f"`python -m training fit --out {args.out} --resume`")
         else:
             from training.export import export
 

@@ -115,3 +115,21 @@ def augment_batch(images: tf.Tensor, seed: tf.Tensor, cfg: AugmentConfig = Augme
     if cfg.degrade_probability == 0:
         return erased
     return _degrade(erased, cfg, tf.random.experimental.stateless_fold_in(seed, 3))
+
+
+def mixup(images: tf.Tensor, labels: tf.Tensor, weights: tf.Tensor, seed: tf.Tensor,
+          alpha: float) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+    """Blend each face with its mirror partner in the batch (mixup, Zhang et al. 2018).
+
+    One Beta(alpha, alpha) weight per face; labels and sample weights blend with
+    the same weight. The partner is the batch reversed, so no second shuffle is needed.
+    """
+    seeds = tf.random.experimental.stateless_split(seed, 2)
+    n = tf.shape(images)[0]
+    a = tf.random.stateless_gamma([n], seeds[0], alpha=alpha)
+    b = tf.random.stateless_gamma([n], seeds[1], alpha=alpha)
+    lam = a / (a + b)
+    mix_images = lam[:, None, None, None] * images + (1 - lam[:, None, None, None]) * tf.reverse(images, [0])
+    mix_labels = lam[:, None] * labels + (1 - lam[:, None]) * tf.reverse(labels, [0])
+    mix_weights = lam * weights + (1 - lam) * tf.reverse(weights, [0])
+    return mix_images, mix_labels, mix_weights

@@ -90,8 +90,8 @@ def held_out(views: np.ndarray, labels: np.ndarray, objective: str = "macro-f1",
             truth.append(labels[test_on])
             plain.append(with_offsets(views[:, test_on], np.zeros(NUM_CLASSES)))
             calibrated.append(with_offsets(views[:, test_on], offsets))
-    truth = np.concatenate(truth)
-    return score(truth, np.concatenate(plain)), score(truth, np.concatenate(calibrated))
+    every = np.concatenate(truth)
+    return score(every, np.concatenate(plain)), score(every, np.concatenate(calibrated))
 
 
 def fold(model: keras.Model, offsets: np.ndarray) -> None:

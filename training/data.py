@@ -126,13 +126,18 @@ def _load_csv(path: Path, on_bad_row: BadRowPolicy) -> Fer2013:
         raise DatasetError(f"{path}: not a readable FER2013 CSV ({exc})") from None
     if skipped:
         log.warning("%s: skipped %d bad row(s)", path, skipped)
-    return Fer2013(*(_as_split(images[s], labels[s]) for s in SPLITS), skipped=skipped)
+    return _splits(images, labels, skipped)
 
 
 def _as_split(images: list[np.ndarray], labels: list[int]) -> Split:
     if not images:
         return Split(np.zeros((0, INPUT_SIZE, INPUT_SIZE), np.uint8), np.zeros(0, np.int64))
     return Split(np.stack(images), np.asarray(labels, np.int64))
+
+
+def _splits(images: dict[str, list[np.ndarray]], labels: dict[str, list[int]], skipped: int) -> Fer2013:
+    train, public, private = (_as_split(images[s], labels[s]) for s in SPLITS)
+    return Fer2013(train, public, private, skipped)
 
 
 def _class_of(folder: Path) -> int:
@@ -173,7 +178,7 @@ def _load_folders(root: Path, on_bad_row: BadRowPolicy) -> Fer2013:
                 labels[target].append(label)
     if skipped:
         log.warning("%s: skipped %d unreadable image(s)", root, skipped)
-    return Fer2013(*(_as_split(images[s], labels[s]) for s in SPLITS), skipped=skipped)
+    return _splits(images, labels, skipped)
 
 
 def describe(data: Fer2013) -> str:

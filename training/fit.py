@@ -33,7 +33,7 @@ import tensorflow as tf
 
 from model.labels import NUM_CLASSES
 from training.architectures import build
-from training.augment import AugmentConfig, augment_batch
+from training.augment import AugmentConfig, augment_batch, mixup
 from training.data import BadRowPolicy, Split, load_fer2013
 from training.duplicates import dedup_training
 
@@ -63,6 +63,8 @@ class FitConfig:
     """Share of training faces given camera blur, noise and JPEG (see :mod:`training.augment`)."""
     snapshots: bool = False
     """Keep every epoch's checkpoint (21 MB each, optimizer state included) for `python -m training swa`."""
+    mixup: float = 0.0
+    """Beta(alpha, alpha) of mixup between faces of a batch; 0 turns it off."""
 
 
 def class_weights(labels: np.ndarray, power: float) -> np.ndarray:
@@ -98,9 +100,14 @@ def train_dataset(split: Split, cfg: FitConfig) -> tf.data.Dataset:
     ds = ds.batch(cfg.batch_size, drop_remainder=True)
     # Each batch gets its own stateless seed from a seeded counter: reproducible and independent.
     seeds = tf.data.Dataset.random(seed=cfg.seed).batch(2)
-    ds = tf.data.Dataset.zip((ds, seeds)).map(
-        lambda batch, seed: (augment_batch(tf.cast(batch[0], tf.float32), seed, augment), batch[1], batch[2]),
-        num_parallel_calls=tf.data.AUTOTUNE)
+
+    def prepare(batch: tuple[tf.Tensor, tf.Tensor, tf.Tensor], seed: tf.Tensor):
+        images = augment_batch(tf.cast(batch[0], tf.float32), seed, augment)
+        if cfg.mixup > 0:
+            return mixup(images, batch[1], batch[2], tf.random.experimental.stateless_fold_in(seed, 7), cfg.mixup)
+        return images, batch[1], batch[2]
+
+    ds = tf.data.Dataset.zip((ds, seeds)).map(prepare, num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
@@ -119,7 +126,7 @@ def compile_model(model: keras.Model, cfg: FitConfig, steps_per_epoch: int) -> N
     )
 
 
-def _atomic_save(model: keras.Model, path: Path) -> None:
+def atomic_save(model: keras.Model, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.stem + ".tmp.keras")
     model.save(tmp)
@@ -148,12 +155,12 @@ class RunCheckpoint(keras.callbacks.Callback):
         logs["seconds"] = round(time.monotonic() - self._start, 1)
         opt = self.model.optimizer
         logs["lr"] = float(keras.ops.convert_to_numpy(opt.learning_rate))
-        _atomic_save(self.model, self.out / "last.keras")
+        atomic_save(self.model, self.out / "last.keras")
         if self.snapshots:
-            _atomic_save(self.model, self.out / "epochs" / f"epoch-{epoch + 1:03d}.keras")
+            atomic_save(self.model, self.out / "epochs" / f"epoch-{epoch + 1:03d}.keras")
         val = float(logs.get("val_accuracy", 0.0))
         if val > self.state.get("best_val_accuracy", -1.0):
-            _atomic_save(self.model, self.out / "best.keras")
+            atomic_save(self.model, self.out / "best.keras")
             self.state.update(best_val_accuracy=val, best_epoch=epoch + 1)
         self.state["epochs_done"] = epoch + 1
         _atomic_json(self.state, self.out / "state.json")

@@ -111,14 +111,13 @@ def evaluate_robustness(model_path: str | Path, data_path: str | Path, out: str 
     inputs = np.zeros((len(images), INPUT_SIZE, INPUT_SIZE, 1), np.float32)
     found = np.zeros(len(images), bool)
     sides = np.zeros(len(images), int)
-    samples = []
+    samples: list[Rendering] = []
     for i, face in enumerate(images):
         r = render(face, rng)
         sides[i] = r.face_side
         if len(samples) < 12:
             samples.append(r)
-        faces, face_inputs = analyzer.faces_in(cv2.imdecode(np.frombuffer(r.jpeg, np.uint8), cv2.IMREAD_COLOR),
-                                               limit=1)
+        faces, face_inputs = analyzer.faces_in(_decode(r.jpeg), limit=1)
         if faces:
             inputs[i], found[i] = face_inputs[0], True
     classify = analyzer.classifier.predict
@@ -145,11 +144,17 @@ def _batched(predict, x: np.ndarray, size: int = 256) -> np.ndarray:
     return np.concatenate([predict(x[i:i + size]) for i in range(0, len(x), size)])
 
 
+def _decode(jpeg: bytes) -> np.ndarray:
+    image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+    assert image is not None, "a rendering this module encoded itself"
+    return image
+
+
 def _sample_sheet(renders: list[Rendering], path: Path) -> None:
     """A contact sheet of rendered photos, so people can see what the pipeline was given."""
     thumbs = []
     for r in renders:
-        img = cv2.imdecode(np.frombuffer(r.jpeg, np.uint8), cv2.IMREAD_COLOR)
+        img = _decode(r.jpeg)
         scale = 240 / max(img.shape[:2])
         thumb = cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         canvas = np.full((240, 240, 3), 255, np.uint8)

@@ -6,6 +6,11 @@ exactly as to api.telegram.org: getUpdates long polling, sendMessage, sendPhoto
 edits, setMyCommands. Tests push updates in (a user sending a photo, pressing a
 button) and wait for the bot's calls to come out; failures (429 with
 retry_after, 500) can be injected per method.
+
+It enforces Telegram's limits as the real server does: message text 4096
+characters, captions 1024, callback data 64 bytes, and sendPhoto's width +
+height <= 10000, side ratio <= 20 and 10 MB. Files can lie about their size or
+drip slowly, as a hostile or broken server would.
 """
 
 from __future__ import annotations
@@ -14,17 +19,39 @@ import email.parser
 import email.policy
 import itertools
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass, field
+from html import unescape
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, unquote, urlparse
+
+import cv2
+import numpy as np
 
 from tests.fakes import LocalServer
 
 TOKEN = "123456:" + "A" * 35
 BOT_USER = {"id": 1000, "is_bot": True, "first_name": "MoodTunes", "username": "moodtunes_test_bot",
             "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+
+
+@dataclass
+class FakeFile:
+    data: bytes
+    declared: int | None = None
+    """What getFile claims (None: the truth)."""
+    body_bytes: int | None = None
+    """Serve this many bytes instead of ``data``, with no Content-Length (a body far larger than declared)."""
+    drip: float = 0.0
+    """Seconds between single bytes (a server that never quite finishes)."""
+    served: int = 0
+    """Bytes actually written before the client stopped reading."""
+
+
+def _visible(html_text: str) -> int:
+    return len(unescape(re.sub(r"<[^>]+>", "", html_text)))
 
 
 @dataclass
@@ -39,8 +66,10 @@ class FakeTelegram(LocalServer):
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.sent: dict[int, dict] = {}
+        self.received: dict[tuple[int, int], dict] = {}
+        """Users' messages by (chat id, message id), so bot replies can quote them."""
         self._updates: list[dict] = []
-        self._files: dict[str, bytes] = {}
+        self._files: dict[str, FakeFile] = {}
         self._failures: dict[str, list[tuple[int, dict]]] = {}
         self._ids = itertools.count(1)
         self._cond = threading.Condition()
@@ -55,10 +84,14 @@ class FakeTelegram(LocalServer):
         return f"{self.origin}/file/bot"
 
     # -- what tests do -------------------------------------------------------------------
-    def add_file(self, data: bytes) -> str:
+    def add_file(self, data: bytes, **behaviour) -> str:
+        """Store a file users can send; ``behaviour`` as :class:`FakeFile` (declared, body_bytes, drip)."""
         file_id = f"file{next(self._ids)}"
-        self._files[file_id] = data
+        self._files[file_id] = FakeFile(data, **behaviour)
         return file_id
+
+    def file(self, file_id: str) -> FakeFile:
+        return self._files[file_id]
 
     def fail(self, method: str, status: int, description: str, retry_after: int | None = None,
              times: int = 1) -> None:
@@ -75,6 +108,9 @@ class FakeTelegram(LocalServer):
             update["update_id"] = next(self._ids)
             self._updates.append(update)
             self._cond.notify_all()
+        if "message" in update:
+            msg = update["message"]
+            self.received[(msg["chat"]["id"], msg["message_id"])] = msg
         inner = update.get("message") or update.get("callback_query") or {}
         return int(inner.get("message_id") or inner.get("id") or 0)
 
@@ -84,12 +120,13 @@ class FakeTelegram(LocalServer):
                 "chat": chat or {"id": user_id, "type": "private"}, "from": user, **content}
 
     def user_sends_text(self, user_id: int, text: str, chat: dict | None = None) -> int:
-        entities = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}] if text.startswith("/") else []
+        command = text.startswith("/")
+        entities = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}] if command else []
         return self._push({"message": self._message(user_id, chat, text=text, entities=entities)})
 
     def user_sends_photo(self, user_id: int, data: bytes, chat: dict | None = None, caption: str | None = None,
-                         size: int | None = None) -> int:
-        file_id = self.add_file(data)
+                         size: int | None = None, file_id: str | None = None) -> int:
+        file_id = file_id or self.add_file(data)
         photo = [{"file_id": file_id, "file_unique_id": file_id + "u", "width": 640, "height": 480,
                   "file_size": size if size is not None else len(data)}]
         extra = {"caption": caption} if caption else {}
@@ -101,16 +138,42 @@ class FakeTelegram(LocalServer):
                "file_size": size if size is not None else len(data)}
         return self._push({"message": self._message(user_id, document=doc)})
 
+    def user_sends(self, user_id: int, **content) -> int:
+        """Any other message (sticker, voice, location, ...), given as its Bot API fields."""
+        return self._push({"message": self._message(user_id, **content)})
+
+    def push_raw(self, update: dict) -> None:
+        """Queue an update exactly as given (its update_id included), e.g. a redelivery."""
+        with self._cond:
+            self._updates.append(update)
+            self._cond.notify_all()
+
     def user_sends_video_note(self, user_id: int, data: bytes) -> int:
         file_id = self.add_file(data)
         note = {"file_id": file_id, "file_unique_id": file_id + "u", "length": 240, "duration": 3,
                 "file_size": len(data)}
         return self._push({"message": self._message(user_id, video_note=note)})
 
-    def user_presses(self, user_id: int, message: dict, data: str) -> int:
+    def user_presses(self, user_id: int, message: dict | None, data: str) -> str:
+        """A button press; ``message`` None as for a button whose message Telegram no longer has. Returns its id."""
         user = {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
-        return self._push({"callback_query": {"id": str(next(self._ids)), "from": user, "chat_instance": "ci",
-                                              "message": message, "data": data}})
+        query_id = str(next(self._ids))
+        query = {"id": query_id, "from": user, "chat_instance": "ci", "data": data}
+        if message is not None:
+            query["message"] = message
+        self._push({"callback_query": query})
+        return query_id
+
+    def answered(self, query_id: str, timeout: float = 30) -> Call:
+        """The answerCallbackQuery call for a press; AssertionError if it never comes."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._cond:
+                for call in self.calls:
+                    if call.method == "answerCallbackQuery" and call.params.get("callback_query_id") == query_id:
+                        return call
+                self._cond.wait(0.1)
+        raise AssertionError(f"callback query {query_id} was never answered")
 
     def wait_for(self, method: str, chat_id: int | None = None, after: int = 0, timeout: float = 60) -> Call:
         """The first call of ``method`` (to ``chat_id``) at index >= ``after``; AssertionError on timeout."""
@@ -138,22 +201,34 @@ class FakeTelegram(LocalServer):
     # -- the Bot API -----------------------------------------------------------------------
     def _sent_message(self, params: dict, **content) -> dict:
         chat_id = int(params["chat_id"])
-        msg = {"message_id": next(self._ids), "date": int(time.time()), "chat": {"id": chat_id, "type": "private"},
-               "from": BOT_USER, **content}
+        chat = {"id": chat_id, "type": "private" if chat_id > 0 else "group"}
+        msg = {"message_id": next(self._ids), "date": int(time.time()), "chat": chat, "from": BOT_USER, **content}
+        quoted = json.loads(params.get("reply_parameters") or "{}").get("message_id")
+        if (chat_id, quoted) in self.received:
+            msg["reply_to_message"] = self.received[(chat_id, quoted)]
         if "reply_markup" in params:
             msg["reply_markup"] = json.loads(params["reply_markup"])
         self.sent[msg["message_id"]] = msg
         return msg
 
     def _answer(self, method: str, params: dict, files: dict[str, bytes]) -> tuple[int, dict]:
+        """Answer a call, then record it: a test woken by the record sees what the call changed."""
         if method == "getUpdates":
             return 200, {"ok": True, "result": self._get_updates(params)}
+        status, body = self._result(method, params, files)
         with self._cond:
             self.calls.append(Call(method, params, files))
             self._cond.notify_all()
+        return status, body
+
+    def _result(self, method: str, params: dict, files: dict[str, bytes]) -> tuple[int, dict]:
+        with self._cond:
             failures = self._failures.get(method)
             if failures:
                 return failures.pop(0)
+        refusal = _over_limits(method, params, files)
+        if refusal:
+            return 400, {"ok": False, "error_code": 400, "description": f"Bad Request: {refusal}"}
         if method == "getMe":
             result: object = BOT_USER
         elif method == "sendMessage":
@@ -167,7 +242,9 @@ class FakeTelegram(LocalServer):
             file_id = params["file_id"]
             if file_id not in self._files:
                 return 400, {"ok": False, "error_code": 400, "description": "Bad Request: invalid file_id"}
-            result = {"file_id": file_id, "file_unique_id": file_id + "u", "file_size": len(self._files[file_id]),
+            stored = self._files[file_id]
+            size = stored.declared if stored.declared is not None else len(stored.data)
+            result = {"file_id": file_id, "file_unique_id": file_id + "u", "file_size": size,
                       "file_path": f"files/{file_id}"}
         elif method in ("editMessageReplyMarkup", "editMessageText"):
             msg = dict(self.sent.get(int(params.get("message_id", 0)), {}))
@@ -201,14 +278,35 @@ class FakeTelegram(LocalServer):
             def do_GET(self) -> None:
                 path = unquote(urlparse(self.path).path)
                 prefix = f"/file/bot{TOKEN}/files/"
-                data = fake._files.get(path[len(prefix):]) if path.startswith(prefix) else None
-                if data is None:
+                stored = fake._files.get(path[len(prefix):]) if path.startswith(prefix) else None
+                if stored is None:
                     self.send_error(404)
                     return
+                length = stored.body_bytes if stored.body_bytes is not None else len(stored.data)
                 self.send_response(200)
-                self.send_header("Content-Length", str(len(data)))
+                if stored.body_bytes is None:
+                    self.send_header("Content-Length", str(length))
+                else:  # no length at all: the body runs until the server closes the connection
+                    self.send_header("Connection", "close")
+                    self.close_connection = True
                 self.end_headers()
-                self.wfile.write(data)
+                try:
+                    if stored.drip:
+                        for i in range(length):
+                            self.wfile.write(stored.data[i:i + 1] or b"\0")
+                            self.wfile.flush()
+                            stored.served += 1
+                            time.sleep(stored.drip)
+                    elif stored.body_bytes is not None:
+                        chunk = b"\0" * 65536
+                        while stored.served < length:
+                            self.wfile.write(chunk)
+                            stored.served += len(chunk)
+                    else:
+                        self.wfile.write(stored.data)
+                        stored.served = length
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True
 
             def do_POST(self) -> None:
                 path = unquote(urlparse(self.path).path)
@@ -228,6 +326,28 @@ class FakeTelegram(LocalServer):
                 self.wfile.write(data)
 
         return Handler
+
+
+def _over_limits(method: str, params: dict, files: dict[str, bytes]) -> str | None:
+    """Telegram's own refusal for a call past its limits, or None."""
+    if method in ("sendMessage", "editMessageText") and _visible(params.get("text", "")) > 4096:
+        return "message is too long"
+    if "caption" in params and _visible(params["caption"]) > 1024:
+        return "message caption is too long"
+    for row in json.loads(params.get("reply_markup") or "{}").get("inline_keyboard", []):
+        if any(len(b.get("callback_data", "").encode()) > 64 for b in row):
+            return "BUTTON_DATA_INVALID"
+    if method == "sendPhoto" and "photo" in files:
+        photo = files["photo"]
+        image = cv2.imdecode(np.frombuffer(photo, np.uint8), cv2.IMREAD_UNCHANGED)
+        if len(photo) > 10_000_000:
+            return "file must be non-empty and at most 10 MB"
+        if image is None:
+            return "IMAGE_PROCESS_FAILED"
+        h, w = image.shape[:2]
+        if w + h > 10_000 or max(w, h) / max(1, min(w, h)) > 20:
+            return "PHOTO_INVALID_DIMENSIONS"
+    return None
 
 
 def _parse(content_type: str, body: bytes) -> tuple[dict, dict[str, bytes]]:

@@ -1,0 +1,40 @@
+"""What every handler shares, typed: ``context.bot_data`` is a :class:`BotData`.
+
+python-telegram-bot builds the object (``ContextTypes(bot_data=BotData)``);
+``bot.app.build_application`` fills it once, before any update arrives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+from telegram.ext import CallbackContext, ContextTypes, ExtBot
+
+from bot.limits import RateLimiter
+from bot.settings import BotSettings
+from catalog import Catalog
+from model import EmotionAnalyzer
+
+
+class BotData:
+    settings: BotSettings
+    analyzer: EmotionAnalyzer
+    catalog: Catalog
+    pool: ThreadPoolExecutor
+    """Threads for image/video analysis, so the event loop never waits on a video."""
+    limiter: RateLimiter
+    downloads: httpx.AsyncClient
+    """Streams files from Telegram with a hard byte limit (python-telegram-bot's download buffers whole files)."""
+    analyses: dict[asyncio.Task[Any], tuple[int, int]]
+    """Running media analyses -> (chat id, message id), for a bounded shutdown."""
+    housekeeping: asyncio.Task[None]
+    """Asks users whose photo a dead process never answered to send it again."""
+    stopping: bool = False
+    """Set when shutdown begins: new media get "send it again" instead of starting work."""
+
+
+Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
+CONTEXT_TYPES = ContextTypes(bot_data=BotData)

@@ -1,0 +1,70 @@
+"""Run the Application in polling or webhook mode, with a shutdown bounded in time.
+
+python-telegram-bot's ``run_polling`` waits for every running handler on
+SIGTERM, however long; a container runtime kills the process after ~10 s and
+the users' photos would be lost unanswered. Here shutdown stops fetching,
+gives running analyses ``BOT_SHUTDOWN_GRACE`` seconds, then cancels the rest,
+whose users are asked to send again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator
+
+from bot.app import ALLOWED_UPDATES, BotApp, webhook_options
+from bot.context import BotData
+
+log = logging.getLogger(__name__)
+
+
+async def drain(data: BotData, grace: float) -> int:
+    """Refuse new media, wait up to ``grace`` s for running analyses, cancel the rest; return how many were cut."""
+    data.stopping = True
+    running = list(data.analyses)
+    if not running:
+        return 0
+    _, late = await asyncio.wait(running, timeout=grace)
+    for task in late:
+        task.cancel()
+    await asyncio.gather(*late, return_exceptions=True)
+    return len(late)
+
+
+@contextlib.asynccontextmanager
+async def running(app: BotApp, poll_interval: float = 0.0, poll_timeout: int = 10) -> AsyncIterator[BotApp]:
+    """The application started (long polling or webhook, per its settings) until the block ends, then drained."""
+    settings = app.bot_data.settings
+    async with app:
+        await app.post_init(app)  # type: ignore[misc]
+        await app.start()
+        assert app.updater is not None
+        if settings.mode == "webhook":
+            await app.updater.start_webhook(**webhook_options(settings))
+        else:
+            await app.updater.start_polling(poll_interval=poll_interval, timeout=poll_timeout,
+                                            allowed_updates=ALLOWED_UPDATES)
+        try:
+            yield app
+        finally:
+            await app.updater.stop()
+            cut = await drain(app.bot_data, settings.shutdown_grace)
+            if cut:
+                log.warning("shutdown: %d analysis(es) cut short; their users were asked to send again", cut)
+            await app.stop()
+    await app.post_shutdown(app)  # type: ignore[misc]
+
+
+async def serve(app: BotApp) -> None:
+    """Run until SIGINT or SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with running(app):
+        log.info("running; stop with Ctrl-C or SIGTERM")
+        await stop.wait()
+    log.info("stopped")
