@@ -3,11 +3,23 @@
     from catalog import get_catalog
     cat = get_catalog()                                   # migrated + seeded on first use
     cat.record_mood(user_id, probs, source="photo")
-    tracks = cat.recommend(user_id, probs, strategy="lift", target="calm", n=5)
+    tracks = cat.recommend(user_id, probs)                # or a mood by name: cat.recommend(user_id, "sad")
+    cat.set_preferences(user_id, liked_families=("jazz/blues",), explicit=False)
 """
 
+from catalog.build import FAMILIES
 from catalog.moods import EMOTIONS, TARGETS
-from catalog.service import FEEDBACK_KINDS, STRATEGIES, Catalog, Mood, Track, Unfinished, get_catalog, open_catalog
+from catalog.service import (
+    FEEDBACK_KINDS,
+    STRATEGIES,
+    Catalog,
+    Mood,
+    Preferences,
+    Track,
+    Unfinished,
+    get_catalog,
+    open_catalog,
+)
 
-__all__ = ["EMOTIONS", "FEEDBACK_KINDS", "STRATEGIES", "TARGETS", "Catalog", "Mood", "Track", "Unfinished",
-           "get_catalog", "open_catalog"]
+__all__ = ["EMOTIONS", "FAMILIES", "FEEDBACK_KINDS", "STRATEGIES", "TARGETS", "Catalog", "Mood", "Preferences",
+           "Track", "Unfinished", "get_catalog", "open_catalog"]

@@ -1,9 +1,11 @@
 """``python -m catalog``: manage the song catalogue and try the recommender.
 
+    python -m catalog build ../shared/data/songs            # rebuild the seed and mood regions from sources
     python -m catalog init                                  # create + seed the database
     python -m catalog import songs.csv.gz                   # upsert songs, report bad rows
     python -m catalog recommend happy --n 10
     python -m catalog recommend sad --strategy lift --target calm
+    python -m catalog recommend fear --seed 3           # each seed is another new user
     python -m catalog stats
 """
 
@@ -13,10 +15,11 @@ import argparse
 import json
 import logging
 import sys
+from pathlib import Path
 
 from catalog.importer import ImportFileError, import_file
-from catalog.moods import EMOTIONS, TARGETS
-from catalog.service import STRATEGIES, open_catalog
+from catalog.moods import TARGETS
+from catalog.service import STRATEGIES, Preferences, open_catalog
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,17 +27,21 @@ def _parser() -> argparse.ArgumentParser:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--database-url", help="overrides DATABASE_URL")
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("init", help="migrate the schema and load the seed catalogue if empty")
+    b = sub.add_parser("build", help="rebuild catalog/seed/ (songs.csv.gz, mood_regions.json) from source tables")
+    b.add_argument("sources", help="folder with spotify_tracks_114k.csv.gz, tidytuesday_spotify_songs.csv.gz, "
+                                   "data_moods.csv")
+    sub.add_parser("init", help="migrate the schema and load the seed catalogue if it changed")
     imp = sub.add_parser("import", help="upsert songs from a CSV (.csv or .csv.gz)")
     imp.add_argument("file")
     imp.add_argument("--lookup-missing", action="store_true",
                      help="find missing Spotify ids by search (needs Spotify credentials)")
-    rec = sub.add_parser("recommend", help="songs for an emotion")
-    rec.add_argument("emotion", choices=EMOTIONS)
+    rec = sub.add_parser("recommend", help="songs for a mood, as a new user with no history would get them")
+    rec.add_argument("emotion", choices=TARGETS)
     rec.add_argument("--n", type=int, default=10)
-    rec.add_argument("--strategy", choices=STRATEGIES, default="match")
+    rec.add_argument("--strategy", choices=STRATEGIES, help="default: lift for angry, disgust, fear; else match")
     rec.add_argument("--target", choices=TARGETS, help="mood to aim for (lift: where the playlist ends)")
-    rec.add_argument("--seed", type=int, help="fix the variety jitter")
+    rec.add_argument("--seed", type=int, help="fix the random choice (each seed behaves as another new user)")
+    rec.add_argument("--explicit", action="store_true", help="allow explicit songs (left out by default)")
     rec.add_argument("--json", action="store_true")
     sub.add_parser("stats", help="counts and song coverage around each mood")
     return p
@@ -43,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    if args.command == "build":
+        return _build(Path(args.sources))
     catalog = open_catalog(args.database_url)
     if args.command == "init":
         print(json.dumps(catalog.stats(), indent=2))
@@ -61,16 +70,34 @@ def main(argv: list[str] | None = None) -> int:
         print(summary)
         return 1 if summary.rejected else 0
     elif args.command == "recommend":
-        probs = [1.0 if e == args.emotion else 0.0 for e in EMOTIONS]
-        tracks = catalog.with_spotify(catalog.recommend(None, probs, args.strategy, args.target, args.n, args.seed))
+        tracks = catalog.with_spotify(catalog.recommend(None, args.emotion, args.strategy, args.target, args.n,
+                                                        args.seed, Preferences(explicit=args.explicit)))
         if args.json:
-            print(json.dumps([{"title": t.title, "artist": t.artist, "valence": t.valence, "energy": t.energy,
-                               "link": t.link} for t in tracks], indent=2))
+            print(json.dumps([{"title": t.title, "artist": t.artist, "family": t.family, "explicit": t.explicit,
+                               "reason": t.reason, "link": t.link} for t in tracks], indent=2))
         else:
             for i, t in enumerate(tracks, 1):
-                print(f"{i:>2}. {t.artist} - {t.title}  (valence {t.valence:.2f}, energy {t.energy:.2f})  {t.link}")
+                print(f"{i:>2}. {t.artist} - {t.title}  [{t.reason}]  {t.link}")
     else:
         print(json.dumps(catalog.stats(), indent=2))
+    return 0
+
+
+def _build(sources: Path) -> int:
+    """Rebuild the shipped seed and mood regions; needs pandas (the train extra)."""
+    from catalog.build import build, fit_regions
+    from catalog.db import SEED_FILE
+    from catalog.moods import REGIONS_FILE
+
+    missing = [n for n in ("spotify_tracks_114k.csv.gz", "tidytuesday_spotify_songs.csv.gz", "data_moods.csv")
+               if not (sources / n).is_file()]
+    if missing:
+        print(f"error: {sources} lacks {', '.join(missing)}", file=sys.stderr)
+        return 2
+    print(f"seed: {build(sources, SEED_FILE)}")
+    fitted = fit_regions(sources / "data_moods.csv")
+    REGIONS_FILE.write_text(json.dumps(fitted, indent=2) + "\n")
+    print(f"mood regions: held-out agreement with data_moods.csv labels {fitted['agreement']}")
     return 0
 
 

@@ -1,17 +1,24 @@
-"""One engine per process, migrated to the newest schema and seeded on first use."""
+"""One engine per process, migrated to the newest schema and seeded on first use.
+
+The seed is loaded again whenever the shipped seed file changes (its SHA-256 is
+kept in ``catalog_meta``): the import upserts by Spotify id, so an upgraded
+database gains the new songs and columns while every existing song keeps its
+id, and with it users' feedback and history.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, func, select, text
+from sqlalchemy import Engine, create_engine, delete, event, insert, select, text
 from sqlalchemy.engine import make_url
 
 from catalog.importer import import_file
-from catalog.schema import Song
+from catalog.schema import CatalogMeta
 
 log = logging.getLogger(__name__)
 
@@ -53,19 +60,27 @@ def migrate(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
+def seed_digest() -> str:
+    return hashlib.sha256(SEED_FILE.read_bytes()).hexdigest()
+
+
 def prepare(engine: Engine) -> None:
-    """Migrate, then load the seed catalogue if the songs table is empty."""
+    """Migrate, then load the seed catalogue unless this very seed file was loaded before."""
     locked = engine.dialect.name == "postgresql"
     with engine.connect() as lock_conn:
         if locked:
             lock_conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _PG_LOCK})
         try:
             migrate(engine)
+            digest = seed_digest()
             with engine.connect() as conn:
-                empty = conn.execute(select(func.count()).select_from(Song)).scalar_one() == 0
-            if empty:
-                log.info("seeding the song catalogue from %s", SEED_FILE)
+                loaded = conn.execute(select(CatalogMeta.value).where(CatalogMeta.key == "seed_sha256")).scalar()
+            if loaded != digest:
+                log.info("loading the song catalogue from %s", SEED_FILE)
                 log.info("seed: %s", import_file(engine, SEED_FILE))
+                with engine.begin() as conn:
+                    conn.execute(delete(CatalogMeta).where(CatalogMeta.key == "seed_sha256"))
+                    conn.execute(insert(CatalogMeta).values(key="seed_sha256", value=digest))
         finally:
             if locked:
                 lock_conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_LOCK})

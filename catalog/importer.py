@@ -28,7 +28,8 @@ _LAYOUTS = {
     "moodtunes": {"spotify_id", "title", "artist", "valence", "energy"},
     "data_moods": {"id", "name", "artist", "valence", "energy"},
 }
-_UNIT_FIELDS = ("valence", "energy", "danceability", "acousticness")
+_UNIT_FIELDS = ("valence", "energy", "danceability", "acousticness", "instrumentalness", "speechiness")
+_FLAGS = {"1": True, "true": True, "0": False, "false": False, "": None}
 Resolver = Callable[[str, str], "str | None"]
 
 
@@ -111,12 +112,20 @@ def parse_row(row: dict[str, str], layout: str, resolve: Resolver | None = None)
     title, artist = (row.get("title") or "").strip(), (row.get("artist") or "").strip()
     if not title or not artist:
         raise ValueError("missing title or artist")
+    explicit = (row.get("explicit") or "").strip().lower()
+    if explicit not in _FLAGS:
+        raise ValueError(f"explicit {explicit!r} is not 0/1/true/false")
     values = {"spotify_id": sid, "title": title[:500], "artist": artist[:500],
+              "artists": (row.get("artists") or artist).strip()[:1000],
               "album": (row.get("album") or "").strip()[:500], "genre": (row.get("genre") or "").strip()[:40],
+              "genres": (row.get("genres") or "").strip()[:300], "family": (row.get("family") or "").strip()[:30],
+              "language": (row.get("language") or "").strip()[:8], "explicit": _FLAGS[explicit],
               "year": _number(row, "year", int), "popularity": _number(row, "popularity", int) or 0,
               "valence": _number(row, "valence", required=True), "energy": _number(row, "energy", required=True),
               "danceability": _number(row, "danceability"), "tempo": _number(row, "tempo"),
-              "acousticness": _number(row, "acousticness")}
+              "acousticness": _number(row, "acousticness"), "instrumentalness": _number(row, "instrumentalness"),
+              "speechiness": _number(row, "speechiness"), "loudness": _number(row, "loudness"),
+              "mode": _number(row, "mode", int)}
     for key in _UNIT_FIELDS:
         if values[key] is not None and not 0.0 <= values[key] <= 1.0:
             raise ValueError(f"{key} {values[key]} is outside 0-1")

@@ -1,66 +1,113 @@
-"""Where each emotion sits in valence-arousal space, and where a mix of them points.
+"""Where each emotion and each lift target sits among songs, placed by labelled data.
 
-Coordinates follow Russell's circumplex model of affect (J. A. Russell, "A
-circumplex model of affect", Journal of Personality and Social Psychology 39(6),
-1161-1178, 1980), which places affect words on a circle whose horizontal axis
-is valence (unpleasant-pleasant) and vertical axis is arousal (sleepy-aroused).
-The angles below are read off that paper's circumplex for the nearest word
-(happy ~ "happy", angry ~ "angry", fear ~ "afraid", sad ~ "sad", surprise ~
-"astonished", disgust ~ between "annoyed" and "distressed"; Russell's 28 words
-include no "disgusted"), so they are approximate; neutral is the centre.
-Points sit at radius 0.8 of the circle, then map onto Spotify's 0-1 valence and
-energy scales (energy serves as the audio proxy for arousal, as is usual in
-music-emotion research): extremes at radius 1 would target corners where the
-catalogue has almost no songs.
+The four moods of the labelled songs (``data_moods.csv``: calm, energetic,
+happy, sad) each have a centre and the moods a pooled spread over seven audio
+features (valence, energy, acousticness, instrumentalness, danceability, tempo,
+loudness), fitted by ``python -m catalog build`` and shipped in
+``catalog/seed/mood_regions.json`` with their cross-validated agreement.
+Calm music, for one, is quiet, acoustic and instrumental, and low in Spotify's
+valence: placing "calm" by the word's angle on Russell's circumplex (high
+valence, low arousal) put it where almost no calm music is.
 
-The calm and energetic targets (for the "lift" strategy) come from the same
-circumplex: "calm"/"relaxed" at about 316 degrees, "excited" at about 49 degrees.
+The seven FER2013 emotions are blends of those four centres, chosen by how the
+music that fits each feels (``EMOTION_BLENDS``): anger is energetic and dark,
+fear quiet and dark (never loud), surprise energetic and bright, neutral the
+middle ground. A face's mood is the probability-weighted blend of its
+emotions' points.
 """
 
 from __future__ import annotations
 
-import math
+import json
 from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
 
 EMOTIONS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 """FER2013 order; the catalogue takes probability vectors in this order (it never sees images)."""
 
-_RADIUS = 0.8
-_ANGLES_DEG = {"angry": 99.0, "disgust": 130.0, "fear": 117.0, "happy": 8.0, "sad": 208.0,
-               "surprise": 70.0, "calm": 316.0, "energetic": 49.0}
+REGIONS_FILE = Path(__file__).parent / "seed" / "mood_regions.json"
+
+EMOTION_BLENDS: dict[str, dict[str, float]] = {
+    "angry": {"energetic": 0.6, "sad": 0.4},
+    "disgust": {"energetic": 0.4, "sad": 0.6},
+    "fear": {"calm": 0.4, "sad": 0.6},
+    "happy": {"happy": 1.0},
+    "sad": {"sad": 1.0},
+    "surprise": {"energetic": 0.5, "happy": 0.5},
+    "neutral": {"happy": 0.4, "sad": 0.3, "calm": 0.3},
+    "calm": {"calm": 1.0},
+    "energetic": {"energetic": 1.0},
+}
+"""Each emotion (and lift target) as a blend of the fitted mood centres."""
+
+TARGETS: tuple[str, ...] = tuple(EMOTION_BLENDS)
+TENSE = frozenset({"angry", "disgust", "fear"})
+
+LIFT_TARGET = {"angry": "calm", "disgust": "calm", "fear": "calm", "sad": "happy", "neutral": "happy",
+               "surprise": "happy", "happy": "energetic", "calm": "happy", "energetic": "happy"}
+"""Where a lift goes: tense moods calm down, low ones brighten, a happy one gets going."""
 
 
-def _point(angle_deg: float) -> tuple[float, float]:
-    rad = math.radians(angle_deg)
-    return 0.5 + 0.5 * _RADIUS * math.cos(rad), 0.5 + 0.5 * _RADIUS * math.sin(rad)
+_SCALES = {"tempo": (0.0, 200.0), "loudness": (-60.0, 60.0)}
+"""(offset, divisor) bringing a feature to a 0-1-ish scale like the others: tempo / 200 BPM, (dB + 60) / 60."""
 
 
-MOOD_POINTS: dict[str, tuple[float, float]] = {name: _point(a) for name, a in _ANGLES_DEG.items()}
-"""(valence, energy) in 0-1 for every emotion and for the extra targets calm and energetic."""
-MOOD_POINTS["neutral"] = (0.5, 0.5)
-
-TARGETS: tuple[str, ...] = tuple(MOOD_POINTS)
+def scale(feature: str, values: np.ndarray) -> np.ndarray:
+    offset, divisor = _SCALES.get(feature, (0.0, 1.0))
+    return (values - offset) / divisor
 
 
-def target_point(probs: Sequence[float]) -> tuple[float, float]:
-    """Probability-weighted mean of the emotions' points: where this face's mood sits."""
-    if len(probs) != len(EMOTIONS):
-        raise ValueError(f"expected {len(EMOTIONS)} probabilities, got {len(probs)}")
-    total = sum(probs)
-    if total <= 0:
-        return MOOD_POINTS["neutral"]
-    v = sum(p * MOOD_POINTS[e][0] for p, e in zip(probs, EMOTIONS)) / total
-    a = sum(p * MOOD_POINTS[e][1] for p, e in zip(probs, EMOTIONS)) / total
-    return v, a
+class Regions:
+    """The fitted centres, the spread that scales each feature, and mood points derived from them."""
+
+    def __init__(self, data: dict):
+        self.features: tuple[str, ...] = tuple(data["features"])
+        self.spread = np.asarray(data["spread"], np.float64)
+        self.centres = {name: np.asarray(c, np.float64) for name, c in data["centres"].items()}
+        self.agreement: dict = data.get("agreement", {})
+
+    def point(self, name: str) -> np.ndarray:
+        """The feature vector of an emotion or target name."""
+        key = name.strip().lower()
+        if key not in EMOTION_BLENDS:
+            raise ValueError(f"unknown mood {name!r}; choose from {', '.join(TARGETS)}")
+        return sum((w * self.centres[m] for m, w in EMOTION_BLENDS[key].items()), np.zeros(len(self.features)))
+
+    def blend(self, probs: Sequence[float]) -> np.ndarray:
+        """Probability-weighted point of a face's emotions."""
+        if len(probs) != len(EMOTIONS):
+            raise ValueError(f"expected {len(EMOTIONS)} probabilities, got {len(probs)}")
+        weights = np.clip(np.asarray(probs, np.float64), 0, None)
+        if weights.sum() <= 0:
+            return self.point("neutral")
+        return sum((w * self.point(e) for w, e in zip(weights / weights.sum(), EMOTIONS)),
+                   np.zeros(len(self.features)))
 
 
-def default_lift_target(emotion: str) -> str:
-    """The iso principle's usual destination: calm for tense moods, happy for low ones."""
-    return "calm" if emotion in ("angry", "disgust", "fear") else "happy"
+@lru_cache(maxsize=1)
+def regions() -> Regions:
+    return Regions(json.loads(REGIONS_FILE.read_text()))
 
 
-def point_of(name: str) -> tuple[float, float]:
-    key = name.strip().lower()
-    if key not in MOOD_POINTS:
-        raise ValueError(f"unknown mood {name!r}; choose from {', '.join(TARGETS)}")
-    return MOOD_POINTS[key]
+def dominant(probs: Sequence[float]) -> str:
+    return EMOTIONS[int(np.argmax(probs))]
+
+
+def default_strategy(emotion: str) -> str:
+    """Tense moods get the calming path by default; the others a list that matches."""
+    return "lift" if emotion in TENSE else "match"
+
+
+def lift_target(emotion: str) -> str:
+    return LIFT_TARGET[emotion]
+
+
+def one_hot(emotion: str) -> tuple[float, ...]:
+    """The probability vector of an emotion named by hand."""
+    key = emotion.strip().lower()
+    if key not in EMOTIONS:
+        raise ValueError(f"unknown emotion {emotion!r}; choose from {', '.join(EMOTIONS)}")
+    return tuple(1.0 if e == key else 0.0 for e in EMOTIONS)

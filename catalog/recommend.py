@@ -1,31 +1,52 @@
 """Choose songs for a mood: the scoring core, free of SQL.
 
-Songs live in memory as numpy columns (29 k rows take about a megabyte), so a
-whole-catalogue scoring pass costs well under a millisecond. Rules:
+Songs live in memory as numpy columns (117 k rows, a few megabytes), so a
+whole-catalogue pass costs a few milliseconds. For every slot of a list:
 
-* score = distance to the target in (valence, energy) - popularity prior
-  - a small boost for artists the user liked + seeded jitter for variety;
-* one song per artist and per (title, artist) in a list: the catalogue holds
-  single and album versions of the same song under different ids;
-* songs in ``exclude`` (recently shown, disliked) never appear.
+* distance = how far a song's audio features lie from the slot's point, each
+  feature scaled by the fitted mood spread (:mod:`catalog.moods`);
+* filters: no song recently shown or disliked, no explicit song (or song
+  whose source does not say) unless allowed, no avoided family; liked families and chosen languages narrow the
+  field, but only while enough songs stay near the mood (else the reason says
+  so);
+* taste: families and artists the user liked move their songs closer,
+  disliked families further;
+* variety: the slot's song is drawn at random among the ``POOL`` nearest,
+  nearer ones likelier, so two new users with the same mood get different
+  lists; popularity only breaks near-ties;
+* one song per artist and per (title, artist) in a list.
 
-``match`` aims every slot at the mood's point; ``lift`` follows the iso
+``match`` aims every slot at the mood's point. ``lift`` follows the iso
 principle of music therapy: the first song meets the listener where they are,
-and each next one steps along a straight line toward the target mood.
+each next one steps toward the target, and all stay in one genre family, drawn
+among those with songs about as near every step as the whole catalogue.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
-POPULARITY_WEIGHT = 0.05
-"""A fully popular song (100) counts as 0.05 closer: enough to break near-ties, not to override mood."""
-LIKED_ARTIST_BOOST = 0.03
-JITTER = 0.02
-_POOL = 400
+POOL = 200
+"""Nearest candidates a slot draws from: wide enough for variety, near enough to fit."""
+TEMPERATURE = 0.35
+"""Scaled-distance units over which a candidate's chance falls by e."""
+POPULARITY_WEIGHT = 0.02
+FAMILY_TASTE = 0.15
+"""Distance removed for a family the user keeps liking (added for one they keep disliking)."""
+ARTIST_TASTE = 0.1
+ENOUGH = 200
+"""A preference narrows the field only while at least this many songs remain eligible..."""
+PREFERENCE_MARGIN = 0.5
+"""...and its ``POOL``-th nearest song is at most this much further from the point than without it:
+a user's own choice outweighs a somewhat closer fit."""
+PATH_NEAREST = 20
+MARGIN = 0.15
+"""A lift path's family must have ``PATH_NEAREST`` songs at most this much further from each step than the
+whole catalogue's."""
 
 
 @dataclass(frozen=True)
@@ -33,53 +54,189 @@ class SongIndex:
     """Column arrays of the whole catalogue, aligned by position."""
 
     ids: np.ndarray
-    valence: np.ndarray
-    energy: np.ndarray
+    features: np.ndarray
+    """(N, F) float32 audio features, scaled as in :func:`catalog.moods.scale` and divided by the mood spread;
+    a missing value is the catalogue's median."""
     popularity: np.ndarray
-    artist_key: np.ndarray
-    """Case-folded artist, as object array."""
-    title_key: np.ndarray
-    """Case-folded "title|artist", as object array."""
+    family: np.ndarray
+    """Family per song, as object array ("" when unknown)."""
+    family_code: np.ndarray
+    """The same as small integers (positions in ``families``), for fast masks."""
+    families: tuple[str, ...]
+    language: np.ndarray
+    explicit: np.ndarray
+    """1 explicit, 0 clean, -1 unknown."""
+    artist_code: np.ndarray
+    """One integer per case-folded first artist."""
+    title_code: np.ndarray
+    """One integer per case-folded (title, artist): single and album versions of a song share it."""
 
     def __len__(self) -> int:
         return len(self.ids)
 
+    @cached_property
+    def squared_norms(self) -> np.ndarray:
+        return (self.features.astype(np.float64) ** 2).sum(axis=1)
 
-def path_points(start: tuple[float, float], end: tuple[float, float], n: int) -> list[tuple[float, float]]:
+    def distances(self, point: np.ndarray) -> np.ndarray:
+        """Root-mean-square scaled distance of every song to a point given in the same (spread-divided) space."""
+        squared = self.squared_norms - 2.0 * (self.features @ point.astype(np.float32)) + float(point @ point)
+        return np.sqrt(np.maximum(squared, 0.0) / self.features.shape[1])
+
+    def family_mask(self, names: frozenset[str] | set[str]) -> np.ndarray:
+        codes = [self.families.index(n) for n in names if n in self.families]
+        return np.isin(self.family_code, codes)
+
+
+@dataclass(frozen=True)
+class Taste:
+    """What a recommendation must respect and may lean toward, for one user (or nobody)."""
+
+    explicit: bool = False
+    liked_families: frozenset[str] = frozenset()
+    avoided_families: frozenset[str] = frozenset()
+    languages: frozenset[str] = frozenset()
+    family_scores: dict[str, float] = field(default_factory=dict)
+    """Learned from likes (+1) and dislikes (-1) per family."""
+    liked_artists: frozenset[int] = frozenset()
+    """Artist codes (``SongIndex.artist_code``) of songs the user liked."""
+
+
+@dataclass(frozen=True)
+class Pick:
+    position: int
+    """Row in the index."""
+    distance: float
+    relaxed: tuple[str, ...]
+    """Preferences that had to give way for this slot (too few songs near the mood)."""
+
+
+def path_points(start: np.ndarray, end: np.ndarray, n: int) -> list[np.ndarray]:
     """``n`` points from ``start`` to ``end`` inclusive, evenly spaced."""
     if n == 1:
         return [start]
-    return [(start[0] + (end[0] - start[0]) * k / (n - 1), start[1] + (end[1] - start[1]) * k / (n - 1))
-            for k in range(n)]
+    return [start + (end - start) * k / (n - 1) for k in range(n)]
 
 
-def choose(index: SongIndex, points: Sequence[tuple[float, float]], exclude: set[int],
-           liked_artists: set[str], rng: np.random.Generator, jitter: float = JITTER) -> list[int]:
-    """Pick one song id per point (best first), obeying the variety rules above."""
+def eligible(index: SongIndex, taste: Taste, exclude: set[int]) -> tuple[np.ndarray, list[tuple[str, np.ndarray]]]:
+    """(songs allowed at all, [(preference, narrower mask)] in the order they give way)."""
+    allowed = ~np.isin(index.ids, list(exclude)) if exclude else np.ones(len(index), bool)
+    if not taste.explicit:  # unknown (the TidyTuesday rows) counts as explicit: see catalog/seed/README.md
+        allowed &= index.explicit == 0
+    if taste.avoided_families:
+        allowed &= ~index.family_mask(taste.avoided_families)
+    narrowing = []
+    if taste.languages:
+        narrowing.append(("language", np.isin(index.language, list(taste.languages))))
+    if taste.liked_families:
+        narrowing.append(("genre", index.family_mask(taste.liked_families)))
+    return allowed, narrowing
+
+
+def _leaning(index: SongIndex, taste: Taste) -> np.ndarray:
+    """Per-song distance adjustment from popularity and learned taste (negative = closer)."""
+    lean = (-POPULARITY_WEIGHT / 100.0) * index.popularity
+    for family, score in taste.family_scores.items():
+        if family in index.families:
+            lean[index.family_code == index.families.index(family)] -= FAMILY_TASTE * np.tanh(score / 3.0)
+    if taste.liked_artists:
+        lean[np.isin(index.artist_code, list(taste.liked_artists))] -= ARTIST_TASTE
+    return lean
+
+
+def choose(index: SongIndex, points: Sequence[np.ndarray], spread: np.ndarray, taste: Taste, exclude: set[int],
+           rng: np.random.Generator, same_family: bool = False) -> list[Pick]:
+    """One song per point (points in feature space, not yet divided by ``spread``), following the rules above."""
     if len(index) == 0:
         return []
-    base = -POPULARITY_WEIGHT * index.popularity / 100.0 + rng.uniform(0, jitter, len(index))
-    if liked_artists:
-        base = base - LIKED_ARTIST_BOOST * np.isin(index.artist_key, list(liked_artists))
-    blocked = np.isin(index.ids, list(exclude)) if exclude else np.zeros(len(index), bool)
-    used_artists: set[str] = set()
-    used_titles: set[str] = set()
-    chosen: list[int] = []
-    cache: dict[tuple[float, float], np.ndarray] = {}
+    allowed, narrowing = eligible(index, taste, exclude)
+    lean = _leaning(index, taste)
+    used_artists: set[int] = set()
+    used_titles: set[int] = set()
+    picks: list[Pick] = []
+    family = _path_family(index, [p / spread for p in points], allowed, rng) if same_family else None
+    pools: dict[tuple[bytes, int | None], tuple[np.ndarray, np.ndarray, tuple[str, ...]]] = {}
     for point in points:
-        if point not in cache:
-            dist = np.hypot(index.valence - point[0], index.energy - point[1])
-            score = np.where(blocked, np.inf, dist + base)
-            pool = np.argpartition(score, min(_POOL, len(score) - 1))[:_POOL]
-            cache[point] = pool[np.argsort(score[pool])]
-        for pos in cache[point]:
-            if blocked[pos]:
-                break  # the rest of the sorted pool is blocked too (infinite scores)
-            artist, title = index.artist_key[pos], index.title_key[pos]
-            if artist in used_artists or title in used_titles:
-                continue
-            used_artists.add(artist)
-            used_titles.add(title)
-            chosen.append(int(index.ids[pos]))
+        key = (point.tobytes(), family)
+        if key not in pools:
+            pools[key] = _pool(index, point / spread, allowed, narrowing, lean, key[1])
+        pool, distance, relaxed = pools[key]
+        fresh = np.array([index.artist_code[p] not in used_artists and index.title_code[p] not in used_titles
+                          for p in pool], bool)
+        if not fresh.any():
             break
-    return chosen
+        candidates, near = pool[fresh], distance[fresh]
+        score = near + lean[candidates]
+        weights = np.exp(-(score - score.min()) / TEMPERATURE)
+        chosen = int(rng.choice(len(candidates), p=weights / weights.sum()))
+        position = int(candidates[chosen])
+        used_artists.add(int(index.artist_code[position]))
+        used_titles.add(int(index.title_code[position]))
+        picks.append(Pick(position, float(near[chosen]), relaxed))
+    return picks
+
+
+def _pool(index: SongIndex, point: np.ndarray, allowed: np.ndarray, narrowing: list[tuple[str, np.ndarray]],
+          lean: np.ndarray, family: int | None) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """The ``POOL`` best candidates for a point (positions, their distances) and the preferences relaxed."""
+    distance = index.distances(point)
+    mask, relaxed = allowed, []
+    for name, narrower in narrowing:
+        if _holds(distance, mask & narrower, mask):
+            mask = mask & narrower
+        else:
+            relaxed.append(name)
+    if family is not None and (same := mask & (index.family_code == family)).sum() >= PATH_NEAREST:
+        mask = same
+    score = np.where(mask, distance + lean, np.inf)
+    pool = np.argpartition(score, min(POOL, len(score) - 1))[:POOL]
+    pool = pool[np.isfinite(score[pool])]
+    return pool, distance[pool], tuple(relaxed)
+
+
+def _path_family(index: SongIndex, points: list[np.ndarray], allowed: np.ndarray,
+                 rng: np.random.Generator) -> int | None:
+    """A genre family with songs near every step of a path, drawn at random among those that fit.
+
+    A family fits when, at each point, its ``PATH_NEAREST``-th nearest song is at
+    most ``MARGIN`` further than the whole catalogue's; with none fitting, the
+    one that comes closest.
+    """
+    distances = [index.distances(p) for p in points]
+    wide = [np.partition(d[allowed], PATH_NEAREST)[PATH_NEAREST] for d in distances]
+    gaps = {}
+    for code, name in enumerate(index.families):
+        members = allowed & (index.family_code == code)
+        if name and members.sum() > ENOUGH:
+            gaps[code] = max(np.partition(d[members], PATH_NEAREST)[PATH_NEAREST] - w for d, w in zip(distances, wide))
+    if not gaps:
+        return None
+    fitting = [code for code, gap in gaps.items() if gap <= MARGIN]
+    return int(rng.choice(fitting)) if fitting else min(gaps, key=gaps.__getitem__)
+
+
+def _holds(distance: np.ndarray, narrow: np.ndarray, wide: np.ndarray) -> bool:
+    """Whether a preference leaves enough songs, about as near the point as without it."""
+    if narrow.sum() < ENOUGH:
+        return False
+    nth = min(POOL, int(narrow.sum()) - 1)
+    return bool(np.partition(distance[narrow], nth)[nth]
+                <= np.partition(distance[wide], nth)[nth] + PREFERENCE_MARGIN)
+
+
+_DESCRIBE = (
+    (lambda f: f["instrumentalness"] > 0.5, "instrumental"),
+    (lambda f: f["acousticness"] > 0.7, "acoustic"),
+    (lambda f: f["energy"] < 0.3, "gentle"),
+    (lambda f: f["energy"] > 0.8, "high-energy"),
+    (lambda f: f["valence"] > 0.7, "bright"),
+    (lambda f: f["valence"] < 0.25, "melancholic"),
+    (lambda f: f["danceability"] > 0.75, "danceable"),
+)
+
+
+def describe(features: dict[str, float], family: str) -> str:
+    """A few words on how a song sounds: "acoustic, gentle folk/acoustic, 72 BPM"."""
+    words = [word for test, word in _DESCRIBE if test(features)][:2]
+    tempo = features["tempo"] * 200.0
+    return ", ".join(filter(None, [" ".join(words + [family or "song"]), f"{tempo:.0f} BPM"]))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -28,8 +28,19 @@ class Song(Base):
     spotify_id: Mapped[str] = mapped_column(String(22), unique=True)
     title: Mapped[str] = mapped_column(String(500))
     artist: Mapped[str] = mapped_column(String(500), index=True)
+    """The first credited artist."""
+    artists: Mapped[str] = mapped_column(String(1000), default="")
+    """Every credited artist, "; "-separated."""
     album: Mapped[str] = mapped_column(String(500), default="")
     genre: Mapped[str] = mapped_column(String(40), default="")
+    genres: Mapped[str] = mapped_column(String(300), default="")
+    """Every source genre, ";"-separated (a track can be in several)."""
+    family: Mapped[str] = mapped_column(String(30), default="", index=True)
+    """Coarse genre family users choose from (``catalog.build.FAMILIES``); "" when unknown."""
+    language: Mapped[str] = mapped_column(String(8), default="")
+    """Language/region hint from a region genre (k-pop: ko); "" when the source gives none."""
+    explicit: Mapped[bool | None] = mapped_column(Boolean)
+    """None where the source does not say (the TidyTuesday rows)."""
     year: Mapped[int | None] = mapped_column(Integer)
     popularity: Mapped[int] = mapped_column(Integer, default=0)
     valence: Mapped[float] = mapped_column(Float)
@@ -37,6 +48,10 @@ class Song(Base):
     danceability: Mapped[float | None] = mapped_column(Float)
     tempo: Mapped[float | None] = mapped_column(Float)
     acousticness: Mapped[float | None] = mapped_column(Float)
+    instrumentalness: Mapped[float | None] = mapped_column(Float)
+    speechiness: Mapped[float | None] = mapped_column(Float)
+    loudness: Mapped[float | None] = mapped_column(Float)
+    mode: Mapped[int | None] = mapped_column(Integer)
     # Filled on demand by Spotify enrichment, then cached here.
     spotify_url: Mapped[str | None] = mapped_column(String(200))
     image_url: Mapped[str | None] = mapped_column(String(500))
@@ -116,3 +131,27 @@ class SeenUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class Preference(Base):
+    """A user's taste settings; absent until the user sets one."""
+
+    __tablename__ = "preferences"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    liked_families: Mapped[list[str]] = mapped_column(JSON, default=list)
+    avoided_families: Mapped[list[str]] = mapped_column(JSON, default=list)
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    explicit: Mapped[bool] = mapped_column(Boolean, default=False)
+    songs_per_list: Mapped[int | None] = mapped_column(Integer)
+    strategy: Mapped[str | None] = mapped_column(String(10))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CatalogMeta(Base):
+    """Facts about the database itself, e.g. which seed file it was last loaded from."""
+
+    __tablename__ = "catalog_meta"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

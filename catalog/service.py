@@ -24,10 +24,21 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from catalog.build import FAMILIES
 from catalog.db import make_engine, prepare
-from catalog.moods import EMOTIONS, default_lift_target, point_of, target_point
-from catalog.recommend import SongIndex, choose, path_points
-from catalog.schema import Feedback, MoodReading, PendingWork, Recommendation, SeenUpdate, Song, User, utcnow
+from catalog.moods import EMOTIONS, TARGETS, default_strategy, dominant, lift_target, one_hot, regions, scale
+from catalog.recommend import Pick, SongIndex, Taste, choose, describe, path_points
+from catalog.schema import (
+    Feedback,
+    MoodReading,
+    PendingWork,
+    Preference,
+    Recommendation,
+    SeenUpdate,
+    Song,
+    User,
+    utcnow,
+)
 from catalog.settings import CatalogSettings, get_settings
 
 if TYPE_CHECKING:
@@ -35,6 +46,8 @@ if TYPE_CHECKING:
 
 STRATEGIES = ("match", "lift")
 FEEDBACK_KINDS = ("like", "dislike", "skip")
+NEAR = 0.5
+"""Scaled distance within which a song counts as near a mood point (stats)."""
 SEEN_UPDATES_KEPT = dt.timedelta(days=1)
 """Telegram redelivers an unanswered update for at most about a day."""
 
@@ -53,8 +66,14 @@ class Track:
     popularity: int
     valence: float
     energy: float
+    artists: str = ""
+    family: str = ""
+    language: str = ""
+    explicit: bool | None = None
     spotify_url: str | None = None
     image_url: str | None = None
+    reason: str = ""
+    """Why this song, in a few words, when it came from a recommendation."""
 
     @property
     def link(self) -> str:
@@ -68,7 +87,21 @@ class Track:
     @classmethod
     def of(cls, song: Song) -> Track:
         return cls(song.id, song.spotify_id, song.title, song.artist, song.album, song.genre, song.year,
-                   song.popularity, song.valence, song.energy, song.spotify_url, song.image_url)
+                   song.popularity, song.valence, song.energy, song.artists, song.family, song.language,
+                   song.explicit, song.spotify_url, song.image_url)
+
+
+@dataclass(frozen=True)
+class Preferences:
+    """A user's taste settings (the defaults until they change one)."""
+
+    liked_families: tuple[str, ...] = ()
+    avoided_families: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    explicit: bool = False
+    songs_per_list: int | None = None
+    strategy: str | None = None
+    """"match" or "lift" to always use; None for the mood's own default."""
 
 
 @dataclass(frozen=True)
@@ -145,17 +178,10 @@ class Catalog:
         with self._index_lock:
             if self._index is None:
                 with self.session() as s:
-                    rows = s.execute(select(Song.id, Song.valence, Song.energy, Song.popularity,
-                                            Song.artist, Song.title).order_by(Song.id)).all()
-                artists = [r.artist.casefold() for r in rows]
-                self._index = SongIndex(
-                    ids=np.array([r.id for r in rows], np.int64),
-                    valence=np.array([r.valence for r in rows], np.float64),
-                    energy=np.array([r.energy for r in rows], np.float64),
-                    popularity=np.array([r.popularity for r in rows], np.float64),
-                    artist_key=np.array(artists, object),
-                    title_key=np.array([f"{r.title.casefold()}|{a}" for r, a in zip(rows, artists)], object),
-                )
+                    rows = s.execute(select(Song.id, Song.popularity, Song.artist, Song.title, Song.family,
+                                            Song.language, Song.explicit,
+                                            *(getattr(Song, f) for f in regions().features)).order_by(Song.id)).all()
+                self._index = _song_index(rows, regions().features, regions().spread)
             return self._index
 
     def tracks(self, song_ids: Sequence[int]) -> list[Track]:
@@ -247,44 +273,95 @@ class Catalog:
         return history[0] if history else None
 
     # -- recommendations -----------------------------------------------------------------
-    def recommend(self, user_id: int | None, probs: Sequence[float], strategy: str = "match",
-                  target: str | None = None, n: int = 5, seed: int | None = None) -> list[Track]:
-        """Songs for a mood. With a user, honours their history and feedback and remembers the list.
+    def recommend(self, user_id: int | None, mood: Sequence[float] | str, strategy: str | None = None,
+                  target: str | None = None, n: int | None = None, seed: int | None = None,
+                  preferences: Preferences | None = None) -> list[Track]:
+        """Songs for a mood, each with the reason it was chosen.
 
-        ``match``: songs that fit the mood now. ``lift``: from the mood toward
-        ``target`` (default: calm for angry/disgust/fear, else happy).
+        ``mood`` is a face's seven probabilities or a mood named by hand (any
+        emotion, or "calm"/"energetic"). ``match``: songs that fit the mood now.
+        ``lift``: from the mood toward ``target`` (default: calm for tense moods,
+        happy for low ones, energetic for a happy one), in one genre family.
+        ``strategy`` None takes the user's setting, else the mood's default
+        (lift for angry, disgust and fear). With a user, their preferences,
+        history and feedback count, and the list is remembered; ``preferences``
+        overrides the stored ones (anonymous use, e.g. the CLI).
         """
+        prefs = preferences or (self.preferences(user_id) if user_id is not None else Preferences())
+        probs, emotion = (one_hot(mood), mood.lower()) if isinstance(mood, str) and mood.lower() in EMOTIONS \
+            else (None, mood.lower()) if isinstance(mood, str) else (tuple(mood), dominant(mood))
+        strategy = strategy or prefs.strategy or default_strategy(emotion)
         if strategy not in STRATEGIES:
             raise ValueError(f"unknown strategy {strategy!r}; choose from {', '.join(STRATEGIES)}")
+        n = n if n is not None else prefs.songs_per_list or 5
         if n < 1:
             return []
-        start = target_point(probs)
+        space = regions()
+        start = space.blend(probs) if probs is not None else space.point(emotion)
         if strategy == "lift":
-            end = point_of(target or default_lift_target(EMOTIONS[int(np.argmax(probs))]))
-            points = path_points(start, end, n)
+            goal = target or lift_target(emotion)
+            points = path_points(start, space.point(goal), n)
         else:
-            points = [point_of(target) if target else start] * n
-        exclude, liked = self._memory(user_id) if user_id is not None else (set(), set())
-        ids = choose(self.index(), points, exclude, liked, np.random.default_rng(seed))
+            goal = target or emotion
+            points = [space.point(target) if target else start] * n
+        exclude, taste = self._memory(user_id, prefs) if user_id is not None else (set(), _taste(prefs, {}, set()))
+        index = self.index()
+        picks = choose(index, points, space.spread, taste, exclude, np.random.default_rng(seed),
+                       same_family=strategy == "lift")
+        ids = [int(index.ids[p.position]) for p in picks]
         if user_id is not None and ids:
             now = utcnow()
             with self.session.begin() as s:
                 self._ensure_user(s, user_id)
                 s.add_all(Recommendation(user_id=user_id, song_id=i, strategy=strategy, created_at=now)
                           for i in ids)
-        return self.tracks(ids)
+        reasons = [_reason(index, space.features, p, k, len(picks), emotion, goal, strategy)
+                   for k, p in enumerate(picks)]
+        return [replace(t, reason=r) for t, r in zip(self.tracks(ids), reasons)]
 
-    def _memory(self, user_id: int) -> tuple[set[int], set[str]]:
-        """(song ids not to show: recent or disliked, case-folded artists the user liked)."""
+    def _memory(self, user_id: int, prefs: Preferences) -> tuple[set[int], Taste]:
+        """(song ids not to show: recent or disliked; the user's taste: settings plus what feedback taught)."""
         since = utcnow() - dt.timedelta(days=self.settings.recent_days)
         with self.session() as s:
             recent = set(s.scalars(select(Recommendation.song_id).where(
                 Recommendation.user_id == user_id, Recommendation.created_at >= since)))
-            disliked = set(s.scalars(select(Feedback.song_id).where(
-                Feedback.user_id == user_id, Feedback.kind == "dislike")))
-            liked = {a.casefold() for a in s.scalars(select(Song.artist).join(Feedback, Feedback.song_id == Song.id)
-                                                     .where(Feedback.user_id == user_id, Feedback.kind == "like"))}
-        return recent | disliked, liked
+            verdicts = s.execute(select(Feedback.song_id, Feedback.kind, Song.family)
+                                 .join(Song, Feedback.song_id == Song.id).where(Feedback.user_id == user_id)).all()
+        disliked = {v.song_id for v in verdicts if v.kind == "dislike"}
+        families: dict[str, float] = {}
+        for v in verdicts:
+            if v.family and v.kind in ("like", "dislike"):
+                families[v.family] = families.get(v.family, 0.0) + (1.0 if v.kind == "like" else -1.0)
+        index = self.index()
+        liked = np.isin(index.ids, [v.song_id for v in verdicts if v.kind == "like"])
+        return recent | disliked, _taste(prefs, families, set(index.artist_code[liked].tolist()))
+
+    def learned_families(self, user_id: int) -> dict[str, float]:
+        """Families the user's likes and dislikes lean toward (+) or away from (-)."""
+        return dict(self._memory(user_id, Preferences())[1].family_scores)
+
+    # -- preferences ---------------------------------------------------------------------
+    def preferences(self, user_id: int) -> Preferences:
+        with self.session() as s:
+            row = s.get(Preference, user_id)
+        if row is None:
+            return Preferences()
+        return Preferences(tuple(row.liked_families), tuple(row.avoided_families), tuple(row.languages),
+                           row.explicit, row.songs_per_list, row.strategy)
+
+    @_retried
+    def set_preferences(self, user_id: int, **changes: object) -> Preferences:
+        """Change some settings (the names of :class:`Preferences`), keep the rest; returns them all."""
+        prefs = replace(self.preferences(user_id), **changes)  # type: ignore[arg-type]
+        _check(prefs)
+        values = {"liked_families": list(prefs.liked_families), "avoided_families": list(prefs.avoided_families),
+                  "languages": list(prefs.languages), "explicit": prefs.explicit,
+                  "songs_per_list": prefs.songs_per_list, "strategy": prefs.strategy, "updated_at": utcnow()}
+        with self.session.begin() as s:
+            self._ensure_user(s, user_id)
+            stmt = _insert(s)(Preference).values(user_id=user_id, **values)
+            s.execute(stmt.on_conflict_do_update(index_elements=["user_id"], set_=values))
+        return prefs
 
     # -- feedback and privacy ------------------------------------------------------------
     @_retried
@@ -321,23 +398,22 @@ class Catalog:
             s.execute(select(User.id).where(User.id == user_id).with_for_update())
             for name, owner in (("pending", PendingWork.user_id), ("moods", MoodReading.user_id),
                                 ("recommendations", Recommendation.user_id), ("feedback", Feedback.user_id),
-                                ("user", User.id)):
+                                ("preferences", Preference.user_id), ("user", User.id)):
                 counts[name] = _count(s.execute(delete(owner.class_).where(owner == user_id)))
         return counts
 
     # -- overview ------------------------------------------------------------------------
     def stats(self) -> dict:
-        """Counts, and how many songs lie near each emotion's point (coverage of the mood map)."""
-        index = self.index()
+        """Counts, songs per family, and how many songs lie near each mood's point (coverage of the mood map)."""
+        index, space = self.index(), regions()
         with self.session() as s:
             counts = {name: s.execute(select(func.count()).select_from(t)).scalar_one()
                       for name, t in (("songs", Song), ("users", User), ("mood_readings", MoodReading),
                                       ("recommendations", Recommendation), ("feedback", Feedback))}
-        near = {}
-        for mood in (*EMOTIONS, "calm", "energetic"):
-            v, e = point_of(mood)
-            near[mood] = int((np.hypot(index.valence - v, index.energy - e) < 0.1).sum())
-        return {**counts, "songs_within_0.1_of_mood_point": near}
+        near = {mood: int((index.distances(space.point(mood) / space.spread) < NEAR).sum()) for mood in TARGETS}
+        families = dict(zip(*np.unique(index.family, return_counts=True)))
+        return {**counts, "families": {str(k or "unknown"): int(v) for k, v in families.items()},
+                f"songs_within_{NEAR}_of_mood_point": near, "mood_agreement": space.agreement}
 
     def spotify(self):
         """The Spotify client (built on first use; only call when ``spotify_enabled``)."""
@@ -354,6 +430,62 @@ class Catalog:
         found = self.spotify().enrich([t.spotify_id for t in tracks], self)
         return [replace(t, spotify_url=found[t.spotify_id][0], image_url=found[t.spotify_id][1])
                 if t.spotify_id in found else t for t in tracks]
+
+
+def _taste(prefs: Preferences, families: dict[str, float], liked_artists: set[int]) -> Taste:
+    return Taste(explicit=prefs.explicit, liked_families=frozenset(prefs.liked_families),
+                 avoided_families=frozenset(prefs.avoided_families), languages=frozenset(prefs.languages),
+                 family_scores=families, liked_artists=frozenset(liked_artists))
+
+
+def _check(prefs: Preferences) -> None:
+    unknown = set(prefs.liked_families) | set(prefs.avoided_families)
+    if unknown - set(FAMILIES):
+        raise ValueError(f"unknown genre family {sorted(unknown - set(FAMILIES))[0]!r}")
+    if set(prefs.liked_families) & set(prefs.avoided_families):
+        raise ValueError("a family cannot be both liked and avoided")
+    if prefs.songs_per_list is not None and not 3 <= prefs.songs_per_list <= 10:
+        raise ValueError("songs per list must be 3 to 10")
+    if prefs.strategy not in (None, *STRATEGIES):
+        raise ValueError(f"unknown strategy {prefs.strategy!r}")
+
+
+def _song_index(rows: Sequence[Any], features: Sequence[str], spread: np.ndarray) -> SongIndex:
+    """Numpy columns of the catalogue; a missing audio feature takes the catalogue's median."""
+    columns = [scale(f, np.array([np.nan if getattr(r, f) is None else getattr(r, f) for r in rows], np.float64))
+               for f in features]
+    matrix = np.stack(columns, axis=1) if rows else np.zeros((0, len(features)))
+    if len(matrix):
+        matrix = np.where(np.isnan(matrix), np.nanmedian(matrix, axis=0), matrix)
+    artists = [r.artist.casefold() for r in rows]
+    family = np.array([r.family or "" for r in rows], object)
+    families, family_code = np.unique(family, return_inverse=True) if rows else (np.array([], object), family)
+    return SongIndex(
+        ids=np.array([r.id for r in rows], np.int64), features=(matrix / spread).astype(np.float32),
+        popularity=np.array([r.popularity for r in rows], np.float64), family=family,
+        family_code=family_code.astype(np.int16), families=tuple(families.tolist()),
+        language=np.array([r.language or "" for r in rows], object),
+        explicit=np.array([-1 if r.explicit is None else int(r.explicit) for r in rows], np.int8),
+        artist_code=_codes(artists), title_code=_codes([f"{r.title.casefold()}|{a}" for r, a in zip(rows, artists)]))
+
+
+def _codes(keys: list[str]) -> np.ndarray:
+    """One integer per distinct key."""
+    return np.unique(np.array(keys, object), return_inverse=True)[1].astype(np.int32) if keys else np.zeros(0, np.int32)
+
+
+def _reason(index: SongIndex, features: Sequence[str], pick: Pick, k: int, n: int, emotion: str, goal: str,
+            strategy: str) -> str:
+    """Why a song: how it sounds, and its place in the list."""
+    unscaled = index.features[pick.position] * regions().spread
+    sound = describe(dict(zip(features, unscaled.tolist())), index.family[pick.position])
+    if strategy == "lift":
+        role = (f"meets your {emotion} mood" if k == 0 else f"arrives at {goal}" if k == n - 1
+                else f"step {k + 1} of {n} toward {goal}")
+    else:
+        role = f"fits a {goal} mood"
+    relaxed = f" (too few {' or '.join(pick.relaxed)} picks near this mood)" if pick.relaxed else ""
+    return f"{sound}: {role}{relaxed}"
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:

@@ -9,8 +9,10 @@ The cost of a video is bounded three ways, whatever its metadata claims:
 frames larger than ``video_max_pixels`` are refused before any decoding; frames
 are decoded one after another only while that stays within
 ``video_decode_pixels``, and beyond that the reader seeks straight to the next
-sampled frame; and decoding stops at ``video_deadline`` seconds, keeping what
-it has (``seconds_analysed`` says how far it got). Each kept frame is shrunk at
+sampled frame (unless a seek proves slow: with few key frames FFmpeg decodes
+from the last key frame up to every target, so seeking stops and frames are
+decoded in order); and decoding stops at ``video_deadline`` seconds, keeping
+what it has (``seconds_analysed`` says how far it got). Each kept frame is shrunk at
 once to ``video_frame_side`` pixels on its long side.
 
 The bytes are decoded from memory (OpenCV's FFmpeg backend reads a Python
@@ -35,6 +37,8 @@ VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".webm", ".mkv", ".avi", ".gif", ".m
 _FALLBACK_FPS = 30.0
 _SEEK_GAP = 48
 """Frames between two samples beyond which seeking beats decoding every frame in between."""
+_SLOW_SEEK = 0.5
+"""Seconds; a seek slower than this means sparse key frames, and seeking stops for that video."""
 
 
 @dataclass(frozen=True)
@@ -91,14 +95,17 @@ def read_frames(data: bytes, settings: ModelSettings, clock: Callable[[], float]
         sequential_budget = settings.video_decode_pixels // max(1, width * height)
         frames: list[tuple[float, np.ndarray]] = []
         position = decoded = 0
-        late = False
+        late, seeking = False, True
         for index in sample_indices(count, fps, settings):
             if clock() > deadline:
                 late = True
                 break
             gap = index - position
-            if (gap > _SEEK_GAP or decoded + gap > sequential_budget) and cap.set(cv2.CAP_PROP_POS_FRAMES, index):
-                position = index
+            if seeking and (gap > _SEEK_GAP or decoded + gap > sequential_budget):
+                started = clock()
+                if cap.set(cv2.CAP_PROP_POS_FRAMES, index):
+                    position = index
+                seeking = clock() - started <= _SLOW_SEEK
             while position < index and clock() <= deadline and cap.grab():
                 position += 1
                 decoded += 1

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
+import io
 import threading
 from pathlib import Path
 
@@ -11,13 +13,14 @@ import pytest
 from sqlalchemy import func, inspect, select, text
 
 from catalog.importer import ImportFileError, import_file
-from catalog.moods import EMOTIONS, MOOD_POINTS, default_lift_target, point_of, target_point
-from catalog.recommend import SongIndex, choose
+from catalog.moods import EMOTIONS, default_strategy, lift_target, regions
+from catalog.recommend import POOL
 from catalog.schema import Feedback, MoodReading, Recommendation, Song, User
 
 SAD = [0, 0, 0, 0, 1, 0, 0]
 HAPPY = [0, 0, 0, 1, 0, 0, 0]
 SHARED_SONGS = Path(__file__).resolve().parents[2] / "shared" / "data" / "songs"
+SEED_SONGS = 116_668
 
 
 def test_labels_match_the_model():
@@ -29,14 +32,14 @@ def test_labels_match_the_model():
 def test_schema_is_migrated_and_seeded(catalog):
     insp = inspect(catalog.engine)
     assert {"songs", "users", "mood_readings", "recommendations", "feedback", "pending_work", "seen_updates",
-            "alembic_version"} <= set(insp.get_table_names())
+            "preferences", "catalog_meta", "alembic_version"} <= set(insp.get_table_names())
     with catalog.engine.connect() as conn:
-        assert conn.execute(text("select version_num from alembic_version")).scalar_one() == "0002"
-        assert conn.execute(select(func.count()).select_from(Song)).scalar_one() == 28_930
+        assert conn.execute(text("select version_num from alembic_version")).scalar_one() == "0003"
+        assert conn.execute(select(func.count()).select_from(Song)).scalar_one() == SEED_SONGS
     from catalog.db import prepare
 
     prepare(catalog.engine)  # idempotent: a restart neither re-seeds nor fails
-    assert catalog.stats()["songs"] == 28_930
+    assert catalog.stats()["songs"] == SEED_SONGS
 
 
 def _alembic(engine, verb: str, revision: str) -> None:
@@ -56,27 +59,38 @@ def test_upgrade_from_the_first_schema_keeps_every_row(catalog):
     """A database made by migration 0001, in use, upgraded to the newest schema: nothing lost."""
     _alembic(catalog.engine, "downgrade", "0001")
     assert "pending_work" not in inspect(catalog.engine).get_table_names()
-    song = catalog.recommend(42, SAD, n=1, seed=0)[0].id
-    catalog.record_mood(42, SAD, "photo")
-    catalog.give_feedback(42, song, "like")
+    with catalog.engine.begin() as conn:  # what the first version stored, in its own schema
+        song = conn.execute(text("SELECT id FROM songs ORDER BY id LIMIT 1")).scalar_one()
+        conn.execute(text("INSERT INTO users (id, created_at) VALUES (42, CURRENT_TIMESTAMP)"))
+        conn.execute(text("INSERT INTO mood_readings (user_id, created_at, source, probs, emotion, confidence) "
+                          "VALUES (42, CURRENT_TIMESTAMP, 'photo', '[0, 0, 0, 0, 1, 0, 0]', 'sad', 1.0)"))
+        conn.execute(text("INSERT INTO feedback (user_id, song_id, kind, created_at) "
+                          "VALUES (42, :song, 'like', CURRENT_TIMESTAMP)"), {"song": song})
     _alembic(catalog.engine, "upgrade", "head")
+    from catalog.db import prepare
+
+    prepare(catalog.engine)  # as at the next start: the rich seed loads again, every song keeps its id
+    with catalog.session() as s:
+        assert s.scalar(select(func.count()).select_from(Song).where(Song.family != "")) > 100_000
     assert catalog.latest_mood(42).emotion == "sad" and catalog.feedback_of(42) == {song: "like"}
-    assert catalog.stats()["songs"] == 28_930 and catalog.first_sight(1)
+    assert catalog.stats()["songs"] == SEED_SONGS and catalog.first_sight(1)
 
 
-def test_mood_map():
-    v_happy, _ = MOOD_POINTS["happy"]
-    v_sad, e_sad = MOOD_POINTS["sad"]
-    _, e_angry = MOOD_POINTS["angry"]
-    assert v_happy > 0.8 and v_sad < 0.2 and e_sad < 0.4 and e_angry > 0.8
-    assert target_point(HAPPY) == pytest.approx(MOOD_POINTS["happy"])
-    mixed = target_point([0, 0, 0, 0.5, 0.5, 0, 0])
-    assert mixed == pytest.approx(tuple((a + b) / 2 for a, b in zip(MOOD_POINTS["happy"], MOOD_POINTS["sad"])))
-    assert default_lift_target("angry") == "calm" and default_lift_target("sad") == "happy"
+def test_mood_regions_are_placed_by_the_labelled_songs():
+    space = regions()
+    assert space.agreement["features"] > 0.75 > space.agreement["valence_energy_only"] > 0.45
+    calm = dict(zip(space.features, space.point("calm")))
+    assert calm["energy"] < 0.2 and calm["acousticness"] > 0.8 and calm["instrumentalness"] > 0.8
+    assert dict(zip(space.features, space.point("fear")))["energy"] < 0.4  # fear never matches loud music
+    np.testing.assert_allclose(space.blend(HAPPY), space.point("happy"))
+    np.testing.assert_allclose(space.blend([0, 0, 0, 0.5, 0.5, 0, 0]),
+                               (space.point("happy") + space.point("sad")) / 2)
+    assert [lift_target(e) for e in ("angry", "fear", "sad", "happy")] == ["calm", "calm", "happy", "energetic"]
+    assert [default_strategy(e) for e in ("fear", "disgust", "sad", "happy")] == ["lift", "lift", "match", "match"]
     with pytest.raises(ValueError):
-        target_point([1, 0])
+        space.blend([1, 0])
     with pytest.raises(ValueError, match="choose from"):
-        point_of("ecstatic")
+        space.point("ecstatic")
 
 
 def _write(path: Path, text: str, compress: bool = False) -> Path:
@@ -98,7 +112,7 @@ def test_import_is_an_idempotent_upsert(catalog, tmp_path, compress):
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 2)
     with catalog.session() as s:
         assert s.scalar(select(Song.popularity).where(Song.spotify_id == "2UjEyfnKzaY7qpBEeESJjv")) == 53
-        assert s.scalar(select(func.count()).select_from(Song)) == 28_931
+        assert s.scalar(select(func.count()).select_from(Song)) == SEED_SONGS + 1
 
 
 def test_import_rejects_bad_rows_with_line_numbers(catalog, tmp_path):
@@ -133,11 +147,12 @@ def test_import_understands_data_moods_layout(catalog):
     summary = import_file(catalog.engine, SHARED_SONGS / "data_moods.csv")
     assert summary.rejected == [] and summary.inserted == 0  # all 686 are in the seed already
     with catalog.session() as s:  # blanks in the file (no genre column) keep the stored genre
-        assert s.scalar(select(func.count()).select_from(Song).where(Song.genre == "")) == 578
+        assert s.scalar(select(func.count()).select_from(Song).where(Song.genre == "")) == 540
 
 
-def _distance(track, point):
-    return float(np.hypot(track.valence - point[0], track.energy - point[1]))
+def _distance(catalog, track, point) -> float:
+    index = catalog.index()
+    return float(index.distances(point / regions().spread)[int(np.flatnonzero(index.ids == track.id)[0])])
 
 
 def test_match_fits_the_mood_with_variety(catalog):
@@ -145,18 +160,87 @@ def test_match_fits_the_mood_with_variety(catalog):
     assert len(tracks) == 10
     assert len({t.artist.casefold() for t in tracks}) == 10
     assert len({(t.title.casefold(), t.artist.casefold()) for t in tracks}) == 10
-    assert max(_distance(t, MOOD_POINTS["happy"]) for t in tracks) < 0.1
+    happy = regions().point("happy")
+    pool_edge = np.partition(catalog.index().distances(happy / regions().spread), POOL)[POOL]
+    assert max(_distance(catalog, t, happy) for t in tracks) < pool_edge + 0.05  # drawn among the nearest
     assert [t.id for t in catalog.recommend(None, HAPPY, n=10, seed=1)] == [t.id for t in tracks]  # seedable
+    others = catalog.recommend(None, HAPPY, n=10, seed=2)
+    assert len({t.id for t in tracks} & {t.id for t in others}) <= 2  # another new user, another list
+    assert all(t.reason.endswith("fits a happy mood") for t in tracks)
 
 
-def test_lift_moves_from_the_mood_to_the_target(catalog):
-    tracks = catalog.recommend(None, SAD, strategy="lift", target="happy", n=6, seed=1)
-    assert len(tracks) == 6
-    assert _distance(tracks[0], MOOD_POINTS["sad"]) < 0.15
-    assert _distance(tracks[-1], MOOD_POINTS["happy"]) < 0.15
-    assert tracks[-1].valence - tracks[0].valence > 0.5
-    calm = catalog.recommend(None, [1, 0, 0, 0, 0, 0, 0], strategy="lift", n=5, seed=1)  # angry -> calm by default
-    assert calm[-1].energy < calm[0].energy
+def test_lift_moves_from_the_mood_to_the_target_within_one_family(catalog):
+    space = regions()
+    for seed in range(5):
+        tracks = catalog.recommend(None, SAD, strategy="lift", target="happy", n=6, seed=seed)
+        assert len(tracks) == 6 and len({t.family for t in tracks}) == 1
+        assert _distance(catalog, tracks[0], space.point("sad")) < _distance(catalog, tracks[0], space.point("happy"))
+        assert _distance(catalog, tracks[-1], space.point("happy")) < _distance(catalog, tracks[-1],
+                                                                                 space.point("sad"))
+        assert tracks[-1].valence > tracks[0].valence
+        assert tracks[0].reason.endswith("meets your sad mood") and tracks[-1].reason.endswith("arrives at happy")
+    calm = catalog.recommend(None, "angry", n=5, seed=1)  # tense: the calming path by default
+    assert calm[-1].energy < calm[0].energy and "toward calm" in calm[2].reason
+
+
+def test_a_mood_by_name_and_fear_is_never_loud(catalog):
+    for name in ("sad", "calm", "energetic"):
+        tracks = catalog.recommend(None, name, n=5, seed=3)
+        assert len(tracks) == 5 and name in tracks[0].reason
+    fear = [t for s in range(5) for t in catalog.recommend(None, "fear", strategy="match", n=5, seed=s)]
+    assert np.mean([t.energy for t in fear]) < 0.45
+
+
+def test_explicit_songs_only_when_allowed(catalog):
+    from catalog import Preferences
+
+    index = catalog.index()
+    explicit_of = dict(zip(index.ids.tolist(), index.explicit.tolist()))
+    clean = [t for s in range(10) for t in catalog.recommend(None, "angry", strategy="match", n=5, seed=s)]
+    assert all(explicit_of[t.id] == 0 and t.explicit is False for t in clean)  # an unknown flag counts as explicit
+    catalog.set_preferences(11, explicit=True, liked_families=("hip-hop",))
+    allowed = [t for s in range(10) for t in catalog.recommend(11, "angry", strategy="match", n=5, seed=s)]
+    assert any(explicit_of[t.id] == 1 for t in allowed)
+    anonymous = [t for s in range(10) for t in catalog.recommend(None, "angry", strategy="match", n=5, seed=s,
+                                                                 preferences=Preferences(explicit=True))]
+    assert any(explicit_of[t.id] == 1 for t in anonymous)
+
+
+def test_preferences_are_respected_stored_and_forgotten(catalog):
+    from catalog import Preferences
+
+    user = 21
+    assert catalog.preferences(user) == Preferences()
+    prefs = catalog.set_preferences(user, liked_families=("jazz/blues", "folk/acoustic"), songs_per_list=7)
+    assert catalog.preferences(user) == prefs and prefs.explicit is False
+    tracks = catalog.recommend(user, SAD, seed=1)
+    assert len(tracks) == 7 and {t.family for t in tracks} <= {"jazz/blues", "folk/acoustic"}
+    catalog.set_preferences(user, liked_families=(), avoided_families=("pop", "rock"), languages=("es",))
+    tracks = catalog.recommend(user, HAPPY, n=5, seed=2)
+    assert all(t.family not in ("pop", "rock") and t.language == "es" for t in tracks)
+    catalog.set_preferences(user, languages=("sv",), avoided_families=())
+    rare = catalog.recommend(user, "fear", strategy="match", n=5, seed=1)  # few Swedish songs are that quiet
+    assert any("too few language picks" in t.reason for t in rare)
+    for bad in ({"liked_families": ("polka",)}, {"songs_per_list": 40}, {"strategy": "shuffle"},
+                {"liked_families": ("rock",), "avoided_families": ("rock",)}):
+        with pytest.raises(ValueError):
+            catalog.set_preferences(user, **bad)
+    assert catalog.forget(user)["preferences"] == 1 and catalog.preferences(user) == Preferences()
+
+
+def test_likes_teach_genre_families(catalog):
+    user = 31
+    jazz = catalog.recommend(None, SAD, n=3, seed=1, preferences=None)
+    with catalog.session() as s:
+        rows = s.execute(select(Song.id).where(Song.family == "jazz/blues").limit(3)).scalars().all()
+        metal = s.execute(select(Song.id).where(Song.family == "metal").limit(1)).scalars().all()
+    for song in rows:
+        catalog.give_feedback(user, song, "like")
+    catalog.give_feedback(user, metal[0], "dislike")
+    assert catalog.learned_families(user) == {"jazz/blues": 3.0, "metal": -1.0}
+    share = np.mean([t.family == "jazz/blues" for s in range(6) for t in catalog.recommend(user, SAD, n=5, seed=s)])
+    baseline = np.mean([t.family == "jazz/blues" for s in range(6) for t in catalog.recommend(None, SAD, n=5, seed=s)])
+    assert share > baseline and len(jazz) == 3
 
 
 def test_memory_no_repeats_and_disliked_never(catalog):
@@ -169,16 +253,6 @@ def test_memory_no_repeats_and_disliked_never(catalog):
         s.execute(Recommendation.__table__.delete().where(Recommendation.user_id == user))
     for seed in range(5):
         assert first[0].id not in {t.id for t in catalog.recommend(user, HAPPY, n=5, seed=seed)}
-
-
-def test_liked_artists_are_boosted():
-    index = SongIndex(ids=np.arange(4), valence=np.array([0.5, 0.52, 0.9, 0.51]), energy=np.full(4, 0.5),
-                      popularity=np.zeros(4), artist_key=np.array(["a", "b", "c", "d"], object),
-                      title_key=np.array(["1|a", "2|b", "3|c", "4|d"], object))
-    rng = np.random.default_rng(0)
-    assert choose(index, [(0.5, 0.5)], set(), set(), rng, jitter=0) == [0]
-    assert choose(index, [(0.5, 0.5)], set(), {"b"}, rng, jitter=0) == [1]
-    assert choose(index, [(0.5, 0.5)] * 4, {0}, set(), rng, jitter=0) == [3, 1, 2]
 
 
 def test_moods_history_feedback_and_forget(catalog):
@@ -196,7 +270,7 @@ def test_moods_history_feedback_and_forget(catalog):
     catalog.record_mood(8, SAD, "photo")  # another user, untouched by /forget
 
     counts = catalog.forget(user)
-    assert counts == {"pending": 0, "moods": 2, "recommendations": 3, "feedback": 1, "user": 1}
+    assert counts == {"pending": 0, "moods": 2, "recommendations": 3, "feedback": 1, "preferences": 0, "user": 1}
     with catalog.session() as s:
         for table in (MoodReading, Recommendation, Feedback):
             assert s.scalar(select(func.count()).select_from(table).where(table.user_id == user)) == 0
@@ -281,6 +355,51 @@ def test_pending_work_and_seen_updates(catalog):
     assert [catalog.first_sight(7), catalog.first_sight(7), catalog.first_sight(8)] == [True, False, True]
 
 
+BIG = ("track_id,artists,album_name,track_name,popularity,duration_ms,explicit,danceability,energy,key,loudness,"
+       "mode,speechiness,acousticness,instrumentalness,liveness,valence,tempo,time_signature,track_genre\n"
+       "AAAAAAAAAAAAAAAAAAAAA1,Ann;Bob,Alb,Song One,40,1,False,0.5,0.3,1,-9,1,0.05,0.6,0.1,0.1,0.4,180,3,k-pop\n"
+       "AAAAAAAAAAAAAAAAAAAAA1,Ann;Bob,Alb,Song One,40,1,False,0.5,0.3,1,-9,1,0.05,0.6,0.1,0.1,0.4,180,3,piano\n"
+       "AAAAAAAAAAAAAAAAAAAAA2,Cee,Alb2,Song Two,60,1,True,0.7,0.9,1,-4,0,0.3,0.01,0.0,0.1,0.6,95,4,hip-hop\n")
+TIDY = ("track_id,track_name,track_artist,track_popularity,track_album_id,track_album_name,"
+        "track_album_release_date,playlist_name,playlist_id,playlist_genre,playlist_subgenre,danceability,energy,"
+        "key,loudness,mode,speechiness,acousticness,instrumentalness,liveness,valence,tempo,duration_ms\n"
+        "AAAAAAAAAAAAAAAAAAAAA2,Song Two,Cee,61,x,Alb2,2019-01-01,p,p,rap,trap,0.7,0.9,1,-4,0,0.3,0.01,0,0.1,0.6,95,1\n"
+        "AAAAAAAAAAAAAAAAAAAAA3,Song Three,Dee,30,x,Alb3,2001,p,p,rock,hard rock,0.4,0.8,1,-5,1,0.05,0.1,0,0.1,"
+        "0.5,120,1\n")
+
+
+def test_build_merges_the_source_tables(tmp_path):
+    pytest.importorskip("pandas")
+    from catalog.build import build
+
+    (tmp_path / "spotify_tracks_114k.csv.gz").write_bytes(gzip.compress(BIG.encode()))
+    (tmp_path / "tidytuesday_spotify_songs.csv.gz").write_bytes(gzip.compress(TIDY.encode()))
+    moods = SHARED_SONGS / "data_moods.csv"
+    (tmp_path / "data_moods.csv").write_text(
+        moods.read_text().splitlines()[0] + "\n" if moods.exists() else
+        "name,album,artist,id,release_date,popularity,length,danceability,acousticness,energy,instrumentalness,"
+        "liveness,valence,loudness,speechiness,tempo,key,time_signature,mood\n")
+    summary = build(tmp_path, tmp_path / "seed.csv.gz")
+    assert summary.rows == 3 and summary.tempo_folded == 1
+    rows = {r["spotify_id"][-1]: r for r in csv.DictReader(io.StringIO(gzip.decompress(
+        (tmp_path / "seed.csv.gz").read_bytes()).decode()))}
+    one, two, three = rows["1"], rows["2"], rows["3"]
+    assert one["artists"] == "Ann; Bob" and one["artist"] == "Ann" and one["genres"] == "k-pop;piano"
+    assert one["language"] == "ko" and one["tempo"] == "90.0" and one["explicit"] == "0"
+    assert two["explicit"] == "1" and two["family"] == "hip-hop" and two["year"] == "2019"  # 114k wins, year from tidy
+    assert three["explicit"] == "" and three["family"] == "rock" and three["genres"] == "rock;hard-rock"
+    result = import_file(make_engine_for(tmp_path), tmp_path / "seed.csv.gz")
+    assert result.inserted == 3 and result.rejected == []
+
+
+def make_engine_for(folder: Path):
+    from catalog.db import make_engine, migrate
+
+    engine = make_engine(f"sqlite:///{folder / 'built.db'}")
+    migrate(engine)
+    return engine
+
+
 def test_cli_recommend_and_stats(tmp_path):
     import subprocess
     import sys
@@ -292,6 +411,11 @@ def test_cli_recommend_and_stats(tmp_path):
     assert out.returncode == 0, out.stderr
     lines = out.stdout.strip().splitlines()
     assert len(lines) == 4 and all("open.spotify.com/track/" in line for line in lines)
+    assert "step 2 of 4 toward calm" in lines[1]
+    other = subprocess.run([sys.executable, "-m", "catalog", "recommend", "sad", "--n", "4", "--strategy", "lift",
+                            "--target", "calm", "--seed", "2"], capture_output=True, text=True, env=env, timeout=300,
+                           cwd=Path(__file__).resolve().parents[1])
+    assert other.stdout != out.stdout  # another seed, another new user
     stats = subprocess.run([sys.executable, "-m", "catalog", "stats"], capture_output=True, text=True, env=env,
                            cwd=Path(__file__).resolve().parents[1], timeout=300)
-    assert '"songs": 28930' in stats.stdout
+    assert f'"songs": {SEED_SONGS}' in stats.stdout

@@ -312,6 +312,29 @@ def test_sampled_frames_are_the_right_ones_whether_decoded_or_sought(tmp_path, d
         assert abs(float(frame.mean()) - (index * 7) % 250) < 6, index
 
 
+def test_a_slow_seek_turns_seeking_off_and_frames_stay_right(tmp_path, monkeypatch):
+    """With sparse key frames every seek decodes from the start: after one slow seek, frames are read in order."""
+    from model import video
+
+    data = _indexed_video(tmp_path / "idx.mp4", 600)
+    seeks = []
+    real_set = cv2.VideoCapture.set
+    ticks = iter(np.arange(0, 1000, 0.6))  # each look at the clock: 0.6 s, so every seek looks slow
+
+    def counting_set(cap, prop, value):
+        seeks.append(value)
+        return real_set(cap, prop, value)
+
+    monkeypatch.setattr(cv2.VideoCapture, "set", counting_set)
+    settings = ModelSettings(video_decode_pixels=1, video_deadline=1e6)
+    sampled = video.read_frames(data, settings, clock=lambda: float(next(ticks)))
+    assert len(seeks) == 1  # one slow seek, then none
+    wanted = sample_indices(600, 30.0, settings)
+    for index, (_, frame) in zip(wanted, sampled.frames):
+        assert abs(float(frame.mean()) - (index * 7) % 250) < 6, index
+    assert len(sampled.frames) == len(wanted)
+
+
 def test_big_frames_are_refused_before_decoding_and_kept_frames_are_small(tmp_path):
     from model.video import read_frames
 
