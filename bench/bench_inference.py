@@ -49,7 +49,7 @@ def cold_start() -> float:
 
 
 def main() -> None:
-    from model import EmotionAnalyzer, analyze_video
+    from model import EmotionAnalyzer
     from model.classifier import EmotionClassifier
     from model.settings import ModelSettings
 
@@ -58,7 +58,7 @@ def main() -> None:
     figures: dict = {"tta": settings.tta}
 
     jpeg = photo_1280x720()
-    assert len(analyzer.analyze_image(jpeg)) == 1
+    assert len(analyzer.analyze_image(jpeg).faces) == 1
     figures["photo_1280x720_end_to_end"] = timings(lambda: analyzer.analyze_image(jpeg), repeat=100)
 
     faces1 = np.random.default_rng(0).uniform(0, 255, (1, 48, 48, 1)).astype(np.float32)
@@ -77,8 +77,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         data = video_note(Path(tmp) / "note.mp4")
-    video = analyze_video(analyzer, data)
-    figures["video_note_10s_640"] = {**timings(lambda: analyze_video(analyzer, data), repeat=5, warmup=1),
+    video = analyzer.analyze_video(data)
+    figures["video_note_10s_640"] = {**timings(lambda: analyzer.analyze_video(data), repeat=5, warmup=1),
                                      "frames_sampled": len(video.timeline),
                                      "frames_with_face": video.frames_with_face}
 

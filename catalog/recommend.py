@@ -35,7 +35,7 @@ POOL = 200
 TEMPERATURE = 0.35
 """Scaled-distance units over which a candidate's chance falls by e."""
 POPULARITY_WEIGHT = 0.02
-FAMILY_TASTE = 0.15
+FAMILY_TASTE = 0.3
 """Distance removed for a family the user keeps liking (added for one they keep disliking)."""
 ARTIST_TASTE = 0.1
 ENOUGH = 200

