@@ -68,8 +68,9 @@ async def _tell_unfinished(app: BotApp) -> None:
 
 
 async def _post_init(app: BotApp) -> None:
-    """Register the command menu, open the download client, start housekeeping."""
+    """Load the song index, register the command menu, open the download client, start housekeeping."""
     data = app.bot_data
+    await asyncio.to_thread(data.catalog.index)  # seconds once, so that no user's first reply waits for it
     data.downloads = httpx.AsyncClient(timeout=httpx.Timeout(10.0), follow_redirects=False)
     data.housekeeping = asyncio.create_task(_tell_unfinished(app))
     await app.bot.set_my_commands([BotCommand(name, text) for name, text in replies.COMMANDS])

@@ -44,6 +44,7 @@ PREFERENCE_MARGIN = 0.5
 """...and its ``POOL``-th nearest song is at most this much further from the point than without it:
 a user's own choice outweighs a somewhat closer fit."""
 PATH_NEAREST = 20
+PATH_FIELD = 4000
 MARGIN = 0.15
 """A lift path's family must have ``PATH_NEAREST`` songs at most this much further from each step than the
 whole catalogue's."""
@@ -83,6 +84,15 @@ class SongIndex:
         squared = self.squared_norms - 2.0 * (self.features @ point.astype(np.float32)) + float(point @ point)
         return np.sqrt(np.maximum(squared, 0.0) / self.features.shape[1])
 
+    @cached_property
+    def clean(self) -> np.ndarray:
+        """Songs known not to be explicit: the default field, computed once."""
+        return self.explicit == 0
+
+    @cached_property
+    def popularity_lean(self) -> np.ndarray:
+        return (-POPULARITY_WEIGHT / 100.0) * self.popularity
+
     def family_mask(self, names: frozenset[str] | set[str]) -> np.ndarray:
         codes = [self.families.index(n) for n in names if n in self.families]
         return np.isin(self.family_code, codes)
@@ -120,9 +130,10 @@ def path_points(start: np.ndarray, end: np.ndarray, n: int) -> list[np.ndarray]:
 
 def eligible(index: SongIndex, taste: Taste, exclude: set[int]) -> tuple[np.ndarray, list[tuple[str, np.ndarray]]]:
     """(songs allowed at all, [(preference, narrower mask)] in the order they give way)."""
-    allowed = ~np.isin(index.ids, list(exclude)) if exclude else np.ones(len(index), bool)
-    if not taste.explicit:  # unknown (the TidyTuesday rows) counts as explicit: see catalog/seed/README.md
-        allowed &= index.explicit == 0
+    # An unknown flag (the TidyTuesday rows) counts as explicit: see catalog/seed/README.md.
+    allowed = np.ones(len(index), bool) if taste.explicit else index.clean.copy()
+    if exclude:
+        allowed &= ~np.isin(index.ids, list(exclude))
     if taste.avoided_families:
         allowed &= ~index.family_mask(taste.avoided_families)
     narrowing = []
@@ -135,7 +146,7 @@ def eligible(index: SongIndex, taste: Taste, exclude: set[int]) -> tuple[np.ndar
 
 def _leaning(index: SongIndex, taste: Taste) -> np.ndarray:
     """Per-song distance adjustment from popularity and learned taste (negative = closer)."""
-    lean = (-POPULARITY_WEIGHT / 100.0) * index.popularity
+    lean = index.popularity_lean.copy()
     for family, score in taste.family_scores.items():
         if family in index.families:
             lean[index.family_code == index.families.index(family)] -= FAMILY_TASTE * np.tanh(score / 3.0)
@@ -154,12 +165,15 @@ def choose(index: SongIndex, points: Sequence[np.ndarray], spread: np.ndarray, t
     used_artists: set[int] = set()
     used_titles: set[int] = set()
     picks: list[Pick] = []
-    family = _path_family(index, [p / spread for p in points], allowed, rng) if same_family else None
+    scaled = [p / spread for p in points]
+    distances = [index.distances(p) for p in _distinct(scaled)]
+    distance_of = {p.tobytes(): d for p, d in zip(_distinct(scaled), distances)}
+    family = _path_family(index, [distance_of[p.tobytes()] for p in scaled], allowed, rng) if same_family else None
     pools: dict[tuple[bytes, int | None], tuple[np.ndarray, np.ndarray, tuple[str, ...]]] = {}
-    for point in points:
+    for point in scaled:
         key = (point.tobytes(), family)
         if key not in pools:
-            pools[key] = _pool(index, point / spread, allowed, narrowing, lean, key[1])
+            pools[key] = _pool(index, distance_of[key[0]], allowed, narrowing, lean, family)
         pool, distance, relaxed = pools[key]
         fresh = np.array([index.artist_code[p] not in used_artists and index.title_code[p] not in used_titles
                           for p in pool], bool)
@@ -176,10 +190,16 @@ def choose(index: SongIndex, points: Sequence[np.ndarray], spread: np.ndarray, t
     return picks
 
 
-def _pool(index: SongIndex, point: np.ndarray, allowed: np.ndarray, narrowing: list[tuple[str, np.ndarray]],
+def _distinct(points: list[np.ndarray]) -> list[np.ndarray]:
+    seen: dict[bytes, np.ndarray] = {}
+    for p in points:
+        seen.setdefault(p.tobytes(), p)
+    return list(seen.values())
+
+
+def _pool(index: SongIndex, distance: np.ndarray, allowed: np.ndarray, narrowing: list[tuple[str, np.ndarray]],
           lean: np.ndarray, family: int | None) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
-    """The ``POOL`` best candidates for a point (positions, their distances) and the preferences relaxed."""
-    distance = index.distances(point)
+    """The ``POOL`` best candidates by a point's distances (positions, distances) and the preferences relaxed."""
     mask, relaxed = allowed, []
     for name, narrower in narrowing:
         if _holds(distance, mask & narrower, mask):
@@ -188,31 +208,42 @@ def _pool(index: SongIndex, point: np.ndarray, allowed: np.ndarray, narrowing: l
             relaxed.append(name)
     if family is not None and (same := mask & (index.family_code == family)).sum() >= PATH_NEAREST:
         mask = same
-    score = np.where(mask, distance + lean, np.inf)
-    pool = np.argpartition(score, min(POOL, len(score) - 1))[:POOL]
-    pool = pool[np.isfinite(score[pool])]
-    return pool, distance[pool], tuple(relaxed)
+    candidates = np.flatnonzero(mask)
+    score = distance[candidates] + lean[candidates]
+    if len(candidates) > POOL:
+        candidates = candidates[np.argpartition(score, POOL)[:POOL]]
+    return candidates, distance[candidates], tuple(relaxed)
 
 
-def _path_family(index: SongIndex, points: list[np.ndarray], allowed: np.ndarray,
+def _path_family(index: SongIndex, distances: list[np.ndarray], allowed: np.ndarray,
                  rng: np.random.Generator) -> int | None:
     """A genre family with songs near every step of a path, drawn at random among those that fit.
 
-    A family fits when, at each point, its ``PATH_NEAREST``-th nearest song is at
-    most ``MARGIN`` further than the whole catalogue's; with none fitting, the
-    one that comes closest.
+    A family fits when, at the path's start, middle and end, its
+    ``PATH_NEAREST``-th nearest song is at most ``MARGIN`` further than the whole
+    catalogue's; with none fitting, the one that comes closest. Only the
+    ``PATH_FIELD`` nearest songs of each point are looked at: a family with
+    fewer of its songs among them cannot fit.
     """
-    distances = [index.distances(p) for p in points]
-    wide = [np.partition(d[allowed], PATH_NEAREST)[PATH_NEAREST] for d in distances]
-    gaps = {}
-    for code, name in enumerate(index.families):
-        members = allowed & (index.family_code == code)
-        if name and members.sum() > ENOUGH:
-            gaps[code] = max(np.partition(d[members], PATH_NEAREST)[PATH_NEAREST] - w for d, w in zip(distances, wide))
-    if not gaps:
+    positions = np.flatnonzero(allowed)
+    if len(positions) <= PATH_FIELD:
         return None
-    fitting = [code for code, gap in gaps.items() if gap <= MARGIN]
-    return int(rng.choice(fitting)) if fitting else min(gaps, key=gaps.__getitem__)
+    gaps: dict[int, float] = {}
+    for full in (distances[0], distances[len(distances) // 2], distances[-1]):
+        distance = full[positions]
+        near = np.argpartition(distance, PATH_FIELD)[:PATH_FIELD]
+        order = near[np.argsort(distance[near])]
+        wide = distance[order[PATH_NEAREST]]
+        codes = index.family_code[positions[order]]
+        for code in range(len(index.families)):
+            ranked = distance[order[codes == code]]
+            gap = ranked[PATH_NEAREST] - wide if len(ranked) > PATH_NEAREST else np.inf
+            gaps[code] = max(gaps.get(code, -np.inf), float(gap))
+    named = {code: gap for code, gap in gaps.items() if index.families[code]}
+    if not named:
+        return None
+    fitting = [code for code, gap in named.items() if gap <= MARGIN]
+    return int(rng.choice(fitting)) if fitting else min(named, key=named.__getitem__)
 
 
 def _holds(distance: np.ndarray, narrow: np.ndarray, wide: np.ndarray) -> bool:
