@@ -111,7 +111,9 @@ def build_application(settings: BotSettings, analyzer: EmotionAnalyzer, catalog:
     data.limiter = RateLimiter(settings.rate_limit, settings.rate_window)
     data.analyses = {}
 
-    app.add_handler(TypeHandler(Update, handlers.screen), group=-1)
+    if settings.mode == "webhook":  # long polling never hands out an update twice
+        app.add_handler(TypeHandler(Update, handlers.skip_repeats), group=-2)
+    app.add_handler(TypeHandler(Update, handlers.skip_blank_buttons), group=-1)
     app.add_handler(CommandHandler("start", handlers.start))
     app.add_handler(CommandHandler("help", handlers.help_command))
     app.add_handler(CommandHandler("privacy", handlers.privacy))

@@ -66,15 +66,21 @@ def _addressed(update: Update, context: Context) -> bool:
 
 
 # -- before any handler ---------------------------------------------------------------------
-async def screen(update: Update, context: Context) -> None:
-    """Drop an update delivered again (webhook retry, another replica) and button presses without data.
+async def skip_repeats(update: Update, context: Context) -> None:
+    """Webhook mode: drop an update delivered again, as remembered in the database for a day.
 
-    python-telegram-bot hands a press without data to the first button handler
-    whatever its pattern, so those are answered here.
+    Telegram retries an answer it found slow, and a load balancer may hand the retry to another replica.
     """
     if not await asyncio.to_thread(context.bot_data.catalog.first_sight, update.update_id):
         log.info("skipping update %d: already handled", update.update_id)
         raise ApplicationHandlerStop
+
+
+async def skip_blank_buttons(update: Update, context: Context) -> None:
+    """Answer a button press without data here.
+
+    python-telegram-bot would hand it to the first button handler, whatever its pattern.
+    """
     if update.callback_query and not update.callback_query.data:
         await update.callback_query.answer(replies.BUTTON_EXPIRED)
         raise ApplicationHandlerStop
@@ -112,7 +118,7 @@ async def _send_songs(msg: Message, context: Context, user_id: int, probs: Seque
 # -- media -----------------------------------------------------------------------------------
 async def _admitted(update: Update, context: Context) -> bool:
     """Checks before any media work: addressed to us, and within the user's rate limit (told once)."""
-    if not _addressed(update, context) or _user(update) is None:
+    if not _addressed(update, context):
         return False
     verdict = context.bot_data.limiter.check(_user(update).id)
     if not verdict.allowed and verdict.tell:
@@ -121,44 +127,46 @@ async def _admitted(update: Update, context: Context) -> bool:
 
 
 async def _read_and_reply(msg: Message, context: Context, user_id: int, file_id: str, size: int | None,
-                          kind: MediaKind, work: int) -> None:
+                          kind: MediaKind, work: int) -> bool:
+    """Answer one photo or video; True once its mood is stored (which ends the work)."""
     data = context.bot_data
     settings = data.settings
     if size and size > settings.max_file_bytes:  # the size the message declares: refused before any download
         await msg.reply_text(replies.too_large(settings.max_file_bytes))
-        return
+        return False
     try:
         blob = await fetch(context.bot, data.downloads, file_id, settings.max_file_bytes, settings.download_timeout)
     except TooLarge:
         await msg.reply_text(replies.too_large(settings.max_file_bytes))
-        return
+        return False
     except Unavailable:
         await msg.reply_text(replies.UNAVAILABLE)
-        return
+        return False
     except TooSlow:
         await msg.reply_text(replies.TOO_SLOW)
-        return
+        return False
     if kind == "video":
         await context.bot.send_chat_action(msg.chat_id, ChatAction.TYPING)
     try:
         reading = await _in_pool(context, data.analyzer.analyze, blob, kind)
     except InputError as exc:
         await msg.reply_text(replies.bad_input(str(exc)))
-        return
+        return False
     del blob
     found = replies.headline(reading)
     if found is None:
         await msg.reply_text(replies.no_face(reading))
-        return
+        return False
     if isinstance(reading, ImageEmotion):
         picture = await _in_pool(context, annotated_jpeg, reading) if settings.send_annotated else None
     else:
         picture = await _in_pool(context, video_chart, reading)
     if await asyncio.to_thread(data.catalog.record_mood, user_id, found.probs, found.source, work) is None:
         await msg.reply_text(replies.FORGOTTEN_MEANWHILE)
-        return
+        return True
     await _send_songs(msg, context, user_id, found.probs, f"Songs for your {found.label} mood", picture=picture,
                       summary=found.summary)
+    return True
 
 
 async def _analyse(update: Update, context: Context, file_id: str, size: int | None, kind: MediaKind) -> None:
@@ -172,15 +180,17 @@ async def _analyse(update: Update, context: Context, file_id: str, size: int | N
     assert task is not None
     work = await asyncio.to_thread(data.catalog.begin_work, user.id, msg.chat_id, msg.message_id)
     data.analyses[task] = (msg.chat_id, msg.message_id)
+    stored = False
     try:
-        await _read_and_reply(msg, context, user.id, file_id, size, kind, work)
+        stored = await _read_and_reply(msg, context, user.id, file_id, size, kind, work)
     except asyncio.CancelledError:  # shutdown ran out of grace: say so, then stop
         async with asyncio.timeout(2):
             await msg.reply_text(replies.RESEND)
         raise
     finally:
         data.analyses.pop(task, None)
-        await asyncio.to_thread(data.catalog.end_work, work)
+        if not stored:  # storing the mood already ended the work
+            await asyncio.to_thread(data.catalog.end_work, work)
 
 
 async def on_photo(update: Update, context: Context) -> None:

@@ -140,23 +140,6 @@ def test_other_kinds_of_message_get_a_pointer(fake, analyzer, catalog):
     run_bot(fake, analyzer, catalog, scenario)
 
 
-def test_an_update_delivered_twice_is_handled_once(fake, analyzer, catalog):
-    async def scenario():
-        catalog.record_mood(USER, [0, 0, 0, 1, 0, 0, 0], "photo")
-        update = {"update_id": 5000, "message": {
-            "message_id": 5, "date": int(time.time()), "chat": {"id": USER, "type": "private"},
-            "from": {"id": USER, "is_bot": False, "first_name": "U"}, "text": "/history",
-            "entities": [{"type": "bot_command", "offset": 0, "length": 8}]}}
-        mark = fake.mark()
-        fake.push_raw(dict(update))
-        fake.push_raw(dict(update))
-        await wait(fake, "sendMessage", USER, mark)
-        await asyncio.sleep(1.0)
-        assert fake.count("sendMessage", mark) == 1
-
-    run_bot(fake, analyzer, catalog, scenario)
-
-
 def test_work_left_by_a_dead_process_is_apologised_for_once(fake, analyzer, catalog):
     from sqlalchemy import update as sql_update
 
