@@ -77,12 +77,13 @@ class SongIndex:
 
     @cached_property
     def squared_norms(self) -> np.ndarray:
-        return (self.features.astype(np.float64) ** 2).sum(axis=1)
+        return (self.features.astype(np.float64) ** 2).sum(axis=1).astype(np.float32)
 
     def distances(self, point: np.ndarray) -> np.ndarray:
         """Root-mean-square scaled distance of every song to a point given in the same (spread-divided) space."""
-        squared = self.squared_norms - 2.0 * (self.features @ point.astype(np.float32)) + float(point @ point)
-        return np.sqrt(np.maximum(squared, 0.0) / self.features.shape[1])
+        squared = self.squared_norms - np.float32(2.0) * (self.features @ point.astype(np.float32))
+        squared += np.float32(point @ point)
+        return np.sqrt(np.maximum(squared, np.float32(0.0)) / np.float32(self.features.shape[1]))
 
     @cached_property
     def clean(self) -> np.ndarray:
@@ -91,7 +92,7 @@ class SongIndex:
 
     @cached_property
     def popularity_lean(self) -> np.ndarray:
-        return (-POPULARITY_WEIGHT / 100.0) * self.popularity
+        return ((-POPULARITY_WEIGHT / 100.0) * self.popularity).astype(np.float32)
 
     def family_mask(self, names: frozenset[str] | set[str]) -> np.ndarray:
         codes = [self.families.index(n) for n in names if n in self.families]
@@ -175,8 +176,8 @@ def choose(index: SongIndex, points: Sequence[np.ndarray], spread: np.ndarray, t
         if key not in pools:
             pools[key] = _pool(index, distance_of[key[0]], allowed, narrowing, lean, family)
         pool, distance, relaxed = pools[key]
-        fresh = np.array([index.artist_code[p] not in used_artists and index.title_code[p] not in used_titles
-                          for p in pool], bool)
+        fresh = (~np.isin(index.artist_code[pool], list(used_artists))
+                 & ~np.isin(index.title_code[pool], list(used_titles)))
         if not fresh.any():
             break
         candidates, near = pool[fresh], distance[fresh]

@@ -332,9 +332,10 @@ class Catalog:
         for v in verdicts:
             if v.family and v.kind in ("like", "dislike"):
                 families[v.family] = families.get(v.family, 0.0) + (1.0 if v.kind == "like" else -1.0)
+        liked_songs = [v.song_id for v in verdicts if v.kind == "like"]
         index = self.index()
-        liked = np.isin(index.ids, [v.song_id for v in verdicts if v.kind == "like"])
-        return recent | disliked, _taste(prefs, families, set(index.artist_code[liked].tolist()))
+        liked_artists = set(index.artist_code[np.isin(index.ids, liked_songs)].tolist()) if liked_songs else set()
+        return recent | disliked, _taste(prefs, families, liked_artists)
 
     def learned_families(self, user_id: int) -> dict[str, float]:
         """Families the user's likes and dislikes lean toward (+) or away from (-)."""
