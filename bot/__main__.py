@@ -28,6 +28,7 @@ def try_file(path: Path) -> int:
     """Run one photo or video through model and catalogue and print the bot's reply."""
     from bot import replies
     from catalog import get_catalog
+    from catalog.moods import default_strategy, lift_target
     from model import InputError, get_analyzer, media_kind
 
     analyzer, catalog = get_analyzer(), get_catalog()
@@ -40,8 +41,10 @@ def try_file(path: Path) -> int:
     if found is None:
         print(replies.no_face(reading))
         return 0
-    tracks = catalog.with_spotify(catalog.recommend(None, found.probs, n=BotSettings().songs_per_list))
-    print(_plain(found.summary + "\n\n" + replies.songs_text(tracks, f"Songs for your {found.label} mood")))
+    strategy = default_strategy(found.label)
+    target = lift_target(found.label) if strategy == "lift" else None
+    tracks = catalog.with_spotify(catalog.recommend(None, found.probs, strategy, target, BotSettings().songs_per_list))
+    print(_plain(found.summary + "\n\n" + replies.songs_text(tracks, replies.heading(found.label, strategy, target))))
     return 0
 
 

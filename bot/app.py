@@ -130,6 +130,7 @@ def build_application(settings: BotSettings, analyzer: EmotionAnalyzer, catalog:
     app.add_handler(CallbackQueryHandler(handlers.on_feedback, pattern=replies.FEEDBACK_BUTTON))
     app.add_handler(CallbackQueryHandler(handlers.on_more, pattern="^more$"))
     app.add_handler(CallbackQueryHandler(handlers.on_lift, pattern="^lift$"))
+    app.add_handler(CallbackQueryHandler(handlers.on_mood_button, pattern=replies.MOOD_BUTTON))
     app.add_handler(CallbackQueryHandler(handlers.on_forget_yes, pattern="^forget:yes$"))
     app.add_handler(CallbackQueryHandler(handlers.on_forget_no, pattern="^forget:no$"))
     app.add_handler(CallbackQueryHandler(handlers.on_stale_button))

@@ -23,7 +23,8 @@ from bot import replies
 from bot.charts import mood_chart, video_chart
 from bot.context import Context
 from bot.download import TooLarge, TooSlow, Unavailable, fetch
-from catalog import TARGETS, Track
+from catalog import EMOTIONS, STRATEGIES, TARGETS, Track
+from catalog.moods import default_strategy, lift_target, one_hot
 from model import ImageEmotion, InputError, MediaKind, media_kind
 from model.annotate import annotated_jpeg
 
@@ -87,18 +88,25 @@ async def skip_blank_buttons(update: Update, context: Context) -> None:
 
 
 # -- songs -----------------------------------------------------------------------------------
-async def _send_songs(msg: Message, context: Context, user_id: int, probs: Sequence[float], heading: str,
-                      strategy: str = "match", target: str | None = None, picture: bytes | None = None,
+async def _send_songs(msg: Message, context: Context, user_id: int, mood: Sequence[float] | str, emotion: str,
+                      strategy: str | None = None, target: str | None = None, picture: bytes | None = None,
                       summary: str = "") -> None:
-    """Pick songs for ``user_id`` and reply to ``msg``: as the picture's caption when it fits, else apart."""
+    """Pick songs for ``user_id`` and reply to ``msg``: as the picture's caption when it fits, else apart.
+
+    What the user asked for wins, then their settings, then the mood's default
+    (tense moods get the calming path).
+    """
     data = context.bot_data
+    prefs = await asyncio.to_thread(data.catalog.preferences, user_id)
+    strategy = strategy or prefs.strategy or default_strategy(emotion)
+    target = (target or lift_target(emotion)) if strategy == "lift" else target
+    n = prefs.songs_per_list or data.settings.songs_per_list
 
     def pick() -> list[Track]:
-        return data.catalog.with_spotify(data.catalog.recommend(user_id, probs, strategy, target,
-                                                                data.settings.songs_per_list))
+        return data.catalog.with_spotify(data.catalog.recommend(user_id, mood, strategy, target, n))
 
     tracks = await asyncio.to_thread(pick)
-    songs = replies.songs_text(tracks, heading)
+    songs = replies.songs_text(tracks, replies.heading(emotion, strategy, target))
     keyboard = replies.songs_keyboard(tracks)
     if picture is not None:
         together = (summary + "\n\n" if summary else "") + songs
@@ -155,7 +163,7 @@ async def _read_and_reply(msg: Message, context: Context, user_id: int, file_id:
     del blob
     found = replies.headline(reading)
     if found is None:
-        await msg.reply_text(replies.no_face(reading))
+        await msg.reply_text(replies.no_face(reading), reply_markup=replies.mood_keyboard())
         return False
     if isinstance(reading, ImageEmotion):
         picture = await _in_pool(context, annotated_jpeg, reading) if settings.send_annotated else None
@@ -164,8 +172,7 @@ async def _read_and_reply(msg: Message, context: Context, user_id: int, file_id:
     if await asyncio.to_thread(data.catalog.record_mood, user_id, found.probs, found.source, work) is None:
         await msg.reply_text(replies.FORGOTTEN_MEANWHILE)
         return True
-    await _send_songs(msg, context, user_id, found.probs, f"Songs for your {found.label} mood", picture=picture,
-                      summary=found.summary)
+    await _send_songs(msg, context, user_id, found.probs, found.label, picture=picture, summary=found.summary)
     return True
 
 
@@ -244,7 +251,7 @@ async def mood(update: Update, context: Context) -> None:
     week = await asyncio.to_thread(catalog.mood_history, _user(update).id, 7)
     latest = week[0] if week else await asyncio.to_thread(catalog.latest_mood, _user(update).id)
     if latest is None:
-        await msg.reply_text(replies.NO_MOOD_YET)
+        await msg.reply_text(replies.NO_MOOD_YET, reply_markup=replies.mood_keyboard())
         return
     text = replies.mood_text(latest, week)
     if week:
@@ -256,26 +263,40 @@ async def mood(update: Update, context: Context) -> None:
 async def history(update: Update, context: Context) -> None:
     """/history: the last ten readings."""
     moods = await asyncio.to_thread(context.bot_data.catalog.mood_history, _user(update).id, None, 10)
-    await _msg(update).reply_text(replies.history_text(moods))
+    await _msg(update).reply_text(replies.history_text(moods), reply_markup=None if moods else replies.mood_keyboard())
 
 
 async def playlist(update: Update, context: Context) -> None:
-    """/playlist [match|lift] [target]: a fresh playlist for the latest mood."""
-    msg = _msg(update)
+    """/playlist [mood] [match|lift] [target]: songs for a mood named by hand, or a fresh list for the latest one.
+
+    ``/playlist happy`` needs no selfie (the mood is recorded as picked by hand);
+    ``/playlist lift calm`` goes from the latest mood toward calm.
+    """
+    msg, user_id = _msg(update), _user(update).id
     args = [a.lower() for a in context.args or []]
-    unknown = [a for a in args if a not in TARGETS and a not in ("match", "lift")]
+    unknown = [a for a in args if a not in TARGETS and a not in STRATEGIES]
     if unknown:
         await msg.reply_text(replies.unknown_playlist_word(unknown[0], TARGETS))
         return
-    latest = await asyncio.to_thread(context.bot_data.catalog.latest_mood, _user(update).id)
-    if latest is None:
-        await msg.reply_text(replies.NO_MOOD_YET)
+    strategy = next((a for a in args if a in STRATEGIES), None)
+    named = [a for a in args if a in TARGETS]
+    if named and strategy != "lift":
+        await _songs_for_named_mood(msg, context, user_id, named[0], strategy)
         return
-    strategy = "lift" if "lift" in args else "match"
-    target = next((a for a in args if a in TARGETS), None)
-    heading = (f"From {latest.emotion} toward {target or 'a better mood'}" if strategy == "lift"
-               else f"Songs for your {target or latest.emotion} mood")
-    await _send_songs(msg, context, _user(update).id, latest.probs, heading, strategy, target)
+    latest = await asyncio.to_thread(context.bot_data.catalog.latest_mood, user_id)
+    if latest is None:
+        await msg.reply_text(replies.NO_MOOD_YET, reply_markup=replies.mood_keyboard())
+        return
+    await _send_songs(msg, context, user_id, latest.probs, latest.emotion, strategy or "match",
+                      named[0] if named else None)
+
+
+async def _songs_for_named_mood(msg: Message, context: Context, user_id: int, name: str,
+                                strategy: str | None = None) -> None:
+    """Songs for a mood picked by hand; an emotion is recorded as a reading picked by hand, calm/energetic are not."""
+    if name in EMOTIONS:
+        await asyncio.to_thread(context.bot_data.catalog.record_mood, user_id, one_hot(name), "manual")
+    await _send_songs(msg, context, user_id, name, name, strategy)
 
 
 async def forget(update: Update, context: Context) -> None:
@@ -341,9 +362,7 @@ async def _more_songs(update: Update, context: Context, strategy: str) -> None:
     if latest is None:
         await msg.reply_text(replies.NO_MOOD_YET)
         return
-    heading = (f"More for your {latest.emotion} mood" if strategy == "match"
-               else f"From {latest.emotion} to a better mood")
-    await _send_songs(msg, context, query.from_user.id, latest.probs, heading, strategy)
+    await _send_songs(msg, context, query.from_user.id, latest.probs, latest.emotion, strategy)
 
 
 async def on_more(update: Update, context: Context) -> None:
@@ -354,6 +373,17 @@ async def on_more(update: Update, context: Context) -> None:
 async def on_lift(update: Update, context: Context) -> None:
     """🌈 Lift my mood: a list that moves from the presser's latest mood toward a better one."""
     await _more_songs(update, context, "lift")
+
+
+async def on_mood_button(update: Update, context: Context) -> None:
+    """A mood picked by hand from the buttons: songs for it."""
+    query = _query(update)
+    msg = await _usable(query)
+    if msg is None:
+        return
+    assert context.matches is not None
+    await query.answer()
+    await _songs_for_named_mood(msg, context, query.from_user.id, context.matches[0].group("mood"))
 
 
 async def _own_forget_button(query: CallbackQuery) -> Message | None:

@@ -22,13 +22,16 @@ CAPTION_LIMIT = 1024
 """Telegram counts a caption's visible characters (tags and link targets are free)."""
 
 EMOJI = {"angry": "😠", "disgust": "🤢", "fear": "😨", "happy": "😄", "sad": "😢", "surprise": "😲",
-         "neutral": "😐"}
+         "neutral": "😐", "calm": "😌", "energetic": "⚡"}
+MOOD_BUTTON = re.compile(r"^mood:(?P<mood>" + "|".join(EMOJI) + r")$")
+"""Callback data of a mood picked by hand: the seven emotions, calm and energetic."""
+SOURCES = {"photo": "from a photo", "video": "from a video", "manual": "picked by hand"}
 
 COMMANDS: list[tuple[str, str]] = [
     ("start", "What this bot does"),
     ("help", "How to use it"),
     ("mood", "Your latest mood and the last days"),
-    ("playlist", "A fresh playlist: /playlist [match|lift] [target]"),
+    ("playlist", "Songs for a mood: /playlist happy, or /playlist lift calm"),
     ("history", "Your recent mood readings"),
     ("forget", "Delete everything stored about you"),
     ("privacy", "What is stored and what is not"),
@@ -50,8 +53,9 @@ HELP = (
     "gently lifts your mood.\n\n"
     "<b>Commands</b>\n"
     + "\n".join(f"/{name} — {escape(text)}" for name, text in COMMANDS)
-    + "\n\n<i>/playlist lift calm</i> starts where you are and moves toward calm; targets: happy, calm, "
-    "energetic, or any emotion."
+    + "\n\n<i>/playlist sad</i> picks songs for a mood you name (no selfie needed); <i>/playlist lift calm</i> "
+    "starts where your last selfie left you and moves toward calm. Moods: any emotion, calm, energetic. "
+    "Each song says why it was chosen."
 )
 
 PRIVACY = (
@@ -66,7 +70,8 @@ PRIVACY = (
 
 NO_FACE = (
     "🤔 I couldn't find a face in that picture.\n"
-    "Tips: face the camera, make sure your face is well lit and not too small, and avoid strong backlight."
+    "Tips: face the camera, make sure your face is well lit and not too small, and avoid strong backlight. "
+    "Or pick your mood:"
 )
 NO_FACE_VIDEO = "🤔 I couldn't find a face in that video. Try again facing the camera in good light."
 NOT_MEDIA = "I can read photos, image files, videos, video notes and GIFs. That file is none of those."
@@ -79,7 +84,7 @@ BUTTON_EXPIRED = "This button has expired."
 NOT_YOUR_BUTTON = "This button belongs to someone else."
 TEXT_POINTER = "Send me a selfie and I'll pick music for your mood 🎧 — or see /help."
 UNKNOWN_COMMAND = "I don't know that command. Here is what I can do: /help"
-NO_MOOD_YET = "I don't know your mood yet — send me a selfie first 📸"
+NO_MOOD_YET = "I don't know your mood yet: send me a selfie 📸, or pick your mood:"
 BUSY_ERROR = "😓 Something went wrong on my side. Please try again in a moment."
 FORGET_CONFIRM = "This deletes your whole mood history, suggestions and likes. Are you sure?"
 
@@ -166,10 +171,24 @@ def songs_text(tracks: Sequence[Track], heading: str) -> str:
         return "🎧 I've run out of new songs for this mood — try 🌈 or come back later."
     lines = [f"🎧 <b>{escape(heading)}</b>"]
     for i, t in enumerate(tracks, 1):
-        lines.append(f"{i}. <b>{escape(t.title)}</b> — {escape(t.artist)}\n"
+        why = f"\n    <i>{escape(t.reason)}</i>" if t.reason else ""
+        lines.append(f"{i}. <b>{escape(t.title)}</b> — {escape(t.artist)}{why}\n"
                      f"    <a href=\"{escape(t.link)}\">Spotify</a> · "
                      f"<a href=\"{escape(t.youtube_search)}\">YouTube</a>")
     return "\n".join(lines)
+
+
+def mood_keyboard() -> InlineKeyboardMarkup:
+    """Every mood as a button, three to a row, for picking one by hand."""
+    buttons = [InlineKeyboardButton(f"{emoji} {name}", callback_data=f"mood:{name}") for name, emoji in EMOJI.items()]
+    return InlineKeyboardMarkup([buttons[i:i + 3] for i in range(0, len(buttons), 3)])
+
+
+def heading(mood: str, strategy: str, target: str | None) -> str:
+    """The title of a song list: what it fits, or where a lift starts and where it goes."""
+    if strategy == "lift":
+        return f"From {mood} toward {target}"
+    return f"Songs for your {mood} mood"
 
 
 def songs_keyboard(tracks: Sequence[Track], feedback: dict[int, str] | None = None) -> InlineKeyboardMarkup:
@@ -210,7 +229,7 @@ def mood_text(latest: Mood, week: Sequence[Mood]) -> str:
         counts[m.emotion] = counts.get(m.emotion, 0) + 1
     summary = ", ".join(f"{EMOJI[e]} {e} ×{n}" for e, n in sorted(counts.items(), key=lambda kv: -kv[1]))
     return (f"Your latest mood: {_mood_line(latest.emotion, latest.confidence)} "
-            f"({latest.at:%d %b %H:%M} UTC, from a {latest.source})\n"
+            f"({latest.at:%d %b %H:%M} UTC, {SOURCES.get(latest.source, latest.source)})\n"
             f"Last 7 days ({len(week)} readings): {summary}")
 
 
@@ -218,5 +237,6 @@ def history_text(moods: Sequence[Mood]) -> str:
     if not moods:
         return NO_MOOD_YET
     lines = ["<b>Your recent moods</b>"]
-    lines += [f"{m.at:%d %b %H:%M} — {EMOJI[m.emotion]} {m.emotion} {m.confidence:.0%} ({m.source})" for m in moods]
+    lines += [f"{m.at:%d %b %H:%M} — {EMOJI[m.emotion]} {m.emotion} {m.confidence:.0%} "
+              f"({SOURCES.get(m.source, m.source)})" for m in moods]
     return "\n".join(lines)

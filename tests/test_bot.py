@@ -73,14 +73,16 @@ def test_photo_gets_emotion_and_songs_and_buttons_work(fake, analyzer, catalog):
         mark = fake.mark()
         fake.user_presses(USER, sent, "lift")
         lifted = await wait(fake, "sendMessage", USER, mark)
+        from catalog.moods import lift_target
+
         emotion = catalog.latest_mood(USER).emotion
-        assert f"From {emotion} to a better mood" in lifted.params["text"]
+        assert f"From {emotion} toward {lift_target(emotion)}" in lifted.params["text"]
         assert lifted.params["text"].count("open.spotify.com/track/") == 5
 
         mark = fake.mark()
         fake.user_presses(USER, sent, "more")
         more = await wait(fake, "sendMessage", USER, mark)
-        assert "More for your" in more.params["text"]
+        assert f"Songs for your {emotion} mood" in more.params["text"] and "<i>" in more.params["text"]
 
     run_bot(fake, analyzer, catalog, scenario)
 

@@ -1,0 +1,75 @@
+"""A mood picked by hand (issue 14, first part): no selfie needed, recorded as such, and why each song."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+
+from tests.test_bot import USER, buttons, run_bot, wait
+
+
+def _mood_buttons(call) -> list[str]:
+    return [b["callback_data"] for row in buttons(call) for b in row]
+
+
+def test_playlist_for_a_named_mood_needs_no_selfie(fake, analyzer, catalog):
+    async def scenario():
+        mark = fake.mark()
+        fake.user_sends_text(USER, "/playlist happy")
+        reply = await wait(fake, "sendMessage", USER, mark)
+        text = reply.params["text"]
+        assert "Songs for your happy mood" in text and text.count("open.spotify.com/track/") == 5
+        assert text.count("fits a happy mood") == 5  # each song says why
+        latest = catalog.latest_mood(USER)
+        assert latest.emotion == "happy" and latest.source == "manual"
+
+        mark = fake.mark()
+        fake.user_sends_text(USER, "/history")
+        assert "picked by hand" in (await wait(fake, "sendMessage", USER, mark)).params["text"]
+
+        mark = fake.mark()
+        fake.user_sends_text(USER, "/playlist calm")  # a target, not an emotion: songs, but no reading
+        calm = await wait(fake, "sendMessage", USER, mark)
+        assert "Songs for your calm mood" in calm.params["text"]
+        assert len(catalog.mood_history(USER, None)) == 1
+
+        mark = fake.mark()
+        fake.user_sends_text(USER, "/playlist fear")  # tense: the calming path by default
+        fear = await wait(fake, "sendMessage", USER, mark)
+        assert "From fear toward calm" in fear.params["text"] and "arrives at calm" in fear.params["text"]
+
+    run_bot(fake, analyzer, catalog, scenario)
+
+
+def test_no_reading_and_no_face_offer_mood_buttons(fake, analyzer, catalog):
+    async def scenario():
+        mark = fake.mark()
+        fake.user_sends_text(USER, "/mood")
+        ask = await wait(fake, "sendMessage", USER, mark)
+        assert "pick your mood" in ask.params["text"]
+        assert _mood_buttons(ask) == [f"mood:{m}" for m in ("angry", "disgust", "fear", "happy", "sad", "surprise",
+                                                              "neutral", "calm", "energetic")]
+        assert all(len(d.encode()) <= 64 for d in _mood_buttons(ask))
+
+        mark = fake.mark()
+        fake.user_presses(USER, fake.sent[max(fake.sent)], "mood:sad")
+        songs = await wait(fake, "sendMessage", USER, mark)
+        assert "Songs for your sad mood" in songs.params["text"]
+        assert catalog.latest_mood(USER).source == "manual"
+        assert any(c.method == "answerCallbackQuery" for c in fake.calls[mark:])
+
+        wall = cv2.imencode(".png", np.full((300, 300, 3), 200, np.uint8))[1].tobytes()
+        mark = fake.mark()
+        fake.user_sends_document(USER, wall, "image/png", "wall.png")
+        no_face = await wait(fake, "sendMessage", USER, mark)
+        assert "couldn't find a face" in no_face.params["text"] and "mood:happy" in _mood_buttons(no_face)
+
+        mark = fake.mark()
+        fake.user_sends_text(USER, "/mood")
+        shown = await wait(fake, "sendPhoto", USER, mark)
+        assert "picked by hand" in shown.params["caption"]
+        assert json.loads(shown.params.get("reply_markup", "null")) is None
+
+    run_bot(fake, analyzer, catalog, scenario)
