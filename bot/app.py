@@ -25,7 +25,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot import handlers, replies
+from bot import handlers, replies, settings_menu
 from bot.context import CONTEXT_TYPES, BotData
 from bot.limits import RateLimiter
 from bot.settings import BotSettings, check
@@ -121,6 +121,7 @@ def build_application(settings: BotSettings, analyzer: EmotionAnalyzer, catalog:
     app.add_handler(CommandHandler("history", handlers.history))
     app.add_handler(CommandHandler("playlist", handlers.playlist))
     app.add_handler(CommandHandler("forget", handlers.forget))
+    app.add_handler(CommandHandler("settings", handlers.settings))
     app.add_handler(MessageHandler(filters.PHOTO, handlers.on_photo))
     app.add_handler(MessageHandler(filters.VIDEO | filters.VIDEO_NOTE | filters.ANIMATION, handlers.on_video))
     app.add_handler(MessageHandler(filters.Document.ALL, handlers.on_document))
@@ -131,6 +132,8 @@ def build_application(settings: BotSettings, analyzer: EmotionAnalyzer, catalog:
     app.add_handler(CallbackQueryHandler(handlers.on_more, pattern="^more$"))
     app.add_handler(CallbackQueryHandler(handlers.on_lift, pattern="^lift$"))
     app.add_handler(CallbackQueryHandler(handlers.on_mood_button, pattern=replies.MOOD_BUTTON))
+    app.add_handler(CallbackQueryHandler(handlers.on_settings_page, pattern=settings_menu.PAGE_BUTTON))
+    app.add_handler(CallbackQueryHandler(handlers.on_settings_change, pattern=settings_menu.SETTINGS_BUTTON))
     app.add_handler(CallbackQueryHandler(handlers.on_forget_yes, pattern="^forget:yes$"))
     app.add_handler(CallbackQueryHandler(handlers.on_forget_no, pattern="^forget:no$"))
     app.add_handler(CallbackQueryHandler(handlers.on_stale_button))

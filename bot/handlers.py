@@ -19,11 +19,11 @@ from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot import replies
+from bot import replies, settings_menu
 from bot.charts import mood_chart, video_chart
 from bot.context import Context
 from bot.download import TooLarge, TooSlow, Unavailable, fetch
-from catalog import EMOTIONS, STRATEGIES, TARGETS, Track
+from catalog import EMOTIONS, STRATEGIES, TARGETS, Preferences, Track
 from catalog.moods import default_strategy, lift_target, one_hot
 from model import ImageEmotion, InputError, MediaKind, media_kind
 from model.annotate import annotated_jpeg
@@ -386,8 +386,8 @@ async def on_mood_button(update: Update, context: Context) -> None:
     await _songs_for_named_mood(msg, context, query.from_user.id, context.matches[0].group("mood"))
 
 
-async def _own_forget_button(query: CallbackQuery) -> Message | None:
-    """The confirmation message when the presser is the one who asked to forget (in groups it quotes them)."""
+async def _own_button(query: CallbackQuery) -> Message | None:
+    """The button's message when the presser is the one who asked for it (in groups the reply quotes them)."""
     msg = await _usable(query)
     if msg is None:
         return None
@@ -402,7 +402,7 @@ async def _own_forget_button(query: CallbackQuery) -> Message | None:
 async def on_forget_yes(update: Update, context: Context) -> None:
     """/forget confirmed: delete everything about the presser."""
     query = _query(update)
-    if await _own_forget_button(query) is None:
+    if await _own_button(query) is None:
         return
     counts = await asyncio.to_thread(context.bot_data.catalog.forget, query.from_user.id)
     await query.answer("Deleted")
@@ -412,10 +412,64 @@ async def on_forget_yes(update: Update, context: Context) -> None:
 async def on_forget_no(update: Update, context: Context) -> None:
     """/forget cancelled."""
     query = _query(update)
-    if await _own_forget_button(query) is None:
+    if await _own_button(query) is None:
         return
     await query.answer("Nothing deleted")
     await query.edit_message_text("OK, I kept everything.")
+
+
+async def settings(update: Update, context: Context) -> None:
+    """/settings: the taste menu, one message edited in place."""
+    user_id = _user(update).id
+    prefs, learned = await asyncio.to_thread(_taste_of, context, user_id)
+    text, keyboard = settings_menu.page(prefs, "main", learned)
+    await _msg(update).reply_text(text, reply_markup=keyboard)
+
+
+def _taste_of(context: Context, user_id: int) -> tuple[Preferences, dict[str, float]]:
+    catalog = context.bot_data.catalog
+    return catalog.preferences(user_id), catalog.learned_families(user_id)
+
+
+async def _show_settings(query: CallbackQuery, context: Context, name: str) -> None:
+    prefs, learned = await asyncio.to_thread(_taste_of, context, query.from_user.id)
+    text, keyboard = settings_menu.page(prefs, name, learned)
+    try:
+        await query.edit_message_text(text, reply_markup=keyboard)
+    except BadRequest as exc:  # "message is not modified": the page is already shown
+        log.debug("settings page unchanged: %s", exc.message)
+
+
+async def on_settings_page(update: Update, context: Context) -> None:
+    """A settings page button (genres, languages, back)."""
+    query = _query(update)
+    assert context.matches is not None
+    name = context.matches[0].group("arg")
+    if await _own_button(query) is None:
+        return
+    if name not in settings_menu.PAGES:
+        await query.answer(replies.BUTTON_EXPIRED)
+        return
+    await query.answer()
+    await _show_settings(query, context, name)
+
+
+async def on_settings_change(update: Update, context: Context) -> None:
+    """A settings toggle: saved at once, confirmed by editing the menu in place."""
+    query = _query(update)
+    assert context.matches is not None
+    what, arg = context.matches[0].group("what"), context.matches[0].group("arg")
+    if await _own_button(query) is None:
+        return
+    catalog = context.bot_data.catalog
+    prefs = await asyncio.to_thread(catalog.preferences, query.from_user.id)
+    changes = settings_menu.change(prefs, what, arg)
+    if changes is None:
+        await query.answer(replies.BUTTON_EXPIRED)
+        return
+    await asyncio.to_thread(lambda: catalog.set_preferences(query.from_user.id, **changes))
+    await query.answer("Saved")
+    await _show_settings(query, context, {"fam": "genres", "lang": "languages"}.get(what, "main"))
 
 
 async def on_stale_button(update: Update, context: Context) -> None:

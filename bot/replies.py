@@ -33,6 +33,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("mood", "Your latest mood and the last days"),
     ("playlist", "Songs for a mood: /playlist happy, or /playlist lift calm"),
     ("history", "Your recent mood readings"),
+    ("settings", "Genres, languages, explicit songs, list length"),
     ("forget", "Delete everything stored about you"),
     ("privacy", "What is stored and what is not"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import cv2
@@ -73,3 +74,62 @@ def test_no_reading_and_no_face_offer_mood_buttons(fake, analyzer, catalog):
         assert json.loads(shown.params.get("reply_markup", "null")) is None
 
     run_bot(fake, analyzer, catalog, scenario)
+
+
+def test_settings_menu_saves_each_change_in_place_and_survives_a_restart(fake, analyzer, catalog):
+    from catalog import FAMILIES
+
+    jazz = f"set:fam:{FAMILIES.index('jazz/blues')}"
+
+    async def press(message: dict, data: str):
+        mark = fake.mark()
+        query = fake.user_presses(USER, message, data)
+        answer = await asyncio.to_thread(fake.answered, query)
+        edits = [c for c in fake.calls[mark:] if c.method == "editMessageText"]
+        return answer, edits
+
+    async def scenario():
+        mark = fake.mark()
+        fake.user_sends_text(USER, "/settings")
+        menu = await wait(fake, "sendMessage", USER, mark)
+        assert "Your music settings" in menu.params["text"] and "left out" in menu.params["text"]
+        message = fake.sent[max(fake.sent)]
+
+        mark = fake.mark()
+        await press(message, "set:page:genres")
+        assert "Genres" in (await wait(fake, "editMessageText", USER, mark)).params["text"]
+        for liked, avoided in ((("jazz/blues",), ()), ((), ("jazz/blues",)), ((), ())):  # prefer, avoid, clear
+            mark = fake.mark()
+            answer, _ = await press(message, jazz)
+            assert answer.params["text"] == "Saved"
+            prefs = catalog.preferences(USER)
+            assert (prefs.liked_families, prefs.avoided_families) == (liked, avoided)
+            edit = await wait(fake, "editMessageText", USER, mark)  # confirmed in place, not a new message
+            texts = [b["text"] for row in buttons(edit) for b in row]
+            assert ("💚 jazz/blues" in texts) == bool(liked) and ("🚫 jazz/blues" in texts) == bool(avoided)
+            assert fake.count("sendMessage", mark) == 0
+        await press(message, jazz)
+        for data in ("set:lang:es", "set:explicit", "set:n:+", "set:strategy"):
+            await press(message, data)
+        prefs = catalog.preferences(USER)
+        assert (prefs.liked_families, prefs.languages, prefs.explicit, prefs.songs_per_list, prefs.strategy) == \
+            (("jazz/blues",), ("es",), True, 6, "match")
+        for forged in ("set:fam:99", "set:lang:xx", "set:n:7", "set:page:nowhere"):
+            answer, _ = await press(message, forged)
+            assert "expired" in answer.params["text"]
+        assert catalog.preferences(USER) == prefs
+
+    run_bot(fake, analyzer, catalog, scenario)
+
+    async def after_restart():
+        mark = fake.mark()
+        fake.user_sends_text(USER, "/settings")
+        menu = await wait(fake, "sendMessage", USER, mark)
+        assert "jazz/blues" in menu.params["text"] and "Spanish" in menu.params["text"]
+        assert "allowed" in menu.params["text"] and "Songs per list: 6" in menu.params["text"]
+        mark = fake.mark()
+        fake.user_sends_text(USER, "/playlist sad")
+        songs = await wait(fake, "sendMessage", USER, mark)
+        assert songs.params["text"].count("open.spotify.com/track/") == 6
+
+    run_bot(fake, analyzer, catalog, after_restart)
