@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from telegram import CallbackQuery, Message, Update, User
+from telegram import CallbackQuery, InlineKeyboardButton, Message, Update, User
 from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop
@@ -90,7 +90,7 @@ async def skip_blank_buttons(update: Update, context: Context) -> None:
 # -- songs -----------------------------------------------------------------------------------
 async def _send_songs(msg: Message, context: Context, user_id: int, mood: Sequence[float] | str, emotion: str,
                       strategy: str | None = None, target: str | None = None, picture: bytes | None = None,
-                      summary: str = "") -> None:
+                      summary: str = "", extra: Sequence[Sequence[InlineKeyboardButton]] = ()) -> None:
     """Pick songs for ``user_id`` and reply to ``msg``: as the picture's caption when it fits, else apart.
 
     What the user asked for wins, then their settings, then the mood's default
@@ -107,7 +107,7 @@ async def _send_songs(msg: Message, context: Context, user_id: int, mood: Sequen
 
     tracks = await asyncio.to_thread(pick)
     songs = replies.songs_text(tracks, replies.heading(emotion, strategy, target))
-    keyboard = replies.songs_keyboard(tracks)
+    keyboard = replies.songs_keyboard(tracks, extra=extra)
     if picture is not None:
         together = (summary + "\n\n" if summary else "") + songs
         fits = replies.visible_length(together) <= replies.CAPTION_LIMIT
@@ -172,7 +172,8 @@ async def _read_and_reply(msg: Message, context: Context, user_id: int, file_id:
     if await asyncio.to_thread(data.catalog.record_mood, user_id, found.probs, found.source, work) is None:
         await msg.reply_text(replies.FORGOTTEN_MEANWHILE)
         return True
-    await _send_songs(msg, context, user_id, found.probs, found.label, picture=picture, summary=found.summary)
+    await _send_songs(msg, context, user_id, found.probs, found.label, picture=picture, summary=found.summary,
+                      extra=[replies.correction_row(found.ranked)])
     return True
 
 
@@ -231,8 +232,8 @@ async def on_document(update: Update, context: Context) -> None:
 
 # -- commands --------------------------------------------------------------------------------
 async def start(update: Update, context: Context) -> None:
-    """/start: what the bot does, privacy in one line."""
-    await _msg(update).reply_text(replies.START)
+    """/start: what to send, privacy in one line, and the settings button."""
+    await _msg(update).reply_text(replies.START, reply_markup=replies.start_keyboard())
 
 
 async def help_command(update: Update, context: Context) -> None:
@@ -287,7 +288,7 @@ async def playlist(update: Update, context: Context) -> None:
     if latest is None:
         await msg.reply_text(replies.NO_MOOD_YET, reply_markup=replies.mood_keyboard())
         return
-    await _send_songs(msg, context, user_id, latest.probs, latest.emotion, strategy or "match",
+    await _send_songs(msg, context, user_id, latest.music, latest.label, strategy or "match",
                       named[0] if named else None)
 
 
@@ -346,8 +347,9 @@ async def on_feedback(update: Update, context: Context) -> None:
     ids = replies.song_ids(msg.reply_markup)
     tracks = await asyncio.to_thread(catalog.tracks, ids)
     votes = await asyncio.to_thread(catalog.feedback_of, query.from_user.id)
+    keyboard = replies.songs_keyboard(tracks, votes, replies.extra_rows(msg.reply_markup))
     try:
-        await query.edit_message_reply_markup(replies.songs_keyboard(tracks, votes))
+        await query.edit_message_reply_markup(keyboard)
     except BadRequest as exc:  # "message is not modified" when the same button is pressed twice
         log.debug("keyboard unchanged: %s", exc.message)
 
@@ -362,7 +364,7 @@ async def _more_songs(update: Update, context: Context, strategy: str) -> None:
     if latest is None:
         await msg.reply_text(replies.NO_MOOD_YET)
         return
-    await _send_songs(msg, context, query.from_user.id, latest.probs, latest.emotion, strategy)
+    await _send_songs(msg, context, query.from_user.id, latest.music, latest.label, strategy)
 
 
 async def on_more(update: Update, context: Context) -> None:
@@ -470,6 +472,77 @@ async def on_settings_change(update: Update, context: Context) -> None:
     await asyncio.to_thread(lambda: catalog.set_preferences(query.from_user.id, **changes))
     await query.answer("Saved")
     await _show_settings(query, context, {"fam": "genres", "lang": "languages"}.get(what, "main"))
+
+
+async def on_fix(update: Update, context: Context) -> None:
+    """ "Was this right?" answered: the latest reading gets the user's label, and songs for it follow."""
+    query = _query(update)
+    msg = await _own_button(query)
+    if msg is None:
+        return
+    assert context.matches is not None
+    emotion = context.matches[0].group("mood")
+    fixed = await asyncio.to_thread(context.bot_data.catalog.correct_latest, query.from_user.id, emotion)
+    if fixed is None:
+        await query.answer(replies.BUTTON_EXPIRED)
+        return
+    await query.answer(f"Thanks! Noted: {emotion}")
+    await _send_songs(msg, context, query.from_user.id, emotion, emotion)
+
+
+async def on_fix_other(update: Update, context: Context) -> None:
+    """ "Was this right?" with none of the runners-up: every emotion to choose from."""
+    query = _query(update)
+    msg = await _own_button(query)
+    if msg is None:
+        return
+    await query.answer()
+    await msg.reply_text("Which mood was it?", reply_markup=replies.fix_keyboard())
+
+
+async def on_save(update: Update, context: Context) -> None:
+    """💾 Save: keep the list's songs under the mood and the date."""
+    query = _query(update)
+    msg = await _own_button(query)
+    if msg is None or msg.reply_markup is None:
+        return
+    song_ids = replies.song_ids(msg.reply_markup)
+    catalog = context.bot_data.catalog
+    latest = await asyncio.to_thread(catalog.latest_mood, query.from_user.id)
+    name = f"{latest.label if latest else 'mixed'} · {msg.date:%d %b %Y}"
+    if not song_ids:
+        await query.answer(replies.BUTTON_EXPIRED)
+        return
+    await asyncio.to_thread(catalog.save_playlist, query.from_user.id, name, song_ids)
+    await query.answer(f"Saved as “{name}”: see /playlists")
+
+
+async def playlists(update: Update, context: Context) -> None:
+    """/playlists: the saved lists, each a button."""
+    saved = await asyncio.to_thread(context.bot_data.catalog.saved_playlists, _user(update).id)
+    await _msg(update).reply_text(replies.playlists_text(saved), reply_markup=replies.playlists_keyboard(saved))
+
+
+async def on_saved_playlist(update: Update, context: Context) -> None:
+    """A saved list's button: the list again, as plain text to forward."""
+    query = _query(update)
+    msg = await _usable(query)
+    if msg is None:
+        return
+    assert context.matches is not None
+    found = await asyncio.to_thread(context.bot_data.catalog.saved_playlist, query.from_user.id,
+                                    int(context.matches[0].group("id")))
+    if found is None:
+        await query.answer(replies.BUTTON_EXPIRED)
+        return
+    await query.answer()
+    await msg.reply_text(replies.plain_playlist(*found))
+
+
+async def stats(update: Update, context: Context) -> None:
+    """/stats: how often the bot read this user's mood right (by their corrections)."""
+    counts = await asyncio.to_thread(context.bot_data.catalog.corrections, _user(update).id)
+    await _msg(update).reply_text(replies.stats_text(counts))
 
 
 async def on_stale_button(update: Update, context: Context) -> None:

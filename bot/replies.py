@@ -13,7 +13,7 @@ from html import escape, unescape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from catalog import Mood, Track
+from catalog import Mood, SavedList, Track
 from model import FaceEmotion, ImageEmotion, Reading, VideoEmotion
 
 FEEDBACK_BUTTON = re.compile(r"^fb:(?P<kind>like|dislike):(?P<song>\d{1,9})$")
@@ -24,6 +24,8 @@ CAPTION_LIMIT = 1024
 EMOJI = {"angry": "😠", "disgust": "🤢", "fear": "😨", "happy": "😄", "sad": "😢", "surprise": "😲",
          "neutral": "😐", "calm": "😌", "energetic": "⚡"}
 MOOD_BUTTON = re.compile(r"^mood:(?P<mood>" + "|".join(EMOJI) + r")$")
+FIX_BUTTON = re.compile(r"^fix:(?P<mood>angry|disgust|fear|happy|sad|surprise|neutral)$")
+SAVED_BUTTON = re.compile(r"^pl:(?P<id>\d{1,9})$")
 """Callback data of a mood picked by hand: the seven emotions, calm and energetic."""
 SOURCES = {"photo": "from a photo", "video": "from a video", "manual": "picked by hand"}
 
@@ -34,15 +36,16 @@ COMMANDS: list[tuple[str, str]] = [
     ("playlist", "Songs for a mood: /playlist happy, or /playlist lift calm"),
     ("history", "Your recent mood readings"),
     ("settings", "Genres, languages, explicit songs, list length"),
+    ("playlists", "Your saved playlists"),
+    ("stats", "How often I read your mood right"),
     ("forget", "Delete everything stored about you"),
     ("privacy", "What is stored and what is not"),
 ]
 
 START = (
-    "👋 <b>MoodTunes</b> reads the expression on your face and picks music for it.\n\n"
-    "Send me a <b>selfie</b> (or a short video / round video note) and I'll reply with your mood "
-    "and songs that fit. Try /help for everything I can do.\n\n"
-    "🔒 Photos and videos are analysed in memory and never stored; /privacy says more."
+    "👋 Send me a <b>selfie</b> (or a video note) and I'll read your mood and pick songs for it, "
+    "or name a mood: /playlist happy.\n"
+    "🔒 Photos are read in memory and never stored (/privacy). /help lists everything."
 )
 
 HELP = (
@@ -149,6 +152,7 @@ class Headline:
     label: str
     source: str
     summary: str
+    ranked: list[tuple[str, float]]
 
 
 def headline(reading: Reading) -> Headline | None:
@@ -157,10 +161,10 @@ def headline(reading: Reading) -> Headline | None:
         if not reading.faces:
             return None
         main = reading.faces[0]
-        return Headline(main.probs, main.label, "photo", photo_summary(reading.faces))
+        return Headline(main.probs, main.label, "photo", photo_summary(reading.faces), main.ranked())
     if reading.probs is None or reading.label is None:
         return None
-    return Headline(reading.probs, reading.label, "video", video_summary(reading))
+    return Headline(reading.probs, reading.label, "video", video_summary(reading), reading.ranked())
 
 
 def no_face(reading: Reading) -> str:
@@ -179,6 +183,10 @@ def songs_text(tracks: Sequence[Track], heading: str) -> str:
     return "\n".join(lines)
 
 
+def start_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton("⚙️ My music settings", callback_data="set:page:main")]])
+
+
 def mood_keyboard() -> InlineKeyboardMarkup:
     """Every mood as a button, three to a row, for picking one by hand."""
     buttons = [InlineKeyboardButton(f"{emoji} {name}", callback_data=f"mood:{name}") for name, emoji in EMOJI.items()]
@@ -192,8 +200,9 @@ def heading(mood: str, strategy: str, target: str | None) -> str:
     return f"Songs for your {mood} mood"
 
 
-def songs_keyboard(tracks: Sequence[Track], feedback: dict[int, str] | None = None) -> InlineKeyboardMarkup:
-    """👍/👎 per song (✅ marks the stored verdict), then 'more' and 'lift my mood'."""
+def songs_keyboard(tracks: Sequence[Track], feedback: dict[int, str] | None = None,
+                   extra: Sequence[Sequence[InlineKeyboardButton]] = ()) -> InlineKeyboardMarkup:
+    """👍/👎 per song (✅ marks the stored verdict), 'more', 'lift my mood' and 'save', then ``extra`` rows."""
     feedback = feedback or {}
     rows = []
     for i, t in enumerate(tracks, 1):
@@ -203,8 +212,55 @@ def songs_keyboard(tracks: Sequence[Track], feedback: dict[int, str] | None = No
             InlineKeyboardButton(f"{'✅' if kind == 'dislike' else '👎'} {i}", callback_data=f"fb:dislike:{t.id}"),
         ])
     rows.append([InlineKeyboardButton("🔁 More", callback_data="more"),
-                 InlineKeyboardButton("🌈 Lift my mood", callback_data="lift")])
-    return InlineKeyboardMarkup(rows)
+                 InlineKeyboardButton("🌈 Lift my mood", callback_data="lift"),
+                 InlineKeyboardButton("💾 Save", callback_data="save")])
+    return InlineKeyboardMarkup([*rows, *[list(r) for r in extra]])
+
+
+def correction_row(ranked: Sequence[tuple[str, float]]) -> list[InlineKeyboardButton]:
+    """ "Was this right?": the two runners-up and "other", under a reading."""
+    return [InlineKeyboardButton(f"Not {ranked[0][0]}? {EMOJI[e]} {e}", callback_data=f"fix:{e}") if i == 0 else
+            InlineKeyboardButton(f"{EMOJI[e]} {e}", callback_data=f"fix:{e}")
+            for i, (e, _) in enumerate(ranked[1:3])] + [InlineKeyboardButton("other…", callback_data="fix:other")]
+
+
+def fix_keyboard() -> InlineKeyboardMarkup:
+    emotions = [e for e in EMOJI if e not in ("calm", "energetic")]
+    buttons = [InlineKeyboardButton(f"{EMOJI[e]} {e}", callback_data=f"fix:{e}") for e in emotions]
+    return InlineKeyboardMarkup([buttons[i:i + 4] for i in range(0, len(buttons), 4)])
+
+
+def extra_rows(keyboard: InlineKeyboardMarkup) -> list[tuple[InlineKeyboardButton, ...]]:
+    """The rows of a song keyboard below its song and more/lift/save rows (the correction row)."""
+    return [tuple(row) for row in keyboard.inline_keyboard
+            if any(isinstance(b.callback_data, str) and b.callback_data.startswith("fix:") for b in row)]
+
+
+def playlists_text(saved: Sequence[SavedList]) -> str:
+    if not saved:
+        return "No saved playlists yet: press 💾 Save under a song list."
+    return "<b>Your saved playlists</b> (tap one to get it as a message you can forward)"
+
+
+def playlists_keyboard(saved: Sequence[SavedList]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(f"🎧 {p.name} ({p.songs} songs)", callback_data=f"pl:{p.id}")]
+                                 for p in saved])
+
+
+def plain_playlist(name: str, tracks: Sequence[Track]) -> str:
+    """A saved list as plain text with both links per song, to forward anywhere."""
+    lines = [f"🎧 {escape(name)}"]
+    lines += [f"{i}. {escape(t.title)} — {escape(t.artist)}\n    Spotify: {escape(t.link)}\n"
+              f"    YouTube: {escape(t.youtube_search)}" for i, t in enumerate(tracks, 1)]
+    return "\n".join(lines)
+
+
+def stats_text(counts: dict) -> str:
+    readings, corrected = counts["readings"], counts["corrected"]
+    if not readings:
+        return "No photo or video readings yet, so nothing to count."
+    return (f"📊 I read your mood from {readings} photo(s)/video(s); you corrected me {corrected} time(s), "
+            f"so I was right {readings - corrected} of {readings} ({(readings - corrected) / readings:.0%}).")
 
 
 def song_ids(keyboard: InlineKeyboardMarkup) -> list[int]:
@@ -224,13 +280,19 @@ def forgotten(counts: dict[str, int]) -> str:
             f"suggestions and {counts.get('feedback', 0)} likes/dislikes. Nothing about you is left.")
 
 
+def _origin(m: Mood) -> str:
+    source = SOURCES.get(m.source, m.source)
+    return f"{source}, you corrected {m.emotion}" if m.corrected else source
+
+
 def mood_text(latest: Mood, week: Sequence[Mood]) -> str:
     counts: dict[str, int] = {}
     for m in week:
-        counts[m.emotion] = counts.get(m.emotion, 0) + 1
+        counts[m.label] = counts.get(m.label, 0) + 1
     summary = ", ".join(f"{EMOJI[e]} {e} ×{n}" for e, n in sorted(counts.items(), key=lambda kv: -kv[1]))
-    return (f"Your latest mood: {_mood_line(latest.emotion, latest.confidence)} "
-            f"({latest.at:%d %b %H:%M} UTC, {SOURCES.get(latest.source, latest.source)})\n"
+    line = (f"{EMOJI[latest.label]} <b>{latest.label}</b>" if latest.corrected
+            else _mood_line(latest.emotion, latest.confidence))
+    return (f"Your latest mood: {line} ({latest.at:%d %b %H:%M} UTC, {_origin(latest)})\n"
             f"Last 7 days ({len(week)} readings): {summary}")
 
 
@@ -238,6 +300,6 @@ def history_text(moods: Sequence[Mood]) -> str:
     if not moods:
         return NO_MOOD_YET
     lines = ["<b>Your recent moods</b>"]
-    lines += [f"{m.at:%d %b %H:%M} — {EMOJI[m.emotion]} {m.emotion} {m.confidence:.0%} "
-              f"({SOURCES.get(m.source, m.source)})" for m in moods]
+    lines += [f"{m.at:%d %b %H:%M} — {EMOJI[m.label]} {m.label} "
+              + (f"({_origin(m)})" if m.corrected else f"{m.confidence:.0%} ({_origin(m)})") for m in moods]
     return "\n".join(lines)

@@ -15,6 +15,7 @@ from catalog.service import (
     Catalog,
     Mood,
     Preferences,
+    SavedList,
     Track,
     Unfinished,
     get_catalog,
@@ -22,4 +23,4 @@ from catalog.service import (
 )
 
 __all__ = ["EMOTIONS", "FAMILIES", "FEEDBACK_KINDS", "STRATEGIES", "TARGETS", "Catalog", "Mood", "Preferences",
-           "Track", "Unfinished", "get_catalog", "open_catalog"]
+           "SavedList", "Track", "Unfinished", "get_catalog", "open_catalog"]

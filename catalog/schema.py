@@ -76,7 +76,10 @@ class MoodReading(Base):
     source: Mapped[str] = mapped_column(String(20))
     probs: Mapped[list[float]] = mapped_column(JSON)
     emotion: Mapped[str] = mapped_column(String(10))
+    """The model's label (or the one picked by hand)."""
     confidence: Mapped[float] = mapped_column(Float)
+    corrected: Mapped[str | None] = mapped_column(String(10))
+    """The user's answer to "was this right?" when it differs; the model's label stays in ``emotion``."""
 
 
 class Recommendation(Base):
@@ -155,3 +158,15 @@ class CatalogMeta(Base):
 
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
+
+
+class SavedPlaylist(Base):
+    """A song list a user kept, by song id (the songs themselves live in ``songs``)."""
+
+    __tablename__ = "saved_playlists"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    song_ids: Mapped[list[int]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

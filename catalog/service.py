@@ -34,6 +34,7 @@ from catalog.schema import (
     PendingWork,
     Preference,
     Recommendation,
+    SavedPlaylist,
     SeenUpdate,
     Song,
     User,
@@ -121,6 +122,25 @@ class Mood:
     emotion: str
     confidence: float
     probs: tuple[float, ...]
+    corrected: str | None = None
+    """What the user said the emotion was, when they corrected the reading."""
+
+    @property
+    def label(self) -> str:
+        return self.corrected or self.emotion
+
+    @property
+    def music(self) -> tuple[float, ...] | str:
+        """What songs should follow: the corrected emotion by name, else the model's probabilities."""
+        return self.corrected or self.probs
+
+
+@dataclass(frozen=True)
+class SavedList:
+    id: int
+    name: str
+    at: dt.datetime
+    songs: int
 
 
 P = ParamSpec("P")
@@ -224,6 +244,65 @@ class Catalog:
             s.commit()
         return Mood(reading.created_at, source, reading.emotion, reading.confidence, probs)
 
+    @_retried
+    def correct_latest(self, user_id: int, emotion: str) -> Mood | None:
+        """Record the user's answer to "was this right?" on their latest photo or video reading.
+
+        Both labels are kept (the model's in ``emotion``, the user's in
+        ``corrected``), so how often users correct which emotion can be counted.
+        Returns the corrected reading, or None when there is no photo/video reading.
+        """
+        if emotion not in EMOTIONS:
+            raise ValueError(f"unknown emotion {emotion!r}")
+        with self.session.begin() as s:
+            row = s.scalars(select(MoodReading).where(MoodReading.user_id == user_id,
+                                                      MoodReading.source.in_(("photo", "video")))
+                            .order_by(MoodReading.created_at.desc(), MoodReading.id.desc()).limit(1)).first()
+            if row is None:
+                return None
+            row.corrected = None if emotion == row.emotion else emotion
+            return Mood(_aware(row.created_at), row.source, row.emotion, row.confidence, tuple(row.probs),
+                        row.corrected)
+
+    def corrections(self, user_id: int | None = None) -> dict:
+        """How often readings were corrected, and from which emotion to which (one user, or everyone)."""
+        q = select(MoodReading.emotion, MoodReading.corrected).where(MoodReading.source.in_(("photo", "video")))
+        if user_id is not None:
+            q = q.where(MoodReading.user_id == user_id)
+        with self.session() as s:
+            rows = s.execute(q).all()
+        pairs: dict[str, int] = {}
+        for r in rows:
+            if r.corrected:
+                pairs[f"{r.emotion}->{r.corrected}"] = pairs.get(f"{r.emotion}->{r.corrected}", 0) + 1
+        return {"readings": len(rows), "corrected": sum(pairs.values()), "pairs": pairs}
+
+    # -- saved playlists -----------------------------------------------------------------
+    @_retried
+    def save_playlist(self, user_id: int, name: str, song_ids: Sequence[int]) -> int:
+        with self.session.begin() as s:
+            self._ensure_user(s, user_id)
+            row = SavedPlaylist(user_id=user_id, name=name[:60], song_ids=[int(i) for i in song_ids],
+                                created_at=utcnow())
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def saved_playlists(self, user_id: int, limit: int = 20) -> list[SavedList]:
+        """The user's saved lists, newest first."""
+        with self.session() as s:
+            rows = s.scalars(select(SavedPlaylist).where(SavedPlaylist.user_id == user_id)
+                             .order_by(SavedPlaylist.created_at.desc(), SavedPlaylist.id.desc()).limit(limit)).all()
+        return [SavedList(r.id, r.name, _aware(r.created_at), len(r.song_ids)) for r in rows]
+
+    def saved_playlist(self, user_id: int, playlist_id: int) -> tuple[str, list[Track]] | None:
+        """A saved list's name and songs; None when it is not this user's (or gone)."""
+        with self.session() as s:
+            row = s.get(SavedPlaylist, playlist_id)
+        if row is None or row.user_id != user_id:
+            return None
+        return row.name, self.tracks(row.song_ids)
+
     # -- work in progress and redelivered updates ----------------------------------------
     def begin_work(self, user_id: int, chat_id: int, message_id: int) -> int:
         """Note that a user's media is being analysed; returns the id to end it with."""
@@ -266,7 +345,8 @@ class Catalog:
             q = q.where(MoodReading.created_at >= utcnow() - dt.timedelta(days=days))
         with self.session() as s:
             rows = s.scalars(q.order_by(MoodReading.created_at.desc(), MoodReading.id.desc()).limit(limit)).all()
-        return [Mood(_aware(r.created_at), r.source, r.emotion, r.confidence, tuple(r.probs)) for r in rows]
+        return [Mood(_aware(r.created_at), r.source, r.emotion, r.confidence, tuple(r.probs), r.corrected)
+                for r in rows]
 
     def latest_mood(self, user_id: int) -> Mood | None:
         history = self.mood_history(user_id, days=None, limit=1)
@@ -399,7 +479,8 @@ class Catalog:
             s.execute(select(User.id).where(User.id == user_id).with_for_update())
             for name, owner in (("pending", PendingWork.user_id), ("moods", MoodReading.user_id),
                                 ("recommendations", Recommendation.user_id), ("feedback", Feedback.user_id),
-                                ("preferences", Preference.user_id), ("user", User.id)):
+                                ("preferences", Preference.user_id), ("playlists", SavedPlaylist.user_id),
+                                ("user", User.id)):
                 counts[name] = _count(s.execute(delete(owner.class_).where(owner == user_id)))
         return counts
 

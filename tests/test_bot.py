@@ -58,7 +58,8 @@ def test_photo_gets_emotion_and_songs_and_buttons_work(fake, analyzer, catalog):
         assert caption.count("open.spotify.com/track/") == 5 and "youtube.com/results" in caption
         assert cv2.imdecode(np.frombuffer(reply.files["photo"], np.uint8), cv2.IMREAD_COLOR) is not None
         keyboard = buttons(reply)
-        assert [b["text"] for b in keyboard[-1]] == ["🔁 More", "🌈 Lift my mood"]
+        assert [b["text"] for b in keyboard[-2]] == ["🔁 More", "🌈 Lift my mood", "💾 Save"]
+        assert keyboard[-1][0]["text"].startswith("Not ") and keyboard[-1][-1]["callback_data"] == "fix:other"
         assert catalog.latest_mood(USER).source == "photo"
 
         sent = fake.sent[max(fake.sent)]
@@ -89,7 +90,7 @@ def test_photo_gets_emotion_and_songs_and_buttons_work(fake, analyzer, catalog):
 
 def test_commands(fake, analyzer, catalog):
     async def scenario():
-        for command, expected in (("/start", "MoodTunes"), ("/help", "/playlist"),
+        for command, expected in (("/start", "selfie"), ("/help", "/playlist"),
                                   ("/privacy", "never written to disk"), ("/mood", "send me a selfie"),
                                   ("/playlist", "send me a selfie"), ("/history", "send me a selfie"),
                                   ("/dance", "don't know that command"), ("hello there", "Send me a selfie")):

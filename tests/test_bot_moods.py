@@ -1,4 +1,4 @@
-"""A mood picked by hand (issue 14, first part): no selfie needed, recorded as such, and why each song."""
+"""Your music, your way (issue 14): a mood by hand, "was this right?", settings, saved playlists, why each song."""
 
 from __future__ import annotations
 
@@ -133,3 +133,96 @@ def test_settings_menu_saves_each_change_in_place_and_survives_a_restart(fake, a
         assert songs.params["text"].count("open.spotify.com/track/") == 6
 
     run_bot(fake, analyzer, catalog, after_restart)
+
+
+def test_was_this_right_corrects_the_reading_and_songs_follow(fake, analyzer, catalog):
+    from tests.test_bot import PHOTO
+
+    async def scenario():
+        fake.user_sends_photo(USER, PHOTO)
+        reply = await wait(fake, "sendPhoto", USER)
+        model_label = catalog.latest_mood(USER).emotion
+        fix_row = buttons(reply)[-1]
+        runner_up = fix_row[0]["callback_data"].split(":")[1]
+        assert runner_up != model_label and fix_row[0]["text"].startswith(f"Not {model_label}?")
+        sent = fake.sent[max(fake.sent)]
+
+        mark = fake.mark()
+        answer = await asyncio.to_thread(fake.answered, fake.user_presses(USER, sent, f"fix:{runner_up}"))
+        assert runner_up in answer.params["text"]
+        songs = await wait(fake, "sendMessage", USER, mark)
+        assert runner_up in songs.params["text"].split("\n")[0]  # the new list follows the corrected mood
+        latest = catalog.latest_mood(USER)
+        assert (latest.emotion, latest.corrected, latest.label) == (model_label, runner_up, runner_up)
+        assert catalog.corrections() == {"readings": 1, "corrected": 1, "pairs": {f"{model_label}->{runner_up}": 1}}
+
+        mark = fake.mark()
+        fake.user_presses(USER, sent, "fix:other")
+        other = await wait(fake, "sendMessage", USER, mark)
+        assert len([b for row in buttons(other) for b in row]) == 7
+
+        mark = fake.mark()
+        fake.user_sends_text(USER, "/stats")
+        stats = await wait(fake, "sendMessage", USER, mark)
+        assert "corrected me 1 time" in stats.params["text"] and "right 0 of 1" in stats.params["text"]
+        mark = fake.mark()
+        fake.user_sends_text(USER, "/history")
+        assert f"you corrected {model_label}" in (await wait(fake, "sendMessage", USER, mark)).params["text"]
+
+    run_bot(fake, analyzer, catalog, scenario)
+
+
+def test_saved_playlists_round_trip_and_forget(fake, analyzer, catalog):
+    async def scenario():
+        mark = fake.mark()
+        fake.user_sends_text(USER, "/playlist sad")
+        listed = await wait(fake, "sendMessage", USER, mark)
+        sent = fake.sent[max(fake.sent)]
+        ids = [int(b["callback_data"].split(":")[2]) for row in buttons(listed) for b in row
+               if b["callback_data"].startswith("fb:like:")]
+
+        answer = await asyncio.to_thread(fake.answered, fake.user_presses(USER, sent, "save"))
+        assert "Saved as" in answer.params["text"] and "sad" in answer.params["text"]
+        other = await asyncio.to_thread(fake.answered, fake.user_presses(USER + 1, None, "save"))
+        assert "expired" in other.params["text"]
+
+        mark = fake.mark()
+        fake.user_sends_text(USER, "/playlists")
+        menu = await wait(fake, "sendMessage", USER, mark)
+        (button,) = [b for row in buttons(menu) for b in row]
+        assert button["text"].startswith("🎧 sad") and len(button["callback_data"].encode()) <= 64
+
+        mark = fake.mark()
+        fake.user_presses(USER, fake.sent[max(fake.sent)], button["callback_data"])
+        plain = await wait(fake, "sendMessage", USER, mark)
+        assert plain.params["text"].count("open.spotify.com/track/") == len(ids) == 5
+        assert "youtube.com/results" in plain.params["text"] and "<" not in plain.params["text"].replace("&lt;", "")
+
+        stranger = await asyncio.to_thread(fake.answered, fake.user_presses(USER + 1, fake.sent[max(fake.sent)],
+                                                                              button["callback_data"]))
+        assert "expired" in stranger.params["text"]  # another user's playlist id shows nothing
+
+        counts = catalog.forget(USER)
+        assert counts["playlists"] == 1 and catalog.saved_playlists(USER) == []
+
+    run_bot(fake, analyzer, catalog, scenario)
+
+
+def test_onboarding_is_short_and_help_matches_the_command_menu(fake, analyzer, catalog):
+    async def scenario():
+        menu = await wait(fake, "setMyCommands", None)
+        commands = [c["command"] for c in json.loads(menu.params["commands"])]
+        assert {"settings", "playlists", "stats", "playlist", "mood", "forget"} <= set(commands)
+        mark = fake.mark()
+        fake.user_sends_text(USER, "/start")
+        start = await wait(fake, "sendMessage", USER, mark)
+        assert len(start.params["text"]) < 300 and "never stored" in start.params["text"]
+        assert [b["callback_data"] for row in buttons(start) for b in row] == ["set:page:main"]
+        fake.user_presses(USER, fake.sent[max(fake.sent)], "set:page:main")
+        assert "Your music settings" in (await wait(fake, "editMessageText", USER, mark)).params["text"]
+        mark = fake.mark()
+        fake.user_sends_text(USER, "/help")
+        help_text = (await wait(fake, "sendMessage", USER, mark)).params["text"]
+        assert all(f"/{c}" in help_text for c in commands)
+
+    run_bot(fake, analyzer, catalog, scenario)
