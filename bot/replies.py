@@ -66,8 +66,9 @@ PRIVACY = (
     "🔒 <b>Privacy</b>\n"
     "• Photos and videos are analysed in memory only: never written to disk (not even a temporary file) "
     "or to a database.\n"
-    "• Stored per user: your Telegram id, the mood readings (7 emotion probabilities, time, photo or video), "
-    "the songs I suggested and your 👍/👎. While a photo is being read, also which chat and message to "
+    "• Stored per user: your Telegram id, the mood readings (7 emotion probabilities, time, photo, video or "
+    "picked by hand, and your correction if you made one), the songs I suggested, your 👍/👎, your /settings "
+    "and saved /playlists. While a photo is being read, also which chat and message to "
     "answer, so that a restart cannot lose your answer; that note goes as soon as I reply.\n"
     "• /forget deletes all of it at once."
 )

@@ -494,7 +494,8 @@ class Catalog:
                                       ("recommendations", Recommendation), ("feedback", Feedback))}
         near = {mood: int((index.distances(space.point(mood) / space.spread) < NEAR).sum()) for mood in TARGETS}
         families = dict(zip(*np.unique(index.family, return_counts=True)))
-        return {**counts, "families": {str(k or "unknown"): int(v) for k, v in families.items()},
+        return {**counts, "corrections": self.corrections(),
+                "families": {str(k or "unknown"): int(v) for k, v in families.items()},
                 f"songs_within_{NEAR}_of_mood_point": near, "mood_agreement": space.agreement}
 
     def spotify(self):
