@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SAMPLE ?= tests/data/congress_A000210.jpg
 FER ?= ../shared/data/fer2013/fer2013.csv.gz
 
-.PHONY: run test lint bench train evaluate clean
+.PHONY: run test lint bench train train-setup evaluate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,13 @@ bench: $(VENV)/.bench
 	$(BIN)/python bench/bench_bot_load.py
 	$(BIN)/python bench/bench_train.py --data $(FER)
 	$(BIN)/python bench/bench_accuracy.py --data $(FER)
+
+## train-setup: what training needs beside the bot (TensorFlow, Keras, pandas)
+train-setup: $(VENV)/.train
+
+$(VENV)/.train: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e ".[train]"
+	touch $@ $(VENV)/.runtime
 
 ## train: retrain the shipped model from FER2013: four stages, about 6.5 h on 2 CPU cores (each resumable with --resume)
 train: $(VENV)/.test

@@ -351,6 +351,16 @@ def test_shipped_model_loads_with_plain_keras(tmp_path):
     assert out.stdout.strip().endswith("ok"), out.stderr[-2000:]
 
 
+def test_cli_without_tensorflow_names_the_setup_command(tmp_path):
+    fake = tmp_path / "no-tf" / "tensorflow"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise ModuleNotFoundError('no tensorflow here', name='tensorflow')\n")
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-m", "training", "fit", "--help"], capture_output=True, text=True,
+                         env={"PYTHONPATH": f"{tmp_path / 'no-tf'}:{root}", "PATH": "/usr/bin:/bin"}, cwd=tmp_path)
+    assert out.returncode == 2 and "make train-setup" in out.stderr and "Traceback" not in out.stderr
+
+
 def test_cli_help_and_bad_data(tmp_path):
     out = subprocess.run([sys.executable, "-m", "training", "fit", "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "--resume" in out.stdout and "--init-weights" in out.stdout

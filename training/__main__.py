@@ -23,11 +23,24 @@ from dataclasses import fields
 from pathlib import Path
 
 from model.tta import TTA_MODES
-from training.architectures import ARCHITECTURES
-from training.data import DatasetError
+
+TRAIN_SETUP_HINT = ("training needs TensorFlow and Keras, which the bot's own install leaves out: run "
+                    "`make train-setup` (or `.venv/bin/pip install -e '.[train]'`)")
+
+
+def _missing_training_stack() -> str | None:
+    """The name of a missing training package, if any (the runtime install has none of them)."""
+    try:
+        import keras  # noqa: F401
+        import tensorflow  # noqa: F401
+    except ModuleNotFoundError as exc:
+        return exc.name or "tensorflow"
+    return None
 
 
 def _parser() -> argparse.ArgumentParser:
+    from training.architectures import ARCHITECTURES
+
     p = argparse.ArgumentParser(prog="python -m training", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
@@ -118,6 +131,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    missing_package = _missing_training_stack()
+    if missing_package:
+        print(f"error: {TRAIN_SETUP_HINT} ({missing_package} is not installed)", file=sys.stderr)
+        return 2
+    from training.data import DatasetError
+
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command in ("ensemble", "swa") and len(args.models) < 2:
