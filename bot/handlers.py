@@ -10,6 +10,7 @@ never stalls other chats. Messages are HTML by default (``Defaults`` in
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from typing import TypeVar
@@ -191,9 +192,10 @@ async def _analyse(update: Update, context: Context, file_id: str, size: int | N
     stored = False
     try:
         stored = await _read_and_reply(msg, context, user.id, file_id, size, kind, work)
-    except asyncio.CancelledError:  # shutdown ran out of grace: say so, then stop
-        async with asyncio.timeout(2):
-            await msg.reply_text(replies.RESEND)
+    except asyncio.CancelledError:  # shutdown ran out of grace: say so (if Telegram answers in time), then stop
+        with contextlib.suppress(TelegramError, TimeoutError):
+            async with asyncio.timeout(2):
+                await msg.reply_text(replies.RESEND)
         raise
     finally:
         data.analyses.pop(task, None)
