@@ -27,8 +27,7 @@ def _plain(html_text: str) -> str:
 def try_file(path: Path) -> int:
     """Run one photo or video through model and catalogue and print the bot's reply."""
     from bot import replies
-    from catalog import get_catalog
-    from catalog.moods import default_strategy, lift_target
+    from catalog import Preferences, get_catalog, plan
     from model import InputError, get_analyzer, media_kind
 
     analyzer, catalog = get_analyzer(), get_catalog()
@@ -41,10 +40,10 @@ def try_file(path: Path) -> int:
     if found is None:
         print(replies.no_face(reading))
         return 0
-    strategy = default_strategy(found.label)
-    target = lift_target(found.label) if strategy == "lift" else None
-    tracks = catalog.with_spotify(catalog.recommend(None, found.probs, strategy, target, BotSettings().songs_per_list))
-    print(_plain(found.summary + "\n\n" + replies.songs_text(tracks, replies.heading(found.label, strategy, target))))
+    chosen = plan(Preferences(), found.label, n=BotSettings().songs_per_list)
+    tracks = catalog.with_spotify(catalog.recommend(None, found.probs, chosen.strategy, chosen.target, chosen.n))
+    print(_plain(found.summary + "\n\n"
+                 + replies.songs_text(tracks, replies.heading(found.label, chosen.strategy, chosen.target))))
     return 0
 
 

@@ -24,8 +24,8 @@ from bot import replies, settings_menu
 from bot.charts import mood_chart, video_chart
 from bot.context import Context
 from bot.download import TooLarge, TooSlow, Unavailable, fetch
-from catalog import EMOTIONS, STRATEGIES, TARGETS, Preferences, Track
-from catalog.moods import default_strategy, lift_target, one_hot
+from catalog import EMOTIONS, STRATEGIES, TARGETS, Plan, Preferences, Track, plan
+from catalog.moods import one_hot
 from model import ImageEmotion, InputError, MediaKind, media_kind
 from model.annotate import annotated_jpeg
 
@@ -94,20 +94,19 @@ async def _send_songs(msg: Message, context: Context, user_id: int, mood: Sequen
                       summary: str = "", extra: Sequence[Sequence[InlineKeyboardButton]] = ()) -> None:
     """Pick songs for ``user_id`` and reply to ``msg``: as the picture's caption when it fits, else apart.
 
-    What the user asked for wins, then their settings, then the mood's default
-    (tense moods get the calming path).
+    The list follows :func:`catalog.plan` (what the user asked for, then their
+    settings, then the mood's default), which the heading names too.
     """
     data = context.bot_data
-    prefs = await asyncio.to_thread(data.catalog.preferences, user_id)
-    strategy = strategy or prefs.strategy or default_strategy(emotion)
-    target = (target or lift_target(emotion)) if strategy == "lift" else target
-    n = prefs.songs_per_list or data.settings.songs_per_list
 
-    def pick() -> list[Track]:
-        return data.catalog.with_spotify(data.catalog.recommend(user_id, mood, strategy, target, n))
+    def pick() -> tuple[Plan, list[Track]]:
+        prefs = data.catalog.preferences(user_id)
+        chosen = plan(prefs, emotion, strategy, target, prefs.songs_per_list or data.settings.songs_per_list)
+        tracks = data.catalog.recommend(user_id, mood, chosen.strategy, chosen.target, chosen.n, preferences=prefs)
+        return chosen, data.catalog.with_spotify(tracks)
 
-    tracks = await asyncio.to_thread(pick)
-    songs = replies.songs_text(tracks, replies.heading(emotion, strategy, target))
+    chosen, tracks = await asyncio.to_thread(pick)
+    songs = replies.songs_text(tracks, replies.heading(emotion, chosen.strategy, chosen.target))
     keyboard = replies.songs_keyboard(tracks, extra=extra)
     if picture is not None:
         together = (summary + "\n\n" if summary else "") + songs
@@ -364,7 +363,7 @@ async def _more_songs(update: Update, context: Context, strategy: str) -> None:
     await query.answer()
     latest = await asyncio.to_thread(context.bot_data.catalog.latest_mood, query.from_user.id)
     if latest is None:
-        await msg.reply_text(replies.NO_MOOD_YET)
+        await msg.reply_text(replies.NO_MOOD_YET, reply_markup=replies.mood_keyboard())
         return
     await _send_songs(msg, context, query.from_user.id, latest.music, latest.label, strategy)
 
@@ -509,12 +508,12 @@ async def on_save(update: Update, context: Context) -> None:
     if msg is None or msg.reply_markup is None:
         return
     song_ids = replies.song_ids(msg.reply_markup)
-    catalog = context.bot_data.catalog
-    latest = await asyncio.to_thread(catalog.latest_mood, query.from_user.id)
-    name = f"{latest.label if latest else 'mixed'} · {msg.date:%d %b %Y}"
     if not song_ids:
         await query.answer(replies.BUTTON_EXPIRED)
         return
+    catalog = context.bot_data.catalog
+    latest = await asyncio.to_thread(catalog.latest_mood, query.from_user.id)
+    name = f"{latest.label if latest else 'mixed'} · {msg.date:%d %b %Y}"
     await asyncio.to_thread(catalog.save_playlist, query.from_user.id, name, song_ids)
     await query.answer(f"Saved as “{name}”: see /playlists")
 

@@ -14,13 +14,15 @@ from catalog.service import (
     STRATEGIES,
     Catalog,
     Mood,
+    Plan,
     Preferences,
     SavedList,
     Track,
     Unfinished,
     get_catalog,
     open_catalog,
+    plan,
 )
 
-__all__ = ["EMOTIONS", "FAMILIES", "FEEDBACK_KINDS", "STRATEGIES", "TARGETS", "Catalog", "Mood", "Preferences",
-           "SavedList", "Track", "Unfinished", "get_catalog", "open_catalog"]
+__all__ = ["EMOTIONS", "FAMILIES", "FEEDBACK_KINDS", "STRATEGIES", "TARGETS", "Catalog", "Mood", "Plan", "Preferences",
+           "SavedList", "Track", "Unfinished", "get_catalog", "open_catalog", "plan"]

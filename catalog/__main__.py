@@ -17,6 +17,7 @@ import logging
 import sys
 from pathlib import Path
 
+from catalog.build import SOURCES
 from catalog.importer import ImportFileError, import_file
 from catalog.moods import TARGETS
 from catalog.service import STRATEGIES, Preferences, open_catalog
@@ -28,8 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--database-url", help="overrides DATABASE_URL")
     sub = p.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="rebuild catalog/seed/ (songs.csv.gz, mood_regions.json) from source tables")
-    b.add_argument("sources", help="folder with spotify_tracks_114k.csv.gz, tidytuesday_spotify_songs.csv.gz, "
-                                   "data_moods.csv")
+    b.add_argument("sources", help=f"folder with {', '.join(SOURCES)}")
     sub.add_parser("init", help="migrate the schema and load the seed catalogue if it changed")
     imp = sub.add_parser("import", help="upsert songs from a CSV (.csv or .csv.gz)")
     imp.add_argument("file")
@@ -89,8 +89,7 @@ def _build(sources: Path) -> int:
     from catalog.db import SEED_FILE
     from catalog.moods import REGIONS_FILE
 
-    missing = [n for n in ("spotify_tracks_114k.csv.gz", "tidytuesday_spotify_songs.csv.gz", "data_moods.csv")
-               if not (sources / n).is_file()]
+    missing = [n for n in SOURCES if not (sources / n).is_file()]
     if missing:
         print(f"error: {sources} lacks {', '.join(missing)}", file=sys.stderr)
         return 2

@@ -27,6 +27,9 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+SOURCES = ("spotify_tracks_114k.csv.gz", "tidytuesday_spotify_songs.csv.gz", "data_moods.csv")
+"""The source tables a build reads, in that order, from one folder."""
+
 FAMILIES: tuple[str, ...] = (
     "pop", "rock", "hip-hop", "electronic", "r&b/soul", "latin", "jazz/blues", "classical/instrumental",
     "folk/acoustic", "metal", "country", "world",
@@ -101,9 +104,10 @@ def build(sources: Path, out: Path) -> BuildSummary:
     """Merge the three source tables in ``sources`` into the seed CSV ``out`` (gzip, mtime 0)."""
     import pandas as pd
 
-    big = pd.read_csv(sources / "spotify_tracks_114k.csv.gz", dtype={"track_id": str})
-    tidy = pd.read_csv(sources / "tidytuesday_spotify_songs.csv.gz", dtype={"track_id": str})
-    moods = pd.read_csv(sources / "data_moods.csv", dtype={"id": str})
+    big_file, tidy_file, moods_file = (sources / name for name in SOURCES)
+    big = pd.read_csv(big_file, dtype={"track_id": str})
+    tidy = pd.read_csv(tidy_file, dtype={"track_id": str})
+    moods = pd.read_csv(moods_file, dtype={"id": str})
     tidy = tidy[~((tidy.track_name == "NA") & (tidy.track_artist == "NA"))].dropna(subset=["track_name"])
 
     genres: dict[str, list[str]] = {}

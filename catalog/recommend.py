@@ -117,7 +117,6 @@ class Taste:
 class Pick:
     position: int
     """Row in the index."""
-    distance: float
     relaxed: tuple[str, ...]
     """Preferences that had to give way for this slot (too few songs near the mood)."""
 
@@ -167,8 +166,10 @@ def choose(index: SongIndex, points: Sequence[np.ndarray], spread: np.ndarray, t
     used_titles: set[int] = set()
     picks: list[Pick] = []
     scaled = [p / spread for p in points]
-    distances = [index.distances(p) for p in _distinct(scaled)]
-    distance_of = {p.tobytes(): d for p, d in zip(_distinct(scaled), distances)}
+    distance_of: dict[bytes, np.ndarray] = {}
+    for p in scaled:  # a match repeats one point: its distances are computed once
+        if p.tobytes() not in distance_of:
+            distance_of[p.tobytes()] = index.distances(p)
     family = _path_family(index, [distance_of[p.tobytes()] for p in scaled], allowed, rng) if same_family else None
     pools: dict[tuple[bytes, int | None], tuple[np.ndarray, np.ndarray, tuple[str, ...]]] = {}
     for point in scaled:
@@ -187,15 +188,8 @@ def choose(index: SongIndex, points: Sequence[np.ndarray], spread: np.ndarray, t
         position = int(candidates[chosen])
         used_artists.add(int(index.artist_code[position]))
         used_titles.add(int(index.title_code[position]))
-        picks.append(Pick(position, float(near[chosen]), relaxed))
+        picks.append(Pick(position, relaxed))
     return picks
-
-
-def _distinct(points: list[np.ndarray]) -> list[np.ndarray]:
-    seen: dict[bytes, np.ndarray] = {}
-    for p in points:
-        seen.setdefault(p.tobytes(), p)
-    return list(seen.values())
 
 
 def _pool(index: SongIndex, distance: np.ndarray, allowed: np.ndarray, narrowing: list[tuple[str, np.ndarray]],

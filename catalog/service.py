@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.build import FAMILIES
 from catalog.db import make_engine, prepare
-from catalog.moods import EMOTIONS, TARGETS, default_strategy, dominant, lift_target, one_hot, regions, scale
+from catalog.moods import EMOTIONS, TARGETS, default_strategy, dominant, lift_target, regions, scale
 from catalog.recommend import Pick, SongIndex, Taste, choose, describe, path_points
 from catalog.schema import (
     Feedback,
@@ -106,6 +106,27 @@ class Preferences:
 
 
 @dataclass(frozen=True)
+class Plan:
+    """How a list is made: what the user asked for wins, then their settings, then the mood's default."""
+
+    strategy: str
+    target: str | None
+    """Where a lift goes (always set for a lift), or the mood a match aims at instead of the reading's."""
+    n: int
+
+
+def plan(prefs: Preferences, emotion: str, strategy: str | None = None, target: str | None = None,
+         n: int | None = None) -> Plan:
+    """The plan of a list for ``emotion``; tense moods get the calming path unless something says otherwise."""
+    strategy = strategy or prefs.strategy or default_strategy(emotion)
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown strategy {strategy!r}; choose from {', '.join(STRATEGIES)}")
+    if strategy == "lift":
+        target = target or lift_target(emotion)
+    return Plan(strategy, target, n if n is not None else prefs.songs_per_list or 5)
+
+
+@dataclass(frozen=True)
 class Unfinished:
     """Work a process took on and never finished (it died): where to apologise."""
 
@@ -124,6 +145,10 @@ class Mood:
     probs: tuple[float, ...]
     corrected: str | None = None
     """What the user said the emotion was, when they corrected the reading."""
+
+    @classmethod
+    def of(cls, row: MoodReading) -> Mood:
+        return cls(_aware(row.created_at), row.source, row.emotion, row.confidence, tuple(row.probs), row.corrected)
 
     @property
     def label(self) -> str:
@@ -261,8 +286,7 @@ class Catalog:
             if row is None:
                 return None
             row.corrected = None if emotion == row.emotion else emotion
-            return Mood(_aware(row.created_at), row.source, row.emotion, row.confidence, tuple(row.probs),
-                        row.corrected)
+            return Mood.of(row)
 
     def corrections(self, user_id: int | None = None) -> dict:
         """How often readings were corrected, and from which emotion to which (one user, or everyone)."""
@@ -345,8 +369,7 @@ class Catalog:
             q = q.where(MoodReading.created_at >= utcnow() - dt.timedelta(days=days))
         with self.session() as s:
             rows = s.scalars(q.order_by(MoodReading.created_at.desc(), MoodReading.id.desc()).limit(limit)).all()
-        return [Mood(_aware(r.created_at), r.source, r.emotion, r.confidence, tuple(r.probs), r.corrected)
-                for r in rows]
+        return [Mood.of(r) for r in rows]
 
     def latest_mood(self, user_id: int) -> Mood | None:
         history = self.mood_history(user_id, days=None, limit=1)
@@ -368,22 +391,20 @@ class Catalog:
         overrides the stored ones (anonymous use, e.g. the CLI).
         """
         prefs = preferences or (self.preferences(user_id) if user_id is not None else Preferences())
-        probs, emotion = (one_hot(mood), mood.lower()) if isinstance(mood, str) and mood.lower() in EMOTIONS \
-            else (None, mood.lower()) if isinstance(mood, str) else (tuple(mood), dominant(mood))
-        strategy = strategy or prefs.strategy or default_strategy(emotion)
-        if strategy not in STRATEGIES:
-            raise ValueError(f"unknown strategy {strategy!r}; choose from {', '.join(STRATEGIES)}")
-        n = n if n is not None else prefs.songs_per_list or 5
+        space = regions()
+        if isinstance(mood, str):
+            emotion, start = mood.lower(), space.point(mood)
+        else:
+            emotion, start = dominant(mood), space.blend(mood)
+        chosen = plan(prefs, emotion, strategy, target, n)
+        strategy, n = chosen.strategy, chosen.n
         if n < 1:
             return []
-        space = regions()
-        start = space.blend(probs) if probs is not None else space.point(emotion)
+        goal = chosen.target or emotion
         if strategy == "lift":
-            goal = target or lift_target(emotion)
             points = path_points(start, space.point(goal), n)
         else:
-            goal = target or emotion
-            points = [space.point(target) if target else start] * n
+            points = [space.point(goal) if chosen.target else start] * n
         exclude, taste = self._memory(user_id, prefs) if user_id is not None else (set(), _taste(prefs, {}, set()))
         index = self.index()
         picks = choose(index, points, space.spread, taste, exclude, np.random.default_rng(seed),
@@ -405,21 +426,23 @@ class Catalog:
         with self.session() as s:
             recent = set(s.scalars(select(Recommendation.song_id).where(
                 Recommendation.user_id == user_id, Recommendation.created_at >= since)))
-            verdicts = s.execute(select(Feedback.song_id, Feedback.kind, Song.family)
-                                 .join(Song, Feedback.song_id == Song.id).where(Feedback.user_id == user_id)).all()
+            verdicts = self._verdicts(s, user_id)
         disliked = {v.song_id for v in verdicts if v.kind == "dislike"}
-        families: dict[str, float] = {}
-        for v in verdicts:
-            if v.family and v.kind in ("like", "dislike"):
-                families[v.family] = families.get(v.family, 0.0) + (1.0 if v.kind == "like" else -1.0)
         liked_songs = [v.song_id for v in verdicts if v.kind == "like"]
         index = self.index()
         liked_artists = set(index.artist_code[np.isin(index.ids, liked_songs)].tolist()) if liked_songs else set()
-        return recent | disliked, _taste(prefs, families, liked_artists)
+        return recent | disliked, _taste(prefs, _family_scores(verdicts), liked_artists)
+
+    @staticmethod
+    def _verdicts(s: Session, user_id: int) -> Sequence[Any]:
+        """The user's likes and dislikes with each song's family."""
+        return s.execute(select(Feedback.song_id, Feedback.kind, Song.family)
+                         .join(Song, Feedback.song_id == Song.id).where(Feedback.user_id == user_id)).all()
 
     def learned_families(self, user_id: int) -> dict[str, float]:
         """Families the user's likes and dislikes lean toward (+) or away from (-)."""
-        return dict(self._memory(user_id, Preferences())[1].family_scores)
+        with self.session() as s:
+            return _family_scores(self._verdicts(s, user_id))
 
     # -- preferences ---------------------------------------------------------------------
     def preferences(self, user_id: int) -> Preferences:
@@ -519,6 +542,15 @@ def _taste(prefs: Preferences, families: dict[str, float], liked_artists: set[in
     return Taste(explicit=prefs.explicit, liked_families=frozenset(prefs.liked_families),
                  avoided_families=frozenset(prefs.avoided_families), languages=frozenset(prefs.languages),
                  family_scores=families, liked_artists=frozenset(liked_artists))
+
+
+def _family_scores(verdicts: Sequence[Any]) -> dict[str, float]:
+    """+1 per like and -1 per dislike of a family's songs."""
+    scores: dict[str, float] = {}
+    for v in verdicts:
+        if v.family and v.kind in ("like", "dislike"):
+            scores[v.family] = scores.get(v.family, 0.0) + (1.0 if v.kind == "like" else -1.0)
+    return scores
 
 
 def _check(prefs: Preferences) -> None:
