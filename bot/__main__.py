@@ -2,6 +2,7 @@
 
     python -m bot                 # long polling (default) or webhook, per BOT_MODE
     python -m bot try selfie.jpg  # no token needed: prints the reply the bot would send
+    python -m bot watch 0         # live camera mode: a camera, video file or stream; no Telegram needed
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import sys
 from pathlib import Path
 
 from bot.settings import BotSettings, ConfigError
+from bot.watch import __doc__ as watch_doc
+from bot.watch import add_arguments, watch
 
 log = logging.getLogger("bot")
 
@@ -71,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("run", help="run the bot (the default)")
     t = sub.add_parser("try", help="print the reply for a photo or video, without Telegram")
     t.add_argument("path", type=Path)
+    w = sub.add_parser("watch", help="live camera mode: the mood in a camera, video file or stream, and songs for it",
+                       description=watch_doc)
+    add_arguments(w)
     args = parser.parse_args(argv)
     settings = BotSettings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -78,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     if args.command == "try":
         return try_file(args.path)
+    if args.command == "watch":
+        return watch(args)
     try:
         run(settings)
     except ConfigError as exc:

@@ -1,4 +1,4 @@
-"""Small PNG charts for chat replies: mood over days, emotion over a video.
+"""Small PNG charts: mood over days and emotion over a video (chat replies), a live watch's timeline.
 
 Figures are built as plain ``matplotlib.figure.Figure`` objects, never through
 pyplot: pyplot keeps global state that is not safe across the analysis threads.
@@ -13,6 +13,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.dates import date2num
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from catalog import EMOTIONS, Mood
 from model import VideoEmotion
@@ -63,4 +64,27 @@ def video_chart(video: VideoEmotion) -> bytes:
     _stack(ax, [t for t, _ in points], [p for _, p in points])
     ax.set_xlabel("seconds")
     ax.set_title("Your mood through the video")
+    return _png(fig)
+
+
+def watch_chart(points: Sequence[tuple[float, Sequence[float] | np.ndarray | None]], title: str) -> bytes:
+    """Smoothed emotions of the main face through a live watch; stretches without a face are left blank."""
+    fig = Figure(figsize=(9, 3))
+    ax = fig.subplots()
+    run: list[tuple[float, Sequence[float] | np.ndarray]] = []
+    for t, probs in [*points, (float("inf"), None)]:
+        if probs is not None:
+            run.append((t, probs))
+            continue
+        if run:
+            ax.stackplot([p[0] for p in run], list(zip(*[p[1] for p in run])),
+                         colors=[_COLOURS[e] for e in EMOTIONS], alpha=0.85)
+            run = []
+    ax.set_ylim(0, 1)
+    ax.set_xlim(0, max([t for t, _ in points], default=1) or 1)
+    ax.set_ylabel("probability")
+    ax.set_xlabel("seconds")
+    ax.set_title(title)
+    ax.legend(handles=[Patch(color=_COLOURS[e], label=e) for e in EMOTIONS], loc="upper left",
+              bbox_to_anchor=(1.0, 1.0), fontsize=8)
     return _png(fig)

@@ -45,6 +45,29 @@ class BotSettings(BaseSettings):
     log_level: str = Field("INFO", alias="LOG_LEVEL")
 
 
+class WatchSettings(BaseSettings):
+    """Settings of the live camera mode, ``python -m bot watch`` (its flags override them)."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    rate: float = Field(5.0, gt=0, le=30, alias="WATCH_RATE")
+    """Frames analysed per second at most; frames that arrive meanwhile are dropped, never queued."""
+    smoothing: float = Field(1.5, ge=0, alias="WATCH_SMOOTHING")
+    """Time constant (seconds) of each face's moving average of probabilities; 0 turns smoothing off."""
+    stable_seconds: float = Field(3.0, ge=0, alias="WATCH_STABLE_SECONDS")
+    """How long the main face's mood must hold before songs are suggested for it."""
+    max_side: int = Field(1280, ge=160, alias="WATCH_MAX_SIDE")
+    """Frames are shrunk to this long side as they are read (a 4K camera costs what 720p costs)."""
+    connect_timeout: float = Field(5.0, gt=0, alias="WATCH_CONNECT_TIMEOUT")
+    """Seconds a stream may take to open, and to deliver each frame, before it counts as lost."""
+    reconnects: int = Field(5, ge=0, alias="WATCH_RECONNECTS")
+    """Attempts to reopen a camera or stream that stopped (waits 0.5, 1, 2, 4 ... s), then the watch ends."""
+    preview_host: str = Field("127.0.0.1", alias="WATCH_PREVIEW_HOST")
+    preview_port: int = Field(8765, ge=0, le=65535, alias="WATCH_PREVIEW_PORT")
+    preview_clients: int = Field(4, ge=1, alias="WATCH_PREVIEW_CLIENTS")
+    """Live feeds served at once by the preview page; more viewers are asked to close one."""
+
+
 class ConfigError(ValueError):
     """A setting is missing or malformed; the message is one line a person can act on."""
 

@@ -1,4 +1,4 @@
-"""Draw each face's box, emotion and confidence onto a small copy of the photo."""
+"""Draw each face's box, emotion and confidence onto a small copy of a photo, or onto a camera frame."""
 
 from __future__ import annotations
 
@@ -13,21 +13,30 @@ _COLOURS = {  # BGR, one per emotion, readable on photos
 }
 
 
-def annotate(reading: ImageEmotion) -> np.ndarray:
-    """The reading's preview with a labelled box per face (line width scales with the preview)."""
-    out = reading.preview.copy()
+def draw_face(out: np.ndarray, box: tuple[int, int, int, int], emotion: str, text: str) -> None:
+    """Draw one face's box in its emotion's colour with ``text`` on a tab above it, in place.
+
+    Line width and text size scale with the image, so a label reads the same on a
+    640-pixel camera frame and a 1280-pixel photo preview.
+    """
     thickness = max(2, round(max(out.shape[:2]) / 400))
     text_scale = max(0.5, max(out.shape[:2]) / 1000)
+    x, y, w, h = box
+    colour = _COLOURS[emotion]
+    cv2.rectangle(out, (x, y), (x + w, y + h), colour, thickness)
+    (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, text_scale, thickness)
+    top = max(0, y - th - base - 4)
+    cv2.rectangle(out, (x, top), (x + tw + 4, top + th + base + 4), colour, -1)
+    cv2.putText(out, text, (x + 2, top + th + 2), cv2.FONT_HERSHEY_SIMPLEX, text_scale, (0, 0, 0), thickness,
+                cv2.LINE_AA)
+
+
+def annotate(reading: ImageEmotion) -> np.ndarray:
+    """The reading's preview with a labelled box per face."""
+    out = reading.preview.copy()
     for face in reading.faces:
         x, y, w, h = (round(v * reading.scale) for v in face.box)
-        colour = _COLOURS[face.label]
-        cv2.rectangle(out, (x, y), (x + w, y + h), colour, thickness)
-        text = f"{face.label} {face.confidence:.0%}"
-        (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, text_scale, thickness)
-        top = max(0, y - th - base - 4)
-        cv2.rectangle(out, (x, top), (x + tw + 4, top + th + base + 4), colour, -1)
-        cv2.putText(out, text, (x + 2, top + th + 2), cv2.FONT_HERSHEY_SIMPLEX, text_scale, (0, 0, 0), thickness,
-                    cv2.LINE_AA)
+        draw_face(out, (x, y, w, h), face.label, f"{face.label} {face.confidence:.0%}")
     return out
 
 

@@ -200,7 +200,7 @@ def test_resume_continues_the_run(trained):
 
 
 def test_evaluation_report(trained):
-    for name in ("report.json", "report.md", "confusion_privatetest.png", "learning_curve.png"):
+    for name in ("report.json", "report.md", "confusion_privatetest.png", "learning_curve.png", "class_counts.png"):
         assert (trained.report / name).stat().st_size > 0
     assert set(trained.scores) == {"flip", "none", "flip-shift"}
     assert sum(map(sum, trained.scores["flip"]["confusion"])) == 70
@@ -213,7 +213,9 @@ def test_export_writes_the_model_card(trained):
     assert card["epochs_trained"] == 8
     assert card["metrics"]["PrivateTest"]["flip"]["accuracy"] == trained.scores["flip"]["accuracy"]
     assert card["robustness"]["photo_accuracy"] == trained.photo_accuracy
-    assert "re-rendered, full pipeline" in (trained.shipped / "MODEL_CARD.md").read_text()
+    markdown = (trained.shipped / "MODEL_CARD.md").read_text()
+    assert "re-rendered, full pipeline" in markdown and "![FER2013 images per emotion](class_counts.png)" in markdown
+    assert (trained.shipped / "class_counts.png").exists()
     assert "calibration" not in card and "init_weights_sha256" not in card
 
 
@@ -432,9 +434,15 @@ def test_duplicate_census_and_dedup(tmp_path, capsys):
     assert (counts.groups, counts.rows, counts.cross_split, counts.conflicting) == (4, 8, 2, 2)
     train, dropped = dedup_training(data)
     assert dropped == 5 and train.labels.tolist() == [3]
-    assert training_cli(["describe", "--data", str(path)]) == 0
+    assert training_cli(["describe", "--data", str(path), "--out", str(tmp_path / "dataset")]) == 0
     out = capsys.readouterr().out
     assert "4 groups of identical images covering 8 rows" in out and "would drop 5 of 6 Training rows" in out
+    figures = json.loads((tmp_path / "dataset" / "dataset.json").read_text())
+    assert figures["counts"]["Training"]["happy"] == 2 and sum(figures["counts"]["PrivateTest"].values()) == 1
+    assert figures["duplicates"] == {"groups": 4, "rows": 8, "cross_split": 2, "conflicting": 2}
+    assert figures["dedup_drops"] == 5
+    chart = cv2.imread(str(tmp_path / "dataset" / "class_counts.png"))
+    assert chart is not None and chart.shape[1] > 800
 
 
 def test_ensemble_is_one_plain_keras_model_averaging_its_members(tmp_path, capsys):

@@ -3,7 +3,7 @@
     FER=../shared/data/fer2013/fer2013.csv.gz
     python -m training fit --data $FER --out runs/vgg
     python -m training fit --out runs/vgg --resume
-    python -m training describe --data $FER
+    python -m training describe --data $FER --out reports/dataset
     python -m training evaluate --model runs/vgg/best.keras --data $FER --out reports/vgg
     python -m training robustness --model model/weights/emotion_cnn.keras --data $FER --out reports/robustness
     python -m training ensemble --models runs/a/best.keras runs/b/best.keras --out runs/ens.keras
@@ -74,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("describe", help="class counts per split and the census of identical images")
     d.add_argument("--data", required=True, help="FER2013 CSV or image-folder root")
+    d.add_argument("--out", help="also write class_counts.png (images per emotion and split) and dataset.json here")
     d.add_argument("--on-bad-row", choices=("error", "skip"), default="error")
 
     e = sub.add_parser("evaluate", help="accuracy, macro-F1, per-class report, plots, JSON")
@@ -175,6 +176,11 @@ def main(argv: list[str] | None = None) -> int:
             print(describe(data))
             print(census(data).summary())
             print(f"--dedup would drop {dedup_training(data)[1]} of {len(data.train)} Training rows")
+            if args.out:
+                from training.dataset_report import dataset_report
+
+                dataset_report(data, Path(args.out))
+                print(f"chart and figures: {Path(args.out) / 'class_counts.png'}, {Path(args.out) / 'dataset.json'}")
         elif args.command == "robustness":
             from training.robustness import evaluate_robustness
 

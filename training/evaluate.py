@@ -1,7 +1,8 @@
 """Evaluate a model on PublicTest and PrivateTest and write a report folder.
 
 The report holds ``report.json`` (machine-readable), ``report.md`` (for people),
-``confusion_privatetest.png`` and, given the run's log, ``learning_curve.png``.
+``confusion_privatetest.png``, ``class_counts.png`` (the data: images per emotion
+and split) and, given the run's log, ``learning_curve.png``.
 PrivateTest is also scored on the images that have no pixel-identical twin in
 Training: FER2013 leaks about 1,500 images across splits, so that figure is
 the honest one, while the full-split figure is comparable with the literature.
@@ -19,6 +20,7 @@ import numpy as np
 from model.labels import EMOTIONS, NUM_CLASSES
 from model.tta import TTA_MODES, tta_views
 from training.data import BadRowPolicy, Fer2013, Split, load_fer2013
+from training.dataset_report import CHART, plot_class_counts
 
 
 @dataclass
@@ -128,6 +130,7 @@ def evaluate(model_path: str | Path, data_path: str | Path, out: str | Path, tta
             continue
         report.scores[name] = {m: score(split.labels, predict_probs(model, split.images, m)) for m in modes}
 
+    plot_class_counts(data, out / CHART)
     (out / "report.json").write_text(json.dumps(asdict(report), indent=2))
     (out / "report.md").write_text("```\n" + report.summary() + "\n```\n")
     if "PrivateTest" in report.scores:

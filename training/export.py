@@ -94,16 +94,18 @@ def export(model_path: str | Path, report_dir: str | Path, dest: str | Path,
         card["robustness"] = {"direct_accuracy": r["direct"]["accuracy"], "photo_accuracy": r["rendered"]["accuracy"],
                               "photo_macro_f1": r["rendered"]["macro_f1"], "face_found": r["detected"]}
         robustness_md = (report_dir / "robustness.md").read_text()
-    for picture in ("confusion_privatetest.png", "learning_curve.png"):
+    for picture in ("confusion_privatetest.png", "learning_curve.png", "class_counts.png"):
         if (report_dir / picture).exists():
             shutil.copyfile(report_dir / picture, dest / picture)
     (dest / "model_card.json").write_text(json.dumps(card, indent=2) + "\n")
     (dest / "MODEL_CARD.md").write_text(
-        _markdown(card, (report_dir / "report.md").read_text(), robustness_md, calibration_md))
+        _markdown(card, (report_dir / "report.md").read_text(), robustness_md, calibration_md,
+                  data_chart=(dest / "class_counts.png").exists()))
     return dest
 
 
-def _markdown(card: dict, report_md: str, robustness_md: str = "", calibration_md: str = "") -> str:
+def _markdown(card: dict, report_md: str, robustness_md: str = "", calibration_md: str = "",
+              data_chart: bool = False) -> str:
     private = card["metrics"]["PrivateTest"]
     tta = card["tta"]
     lines = [
@@ -133,6 +135,8 @@ def _markdown(card: dict, report_md: str, robustness_md: str = "", calibration_m
         "",
         "![PrivateTest confusion matrix](confusion_privatetest.png)",
         "",
+        *(["The data, images per emotion and split (`python -m training describe --out DIR` draws it):", "",
+           "![FER2013 images per emotion](class_counts.png)", ""] if data_chart else []),
         *(["On photos: every PrivateTest face pasted into a larger photo and run through the bot's own "
            "detect-and-classify pipeline (`python -m training robustness`):", "", robustness_md.strip(), ""]
           if robustness_md else []),

@@ -1,0 +1,180 @@
+"""``--preview``: a local page with the annotated feed, the current mood and its songs, updating by itself.
+
+Served by starlette + uvicorn on a thread beside the watch, bound to 127.0.0.1
+unless told otherwise. Routes:
+
+- ``/``: the page (the feed is an ``<img>`` on ``/stream.mjpg``; the rest polls ``/state``);
+- ``/stream.mjpg``: the annotated analysed frames as MJPEG, at most ``clients`` viewers at once;
+- ``/frame.jpg``: the latest annotated frame alone;
+- ``/state``: the watch as JSON (faces, rates, the settled mood and its songs).
+
+The watch publishes; the server only reads what was published last.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+BOUNDARY = "frame"
+
+
+class PreviewState:
+    """The latest annotated JPEG and state, swapped whole under a lock by the watch thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.version = 0
+        self.jpeg: bytes | None = None
+        self.state: dict[str, Any] = {"faces": [], "ended": None}
+
+    def publish(self, jpeg: bytes | None, state: dict[str, Any]) -> None:
+        with self._lock:
+            if jpeg is not None:
+                self.jpeg, self.version = jpeg, self.version + 1
+            self.state = state
+
+    def latest(self) -> tuple[int, bytes | None, dict[str, Any]]:
+        with self._lock:
+            return self.version, self.jpeg, self.state
+
+
+class _Feed:
+    """The MJPEG stream as a plain ASGI app, so a viewer's slot is freed however its connection ends."""
+
+    def __init__(self, shared: PreviewState, clients: int, poll: float = 0.05):
+        self.shared, self.clients, self.poll = shared, clients, poll
+        self.watching = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.watching >= self.clients:
+            response: Response = PlainTextResponse(f"{self.clients} viewers already: close one and reload", 503)
+            await response(scope, receive, send)
+            return
+        self.watching += 1
+        try:
+            await StreamingResponse(self._parts(), media_type=f"multipart/x-mixed-replace; boundary={BOUNDARY}",
+                                    headers={"Cache-Control": "no-store"})(scope, receive, send)
+        finally:
+            self.watching -= 1
+
+    async def _parts(self) -> AsyncIterator[bytes]:
+        shown = -1
+        while True:
+            version, jpeg, state = self.shared.latest()
+            if version != shown and jpeg is not None:
+                shown = version
+                yield (f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n".encode()
+                       + jpeg + b"\r\n")
+            if state.get("ended"):
+                return
+            await asyncio.sleep(self.poll)
+
+
+def preview_app(shared: PreviewState, clients: int = 4) -> Starlette:
+    async def page(request: Any) -> HTMLResponse:
+        return HTMLResponse(PAGE)
+
+    async def state(request: Any) -> JSONResponse:
+        return JSONResponse(shared.latest()[2], headers={"Cache-Control": "no-store"})
+
+    async def frame(request: Any) -> Response:
+        jpeg = shared.latest()[1]
+        if jpeg is None:
+            return PlainTextResponse("no frame analysed yet", 503, headers={"Retry-After": "1"})
+        return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
+
+    return Starlette(routes=[Route("/", page), Route("/state", state), Route("/frame.jpg", frame),
+                             Route("/stream.mjpg", _Feed(shared, clients), methods=["GET"])])
+
+
+class PreviewServer:
+    """uvicorn on a daemon thread; the socket is bound in the constructor so a taken port fails at once."""
+
+    def __init__(self, shared: PreviewState, host: str, port: int, clients: int):
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._socket = socket.socket(family, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            self._socket.bind((host, port))
+        except OSError as exc:
+            self._socket.close()
+            raise OSError(f"the preview cannot listen on {host}:{port} ({exc.strerror}); "
+                          "choose another with --port") from exc
+        self.port = self._socket.getsockname()[1]
+        self.url = f"http://{host if family == socket.AF_INET else f'[{host}]'}:{self.port}/"
+        config = uvicorn.Config(preview_app(shared, clients), log_level="warning", timeout_graceful_shutdown=2,
+                                lifespan="off")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]},
+                                        name="preview", daemon=True)
+
+    def start(self, wait: float = 5.0) -> None:
+        self._thread.start()
+        deadline = time.monotonic() + wait
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the preview server did not start")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(5)
+        self._socket.close()
+
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>MoodTunes live</title>
+<style>
+ body{font:16px system-ui,sans-serif;margin:0;background:#111;color:#eee;display:flex;flex-wrap:wrap;gap:1.5rem;
+      padding:1.5rem}
+ #feed{max-width:min(100%,720px);border-radius:8px;background:#222;min-height:240px}
+ aside{flex:1;min-width:280px}
+ h1{font-size:1.2rem;margin:0 0 .5rem} .mood{font-size:2.2rem;margin:.2rem 0}
+ .faces,.stats{color:#aaa;font-size:.9rem} ol{padding-left:1.3rem} li{margin:.5rem 0}
+ li small{display:block;color:#aaa} a{color:#8cf} .ended{color:#f96}
+</style></head>
+<body>
+<img id="feed" src="/stream.mjpg" alt="annotated camera feed">
+<aside>
+ <h1>MoodTunes live</h1>
+ <div class="mood" id="mood">waiting for a face…</div>
+ <div class="faces" id="faces"></div>
+ <h2 id="heading"></h2><ol id="songs"></ol>
+ <div class="stats" id="stats"></div>
+</aside>
+<script>
+const $ = id => document.getElementById(id);
+const EMOJI = {angry:"😠",disgust:"🤢",fear:"😨",happy:"😄",sad:"😢",surprise:"😲",neutral:"😐"};
+function link(href, text){const a=document.createElement("a");a.textContent=text;
+  if(href.startsWith("https://")){a.href=href;a.target="_blank";a.rel="noopener";}return a;}
+async function refresh(){
+  let s; try{ s = await (await fetch("/state",{cache:"no-store"})).json(); }catch(e){ return; }
+  const main = s.faces[0];
+  $("mood").textContent = main ? `${EMOJI[main.label]} ${main.label} ${Math.round(main.confidence*100)}%`
+                               : "no face in view";
+  $("faces").textContent = s.faces.map(f => `#${f.id} ${f.label} ${Math.round(f.confidence*100)}%`).join(" · ");
+  $("stats").textContent = `${(s.seconds||0).toFixed(1)} s · ${(s.fps||0).toFixed(1)} analysed/s · `
+                         + `${s.dropped||0} dropped` + (s.ended ? ` · ended: ${s.ended}` : "");
+  $("stats").className = s.ended ? "stats ended" : "stats";
+  if (s.songs && $("heading").dataset.key !== s.songs.key){
+    $("heading").dataset.key = s.songs.key; $("heading").textContent = s.songs.heading;
+    $("songs").replaceChildren(...s.songs.tracks.map(t => { const li=document.createElement("li");
+      li.append(`${t.title} — ${t.artist} `, link(t.spotify,"Spotify"), " · ", link(t.youtube,"YouTube"));
+      if(t.reason){const r=document.createElement("small");r.textContent=t.reason;li.append(r);} return li; }));
+  }
+}
+setInterval(refresh, 500); refresh();
+</script></body></html>
+"""

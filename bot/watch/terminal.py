@@ -1,0 +1,66 @@
+"""What the person watching reads: one status line that updates in place, song lists, the summary.
+
+On a terminal the status line is redrawn where it stands; into a pipe or a file
+(no cursor to move) it becomes a plain line once a second.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from collections.abc import Sequence
+from typing import TextIO
+
+from bot.replies import EMOJI
+from catalog import Track
+
+
+class Terminal:
+    def __init__(self, out: TextIO | None = None, every: float = 1.0):
+        self.out, self.every = out or sys.stdout, every
+        self.tty = self.out.isatty()
+        self._status = ""
+        self._printed_at = -float("inf")
+
+    def status(self, line: str) -> None:
+        """Show the current status: redrawn in place on a terminal, else printed at most once per ``every`` s."""
+        self._status = line
+        if self.tty:
+            width = shutil.get_terminal_size().columns - 1
+            self.out.write("\r\x1b[K" + line[:width])
+            self.out.flush()
+        elif time.monotonic() - self._printed_at >= self.every:
+            self._printed_at = time.monotonic()
+            print(line, file=self.out, flush=True)
+
+    def say(self, text: str) -> None:
+        """Print ``text`` above the status line (which is redrawn under it)."""
+        if self.tty:
+            self.out.write("\r\x1b[K")
+        print(text, file=self.out, flush=True)
+        if self.tty and self._status:
+            self.status(self._status)
+
+    def close(self) -> None:
+        if self.tty and self._status:
+            self.out.write("\n")
+            self.out.flush()
+
+
+def status_line(seconds: float, faces: Sequence[tuple[int, str, float]], fps: float, dropped: int) -> str:
+    """'12.4 s · 2 faces · #1 😄 happy 82% · #2 😐 neutral 64% · 5.0 analysed/s · 310 dropped'."""
+    shown = " · ".join(f"#{i} {EMOJI[label]} {label} {conf:.0%}" for i, label, conf in faces) or "no face"
+    count = f"{len(faces)} face{'s' * (len(faces) != 1)}"
+    return f"{seconds:6.1f} s · {count} · {shown} · {fps:.1f} analysed/s · {dropped} dropped"
+
+
+def songs_text(heading: str, tracks: Sequence[Track]) -> str:
+    """A numbered song list with a reason and both links per song."""
+    if not tracks:
+        return f"♪ {heading}: no songs left in the catalogue for this mood"
+    lines = [f"♪ {heading}"]
+    for i, t in enumerate(tracks, 1):
+        why = f"  ({t.reason})" if t.reason else ""
+        lines.append(f"  {i}. {t.title} — {t.artist}{why}\n     {t.link}  ·  {t.youtube_search}")
+    return "\n".join(lines)
