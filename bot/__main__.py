@@ -14,6 +14,7 @@ import re
 import sys
 from pathlib import Path
 
+from bot.logs import configure as configure_logging
 from bot.settings import BotSettings, ConfigError
 from bot.watch import __doc__ as watch_doc
 from bot.watch import add_arguments, watch
@@ -52,6 +53,7 @@ def try_file(path: Path) -> int:
 
 def run(settings: BotSettings) -> None:
     """Start the bot in polling or webhook mode and block until stopped (Ctrl-C / SIGTERM)."""
+    from bot import sentry
     from bot.app import build_application
     from bot.runner import serve
     from bot.settings import check
@@ -59,6 +61,8 @@ def run(settings: BotSettings) -> None:
     from model import get_analyzer
 
     check(settings)  # before loading anything: a bad token should fail in a second, not after the model loads
+    if sentry.init(settings.sentry_dsn):
+        log.info("errors are reported to Sentry, scrubbed")
     app = build_application(settings, get_analyzer(), get_catalog())
     if settings.mode == "webhook":
         log.info("webhook mode on %s:%d", settings.webhook_listen, settings.webhook_port)
@@ -79,9 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     add_arguments(w)
     args = parser.parse_args(argv)
     settings = BotSettings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs every request, token in the URL included
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    configure_logging(settings.log_level, settings.log_format)
     if args.command == "try":
         return try_file(args.path)
     if args.command == "watch":

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 from telegram import BotCommand, LinkPreviewOptions, ReplyParameters, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -25,10 +26,11 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot import handlers, replies, settings_menu
+from bot import handlers, metrics, replies, settings_menu
 from bot.context import CONTEXT_TYPES, BotData
-from bot.limits import RateLimiter
+from bot.limits import RateLimiter, SharedRateLimiter
 from bot.settings import BotSettings, check
+from bot.tracing import TracedUpdates, name_handlers
 from catalog import Catalog
 from model import EmotionAnalyzer
 
@@ -41,6 +43,23 @@ HOUSEKEEPING_EVERY = 60.0
 BotApp = Application[Any, Any, Any, Any, BotData, Any]
 
 
+class _CountedRequest(HTTPXRequest):
+    """Every Bot API call counted by method and HTTP status, calls that got no answer apart.
+
+    Only the method name is taken from the URL: the rest of it is the token.
+    """
+
+    async def do_request(self, url: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        api_method = url.rsplit("/", 1)[-1]
+        try:
+            status, payload = await super().do_request(url, *args, **kwargs)
+        except NetworkError:
+            metrics.TELEGRAM_FAILURES.labels(api_method).inc()
+            raise
+        metrics.TELEGRAM_CALLS.labels(api_method, str(status)).inc()
+        return status, payload
+
+
 def _request(read_timeout: float) -> HTTPXRequest:
     """Bot API calls with timeouts, retried only where that is safe: when the connection was never made.
 
@@ -48,15 +67,18 @@ def _request(read_timeout: float) -> HTTPXRequest:
     user never gets the same message twice; flood control (429) is the rate limiter's.
     """
     transport = httpx.AsyncHTTPTransport(retries=2, limits=httpx.Limits(max_connections=256))
-    return HTTPXRequest(read_timeout=read_timeout, write_timeout=20.0, connect_timeout=5.0, pool_timeout=5.0,
+    return _CountedRequest(read_timeout=read_timeout, write_timeout=20.0, connect_timeout=5.0, pool_timeout=5.0,
                         media_write_timeout=30.0, httpx_kwargs={"transport": transport})
 
 
-async def _tell_unfinished(app: BotApp) -> None:
-    """Forever: find work whose process died and ask those users to send again."""
+async def _housekeeping(app: BotApp) -> None:
+    """Forever: find work whose process died and ask those users to send again; drop old rate windows."""
     while True:
         try:
-            unfinished = await asyncio.to_thread(app.bot_data.catalog.claim_unfinished, UNFINISHED_AFTER)
+            data = app.bot_data
+            unfinished = await asyncio.to_thread(data.catalog.claim_unfinished, UNFINISHED_AFTER)
+            if data.settings.rate_shared:
+                await asyncio.to_thread(data.catalog.prune_rate_windows, time.time() - 2 * data.settings.rate_window)
             for work in unfinished:
                 await app.bot.send_message(work.chat_id, replies.RESEND, reply_parameters=ReplyParameters(
                     work.message_id, allow_sending_without_reply=True))
@@ -72,7 +94,7 @@ async def _post_init(app: BotApp) -> None:
     data = app.bot_data
     await asyncio.to_thread(data.catalog.index)  # seconds once, so that no user's first reply waits for it
     data.downloads = httpx.AsyncClient(timeout=httpx.Timeout(10.0), follow_redirects=False)
-    data.housekeeping = asyncio.create_task(_tell_unfinished(app))
+    data.housekeeping = asyncio.create_task(_housekeeping(app))
     await app.bot.set_my_commands([BotCommand(name, text) for name, text in replies.COMMANDS])
 
 
@@ -97,7 +119,7 @@ def build_application(settings: BotSettings, analyzer: EmotionAnalyzer, catalog:
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .request(_request(read_timeout=10.0))
         .get_updates_request(_request(read_timeout=30.0))
-        .concurrent_updates(True)
+        .concurrent_updates(TracedUpdates(256))
         # Flood control: Telegram's RetryAfter is honoured and retried; the 30/s overall cap is left to
         # Telegram's own answer because getFile calls would otherwise count against it too.
         .rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=3))
@@ -108,7 +130,8 @@ def build_application(settings: BotSettings, analyzer: EmotionAnalyzer, catalog:
     data = app.bot_data
     data.settings, data.analyzer, data.catalog = settings, analyzer, catalog
     data.pool = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="analysis")
-    data.limiter = RateLimiter(settings.rate_limit, settings.rate_window)
+    data.limiter = (SharedRateLimiter(catalog, settings.rate_limit, settings.rate_window) if settings.rate_shared
+                    else RateLimiter(settings.rate_limit, settings.rate_window))
     data.analyses = {}
 
     if settings.mode == "webhook":  # long polling never hands out an update twice
@@ -144,11 +167,10 @@ def build_application(settings: BotSettings, analyzer: EmotionAnalyzer, catalog:
     app.add_handler(CallbackQueryHandler(handlers.on_forget_no, pattern="^forget:no$"))
     app.add_handler(CallbackQueryHandler(handlers.on_stale_button))
     app.add_error_handler(handlers.on_error)
+    name_handlers(app)
     return app
 
 
-def webhook_options(settings: BotSettings) -> dict[str, Any]:
-    """Arguments for ``Updater.start_webhook``: the local path is the URL's last segment; the secret is required."""
-    return {"listen": settings.webhook_listen, "port": settings.webhook_port,
-            "url_path": settings.webhook_url.rstrip("/").rsplit("/", 1)[-1], "webhook_url": settings.webhook_url,
-            "secret_token": settings.webhook_secret, "allowed_updates": ALLOWED_UPDATES}
+def webhook_path(settings: BotSettings) -> str:
+    """The local path of the webhook: the last segment of its public URL."""
+    return settings.webhook_url.rstrip("/").rsplit("/", 1)[-1]

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
-from bot.limits import RateLimiter
+from bot.limits import RateLimiter, SharedRateLimiter
 from bot.settings import BotSettings
 from catalog import Catalog
 from model import EmotionAnalyzer
@@ -25,7 +25,7 @@ class BotData:
     catalog: Catalog
     pool: ThreadPoolExecutor
     """Threads for image/video analysis, so the event loop never waits on a video."""
-    limiter: RateLimiter
+    limiter: RateLimiter | SharedRateLimiter
     downloads: httpx.AsyncClient
     """Streams files from Telegram with a hard byte limit (python-telegram-bot's download buffers whole files)."""
     analyses: dict[asyncio.Task[Any], tuple[int, int]]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -20,10 +21,11 @@ from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot import replies, settings_menu
+from bot import metrics, replies, settings_menu
 from bot.charts import mood_chart, video_chart
 from bot.context import Context
 from bot.download import TooLarge, TooSlow, Unavailable, fetch
+from bot.tracing import outcome
 from catalog import EMOTIONS, STRATEGIES, TARGETS, Plan, Preferences, Track, plan
 from catalog.moods import one_hot
 from model import ImageEmotion, InputError, MediaKind, media_kind
@@ -100,10 +102,12 @@ async def _send_songs(msg: Message, context: Context, user_id: int, mood: Sequen
     data = context.bot_data
 
     def pick() -> tuple[Plan, list[Track]]:
-        prefs = data.catalog.preferences(user_id)
-        chosen = plan(prefs, emotion, strategy, target, prefs.songs_per_list or data.settings.songs_per_list)
-        tracks = data.catalog.recommend(user_id, mood, chosen.strategy, chosen.target, chosen.n, preferences=prefs)
-        return chosen, data.catalog.with_spotify(tracks)
+        with metrics.RECOMMEND_SECONDS.time():
+            prefs = data.catalog.preferences(user_id)
+            chosen = plan(prefs, emotion, strategy, target, prefs.songs_per_list or data.settings.songs_per_list)
+            tracks = data.catalog.recommend(user_id, mood, chosen.strategy, chosen.target, chosen.n,
+                                            preferences=prefs)
+            return chosen, data.catalog.with_spotify(tracks)
 
     chosen, tracks = await asyncio.to_thread(pick)
     songs = replies.songs_text(tracks, replies.heading(emotion, chosen.strategy, chosen.target))
@@ -128,9 +132,12 @@ async def _admitted(update: Update, context: Context) -> bool:
     """Checks before any media work: addressed to us, and within the user's rate limit (told once)."""
     if not _addressed(update, context):
         return False
-    verdict = context.bot_data.limiter.check(_user(update).id)
-    if not verdict.allowed and verdict.tell:
-        await _msg(update).reply_text(replies.rate_limited(verdict.wait))
+    verdict = await context.bot_data.limiter.admit(_user(update).id)
+    if not verdict.allowed:
+        metrics.RATE_LIMITED.inc()
+        outcome("rate_limited")
+        if verdict.tell:
+            await _msg(update).reply_text(replies.rate_limited(verdict.wait))
     return verdict.allowed
 
 
@@ -140,31 +147,42 @@ async def _read_and_reply(msg: Message, context: Context, user_id: int, file_id:
     data = context.bot_data
     settings = data.settings
     if size and size > settings.max_file_bytes:  # the size the message declares: refused before any download
+        outcome("too_large")
         await msg.reply_text(replies.too_large(settings.max_file_bytes))
         return False
     try:
         blob = await fetch(context.bot, data.downloads, file_id, settings.max_file_bytes, settings.download_timeout)
     except TooLarge:
+        outcome("too_large")
         await msg.reply_text(replies.too_large(settings.max_file_bytes))
         return False
     except Unavailable:
+        outcome("unavailable")
         await msg.reply_text(replies.UNAVAILABLE)
         return False
     except TooSlow:
+        outcome("too_slow")
         await msg.reply_text(replies.TOO_SLOW)
         return False
     if kind == "video":
         await context.bot.send_chat_action(msg.chat_id, ChatAction.TYPING)
+    started = time.perf_counter()
     try:
         reading = await _in_pool(context, data.analyzer.analyze, blob, kind)
     except InputError as exc:
+        outcome("bad_input")
         await msg.reply_text(replies.bad_input(str(exc)))
         return False
+    finally:
+        metrics.ANALYSIS_SECONDS.labels(kind).observe(time.perf_counter() - started)
     del blob
     found = replies.headline(reading)
+    metrics.FACES.labels(kind, "found" if found else "none").inc()
     if found is None:
+        outcome("no_face")
         await msg.reply_text(replies.no_face(reading), reply_markup=replies.mood_keyboard())
         return False
+    metrics.EMOTIONS.labels(found.label).inc()
     if isinstance(reading, ImageEmotion):
         picture = await _in_pool(context, annotated_jpeg, reading) if settings.send_annotated else None
     else:
@@ -554,6 +572,7 @@ async def on_stale_button(update: Update, context: Context) -> None:
 # -- errors ----------------------------------------------------------------------------------
 async def on_error(update: object, context: Context) -> None:
     """Log every unhandled error and, where possible, tell the user (and stop a button's spinner)."""
+    outcome("error")
     log.error("error while handling an update", exc_info=context.error)
     if not isinstance(update, Update):
         return

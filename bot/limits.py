@@ -1,16 +1,21 @@
-"""Per-user rate limiting: a sliding window of recent media per user, in memory.
+"""Per-user rate limits on photos and videos: in memory for one process, in the database for replicas.
 
-In-memory is enough here: a limit exists to keep one chatty user from starving
-the analysis workers of one process. With several webhook replicas each keeps
-its own window, which at worst multiplies the allowance by the replica count.
+A limit keeps one chatty user from starving the analysis workers. One process
+keeps a sliding window per user in memory (:class:`RateLimiter`). Replicas
+behind one webhook share the database's fixed window per user
+(:class:`SharedRateLimiter`, ``BOT_RATE_SHARED=true``): with memory windows, N
+replicas would grant N times the limit.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from catalog import Catalog
 
 
 @dataclass(frozen=True)
@@ -48,3 +53,20 @@ class RateLimiter:
             self._seen = {u: s for u, s in self._seen.items() if s and s[-1] > now - self.window}
             self._told_until = {u: t for u, t in self._told_until.items() if t > now}
         return Verdict(0.0, False)
+
+    async def admit(self, user_id: int) -> Verdict:
+        """:meth:`check`, with the same signature as the shared limiter's."""
+        return self.check(user_id)
+
+
+class SharedRateLimiter:
+    """The limit held across replicas: one atomic upsert per attempt (:meth:`catalog.Catalog.take_allowance`)."""
+
+    def __init__(self, catalog: Catalog, limit: int, window: float):
+        self.catalog, self.limit, self.window = catalog, limit, window
+
+    async def admit(self, user_id: int) -> Verdict:
+        used, left = await asyncio.to_thread(self.catalog.take_allowance, user_id, self.limit, self.window)
+        if used <= self.limit:
+            return Verdict(0.0, False)
+        return Verdict(max(left, 0.1), tell=used == self.limit + 1)

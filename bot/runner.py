@@ -15,8 +15,9 @@ import logging
 import signal
 from collections.abc import AsyncIterator
 
-from bot.app import ALLOWED_UPDATES, BotApp, webhook_options
+from bot.app import ALLOWED_UPDATES, BotApp, webhook_path
 from bot.context import BotData
+from bot.server import OpsServer
 
 log = logging.getLogger(__name__)
 
@@ -38,19 +39,30 @@ async def drain(data: BotData, grace: float) -> int:
 async def running(app: BotApp, poll_interval: float = 0.0, poll_timeout: int = 10) -> AsyncIterator[BotApp]:
     """The application started (long polling or webhook, per its settings) until the block ends, then drained."""
     settings = app.bot_data.settings
+    server = None
+    if settings.mode == "webhook":
+        server = OpsServer(app, settings.webhook_listen, settings.webhook_port, webhook_path(settings))
+    elif settings.ops_port is not None:
+        server = OpsServer(app, settings.ops_listen, settings.ops_port)
     async with app:
         await app.post_init(app)  # type: ignore[misc]
         await app.start()
         assert app.updater is not None
+        if server is not None:
+            await server.start()
         if settings.mode == "webhook":
-            await app.updater.start_webhook(**webhook_options(settings))
+            await app.bot.set_webhook(settings.webhook_url, secret_token=settings.webhook_secret,
+                                      allowed_updates=ALLOWED_UPDATES)
         else:
             await app.updater.start_polling(poll_interval=poll_interval, timeout=poll_timeout,
                                             allowed_updates=ALLOWED_UPDATES)
         try:
             yield app
         finally:
-            await app.updater.stop()
+            if app.updater.running:
+                await app.updater.stop()
+            if server is not None:  # webhook: no new updates from here on
+                await server.stop()
             cut = await drain(app.bot_data, settings.shutdown_grace)
             if cut:
                 log.warning("shutdown: %d analysis(es) cut short; their users were asked to send again", cut)

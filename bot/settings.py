@@ -29,6 +29,8 @@ class BotSettings(BaseSettings):
     rate_limit: int = Field(6, alias="BOT_RATE_LIMIT")
     """Photos/videos one user may send per ``BOT_RATE_WINDOW`` seconds."""
     rate_window: float = Field(60.0, alias="BOT_RATE_WINDOW")
+    rate_shared: bool = Field(False, alias="BOT_RATE_SHARED")
+    """Keep the rate limit in the database, so that it holds across replicas (a fixed window per user)."""
     songs_per_list: int = Field(5, alias="BOT_SONGS")
     send_annotated: bool = Field(True, alias="BOT_SEND_ANNOTATED")
     """Reply to a photo with a copy showing the face box and label (the copy is not kept either)."""
@@ -40,9 +42,18 @@ class BotSettings(BaseSettings):
     webhook_port: int = Field(8443, alias="WEBHOOK_PORT")
     webhook_secret: str = Field("", alias="WEBHOOK_SECRET")
     """Checked against the X-Telegram-Bot-Api-Secret-Token header of every webhook call; required in webhook mode."""
+    ops_port: int | None = Field(None, alias="OPS_PORT")
+    """Polling mode: serve /healthz, /readyz and /metrics on this port (off when unset; webhook mode serves
+    them on the webhook's port)."""
+    ops_listen: str = Field("127.0.0.1", alias="OPS_LISTEN")
     shutdown_grace: float = Field(4.0, alias="BOT_SHUTDOWN_GRACE")
     """On SIGTERM, seconds to let running analyses finish; the users of the rest are asked to send again."""
     log_level: str = Field("INFO", alias="LOG_LEVEL")
+    log_format: Literal["text", "json"] = Field("text", alias="LOG_FORMAT")
+    """json: one object per line with update id, update type, handler, duration and outcome."""
+    sentry_dsn: str = Field("", alias="SENTRY_DSN")
+    """Report errors to Sentry (needs the ``ops`` extra); off when empty. Events are scrubbed of the token,
+    user and chat ids, message contents and media."""
 
 
 class WatchSettings(BaseSettings):

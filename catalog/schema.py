@@ -136,6 +136,22 @@ class SeenUpdate(Base):
     seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
 
+class RateWindow(Base):
+    """Photos and videos a user sent in the current rate-limit window, shared by every replica.
+
+    No foreign key to ``users``: a refused photo must not create a user. Rows of
+    windows long past are pruned, and ``/forget`` deletes the user's.
+    """
+
+    __tablename__ = "rate_windows"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    started: Mapped[float] = mapped_column(Float, index=True)
+    """Epoch seconds when the window opened."""
+    used: Mapped[int] = mapped_column(Integer)
+    """Attempts in the window, counted up to limit + 2: limit + 1 marks the first refusal."""
+
+
 class Preference(Base):
     """A user's taste settings; absent until the user sets one."""
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 from urllib.parse import quote_plus
 
 import numpy as np
-from sqlalchemy import CursorResult, Engine, delete, func, select
+from sqlalchemy import CursorResult, Engine, case, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,6 +33,7 @@ from catalog.schema import (
     MoodReading,
     PendingWork,
     Preference,
+    RateWindow,
     Recommendation,
     SavedPlaylist,
     SeenUpdate,
@@ -490,6 +491,33 @@ class Catalog:
             return dict(s.execute(select(Feedback.song_id, Feedback.kind).where(Feedback.user_id == user_id)).all())
 
     @_retried
+    # -- shared rate limit --------------------------------------------------------------
+    def take_allowance(self, user_id: int, limit: int, window: float, now: float | None = None) -> tuple[int, float]:
+        """Count one attempt of ``user_id`` against ``limit`` per ``window`` seconds, atomically for all replicas.
+
+        Returns (attempts in the window including this one, seconds until the
+        window ends). Allowed while the count is at most ``limit``; ``limit + 1``
+        is the first refusal of the window (the one to explain). One statement,
+        an upsert on the user's row, so concurrent replicas never both take the
+        last allowance.
+        """
+        now = time.time() if now is None else now
+        table = RateWindow.__table__
+        with self.session.begin() as s:
+            insert = _insert(s)(RateWindow).values(user_id=user_id, started=now, used=1)
+            expired = table.c.started <= now - window
+            insert = insert.on_conflict_do_update(index_elements=[table.c.user_id], set_={
+                "started": case((expired, now), else_=table.c.started),
+                "used": case((expired, 1), (table.c.used > limit, limit + 2), else_=table.c.used + 1),
+            }).returning(table.c.used, table.c.started)
+            used, started = s.execute(insert).one()
+        return used, max(0.0, started + window - now)
+
+    def prune_rate_windows(self, before: float) -> int:
+        """Drop the windows that opened before ``before`` (epoch seconds); how many went."""
+        with self.session.begin() as s:
+            return _count(s.execute(delete(RateWindow).where(RateWindow.started < before)))
+
     def forget(self, user_id: int) -> dict[str, int]:
         """Delete everything stored about a user; return how many rows of each kind went.
 
@@ -503,7 +531,7 @@ class Catalog:
             for name, owner in (("pending", PendingWork.user_id), ("moods", MoodReading.user_id),
                                 ("recommendations", Recommendation.user_id), ("feedback", Feedback.user_id),
                                 ("preferences", Preference.user_id), ("playlists", SavedPlaylist.user_id),
-                                ("user", User.id)):
+                                ("rate_limit", RateWindow.user_id), ("user", User.id)):
                 counts[name] = _count(s.execute(delete(owner.class_).where(owner == user_id)))
         return counts
 
@@ -520,6 +548,16 @@ class Catalog:
         return {**counts, "corrections": self.corrections(),
                 "families": {str(k or "unknown"): int(v) for k, v in families.items()},
                 f"songs_within_{NEAR}_of_mood_point": near, "mood_agreement": space.agreement}
+
+    def ping(self) -> None:
+        """Raise unless the database answers (readiness checks)."""
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    @property
+    def spotify_enricher(self):
+        """The Spotify client if one was built: None without credentials or before the first enrichment."""
+        return self._spotify
 
     def spotify(self):
         """The Spotify client (built on first use; only call when ``spotify_enabled``)."""

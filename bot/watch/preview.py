@@ -14,7 +14,6 @@ The watch publishes; the server only reads what was published last.
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -25,6 +24,8 @@ from starlette.applications import Starlette
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
+
+from bot.server import listening_socket
 
 BOUNDARY = "frame"
 
@@ -102,17 +103,12 @@ class PreviewServer:
     """uvicorn on a daemon thread; the socket is bound in the constructor so a taken port fails at once."""
 
     def __init__(self, shared: PreviewState, host: str, port: int, clients: int):
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self._socket = socket.socket(family, socket.SOCK_STREAM)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            self._socket.bind((host, port))
+            self._socket = listening_socket(host, port)
         except OSError as exc:
-            self._socket.close()
-            raise OSError(f"the preview cannot listen on {host}:{port} ({exc.strerror}); "
-                          "choose another with --port") from exc
+            raise OSError(f"the preview {exc}; choose another port with --port") from None
         self.port = self._socket.getsockname()[1]
-        self.url = f"http://{host if family == socket.AF_INET else f'[{host}]'}:{self.port}/"
+        self.url = f"http://{f'[{host}]' if ':' in host else host}:{self.port}/"
         config = uvicorn.Config(preview_app(shared, clients), log_level="warning", timeout_graceful_shutdown=2,
                                 lifespan="off")
         self._server = uvicorn.Server(config)

@@ -71,6 +71,8 @@ class FakeTelegram(LocalServer):
         self._updates: list[dict] = []
         self._files: dict[str, FakeFile] = {}
         self._failures: dict[str, list[tuple[int, dict]]] = {}
+        self.webhook: dict = {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
+        """What getWebhookInfo answers; tests add last_error_date/last_error_message to play a failing proxy."""
         self._ids = itertools.count(1)
         self._cond = threading.Condition()
         super().__init__(self._handler())
@@ -113,6 +115,12 @@ class FakeTelegram(LocalServer):
             self.received[(msg["chat"]["id"], msg["message_id"])] = msg
         inner = update.get("message") or update.get("callback_query") or {}
         return int(inner.get("message_id") or inner.get("id") or 0)
+
+    def take_updates(self) -> list[dict]:
+        """The queued updates, removed: for delivering them to a webhook instead of getUpdates."""
+        with self._cond:
+            taken, self._updates = self._updates, []
+        return taken
 
     def _message(self, user_id: int, chat: dict | None = None, **content) -> dict:
         user = {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
@@ -246,6 +254,11 @@ class FakeTelegram(LocalServer):
             size = stored.declared if stored.declared is not None else len(stored.data)
             result = {"file_id": file_id, "file_unique_id": file_id + "u", "file_size": size,
                       "file_path": f"files/{file_id}"}
+        elif method == "setWebhook":
+            self.webhook["url"] = params.get("url", "")
+            result = True
+        elif method == "getWebhookInfo":
+            result = dict(self.webhook)
         elif method in ("editMessageReplyMarkup", "editMessageText"):
             msg = dict(self.sent.get(int(params.get("message_id", 0)), {}))
             if "reply_markup" in params:

@@ -1,0 +1,172 @@
+"""Our own small ASGI server: the webhook, ``/healthz``, ``/readyz`` and ``/metrics``.
+
+python-telegram-bot's built-in webhook server has no room for health or
+metrics routes; its maintainers point to a custom server that feeds the
+Application's update queue (their ``customwebhookbot`` examples), which is this.
+In webhook mode it serves everything on ``WEBHOOK_PORT``; in polling mode the
+three operator routes on ``OPS_PORT`` (off when unset).
+
+- ``POST /<path>``: refused with 403 unless it carries the secret token (compared
+  in constant time), 413 over ``MAX_UPDATE_BYTES``, 400 unless it is an update;
+  otherwise queued and answered 200 at once.
+- ``/healthz``: the process answers.
+- ``/readyz``: the database answers, the model is loaded, and in webhook mode
+  Telegram reports no recent delivery error (asked at most every 30 s). 503 with
+  the failing checks otherwise.
+- ``/metrics``: Prometheus text format (:mod:`bot.metrics`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+import socket
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import uvicorn
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from telegram import Update
+from telegram.error import TelegramError
+
+from bot import metrics
+from bot.app import BotApp
+
+log = logging.getLogger(__name__)
+MAX_UPDATE_BYTES = 1_000_000
+"""Telegram's updates are a few kilobytes; anything near this is not from Telegram."""
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+WEBHOOK_INFO_TTL = 30.0
+RECENT_ERROR = 300.0
+"""A delivery error Telegram reports from the last five minutes makes the replica not ready."""
+CHECK_TIMEOUT = 3.0
+
+
+class _WebhookHealth:
+    """Telegram's ``getWebhookInfo``, asked at most every ``WEBHOOK_INFO_TTL`` seconds."""
+
+    def __init__(self, app: BotApp):
+        self.app = app
+        self._checked = -float("inf")
+        self._problem: str | None = None
+
+    async def problem(self) -> str | None:
+        if time.monotonic() - self._checked >= WEBHOOK_INFO_TTL:
+            self._checked = time.monotonic()
+            try:
+                info = await self.app.bot.get_webhook_info()
+            except TelegramError as exc:
+                self._problem = f"getWebhookInfo failed: {exc.message}"
+            else:
+                recent = info.last_error_date is not None and time.time() - info.last_error_date.timestamp() \
+                    < RECENT_ERROR
+                self._problem = f"Telegram reports: {info.last_error_message}" if recent else None
+        return self._problem
+
+
+def ops_app(app: BotApp, webhook_path: str | None = None) -> Starlette:
+    """The ASGI app for ``app``; with ``webhook_path`` it also takes Telegram's updates there."""
+    data = app.bot_data
+    webhook = _WebhookHealth(app) if webhook_path else None
+
+    async def healthz(request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    async def readyz(request: Request) -> Response:
+        checks: dict[str, Any] = {"model": data.analyzer is not None and app.running}
+        try:
+            await asyncio.wait_for(asyncio.to_thread(data.catalog.ping), CHECK_TIMEOUT)
+            checks["database"] = True
+        except Exception as exc:  # noqa: BLE001 - any failure to answer means not ready
+            checks["database"] = f"{type(exc).__name__}"
+        if webhook is not None:
+            problem = await webhook.problem()
+            checks["webhook"] = problem or True
+        ready = all(v is True for v in checks.values())
+        return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+
+    async def metrics_page(request: Request) -> Response:
+        enricher = data.catalog.spotify_enricher
+        metrics.SPOTIFY_OPEN.set(0 if enricher is None or enricher.available else 1)
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    async def updates(request: Request) -> Response:
+        secret = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(secret.encode(), data.settings.webhook_secret.encode()):
+            return PlainTextResponse("forbidden", 403)
+        if int(request.headers.get("content-length") or 0) > MAX_UPDATE_BYTES:
+            return PlainTextResponse("too large", 413)
+        body = bytearray()
+        try:
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > MAX_UPDATE_BYTES:
+                    return PlainTextResponse("too large", 413)
+        except ClientDisconnect:
+            return PlainTextResponse("incomplete", 400)
+        try:
+            update = Update.de_json(json.loads(body), app.bot)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            update = None
+        if update is None:
+            return PlainTextResponse("not an update", 400)
+        await app.update_queue.put(update)
+        return Response(status_code=200)
+
+    routes = [Route("/healthz", healthz), Route("/readyz", readyz), Route("/metrics", metrics_page)]
+    if webhook_path:
+        routes.append(Route(f"/{webhook_path}", updates, methods=["POST"]))
+    return Starlette(routes=routes)
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A bound TCP socket for uvicorn, so that a taken port fails here with a message, not inside a task."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise OSError(f"cannot listen on {host}:{port} ({exc.strerror})") from exc
+    return sock
+
+
+class _Uvicorn(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """Signals stay the runner's: it stops the bot first, then this server."""
+        yield
+
+
+class OpsServer:
+    """uvicorn serving :func:`ops_app` inside the bot's own event loop."""
+
+    def __init__(self, app: BotApp, host: str, port: int, webhook_path: str | None = None):
+        self.host, self.port = host, port
+        config = uvicorn.Config(ops_app(app, webhook_path), log_level="warning", lifespan="off",
+                                timeout_graceful_shutdown=3, access_log=False)
+        self._server = _Uvicorn(config)
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        sock = listening_socket(self.host, self.port)
+        self.port = sock.getsockname()[1]
+        self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
+        while not self._server.started:
+            if self._task.done():
+                self._task.result()
+                raise OSError(f"the server on {self.host}:{self.port} stopped while starting")
+            await asyncio.sleep(0.01)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._server.should_exit = True
+            await self._task
