@@ -3,6 +3,7 @@
     python -m bot                 # long polling (default) or webhook, per BOT_MODE
     python -m bot try selfie.jpg  # no token needed: prints the reply the bot would send
     python -m bot watch 0         # live camera mode: a camera, video file or stream; no Telegram needed
+    python -m bot health          # exit 0 when the running bot answers /healthz (a container's health check)
 """
 
 from __future__ import annotations
@@ -71,6 +72,25 @@ def run(settings: BotSettings) -> None:
     asyncio.run(serve(app))
 
 
+def health(settings: BotSettings) -> int:
+    """Ask the running bot's /healthz (webhook port, or OPS_PORT when polling): 0 when it answers."""
+    import urllib.error
+    import urllib.request
+
+    port = settings.webhook_port if settings.mode == "webhook" else settings.ops_port
+    listen = settings.webhook_listen if settings.mode == "webhook" else settings.ops_listen
+    if port is None:
+        print("error: no health route in polling mode without OPS_PORT", file=sys.stderr)
+        return 2
+    host = "127.0.0.1" if listen in ("0.0.0.0", "::", "") else listen
+    try:
+        with urllib.request.urlopen(f"http://{host}:{port}/healthz", timeout=3) as answer:
+            return 0 if answer.status == 200 else 1
+    except (urllib.error.URLError, OSError) as exc:
+        print(f"unhealthy: {exc}", file=sys.stderr)
+        return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -78,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("run", help="run the bot (the default)")
     t = sub.add_parser("try", help="print the reply for a photo or video, without Telegram")
     t.add_argument("path", type=Path)
+    sub.add_parser("health", help="exit 0 when the running bot answers /healthz (for container health checks)")
     w = sub.add_parser("watch", help="live camera mode: the mood in a camera, video file or stream, and songs for it",
                        description=watch_doc)
     add_arguments(w)
@@ -88,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         return try_file(args.path)
     if args.command == "watch":
         return watch(args)
+    if args.command == "health":
+        return health(settings)
     try:
         run(settings)
     except ConfigError as exc:

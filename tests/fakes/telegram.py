@@ -260,12 +260,14 @@ class FakeTelegram(LocalServer):
         elif method == "getWebhookInfo":
             result = dict(self.webhook)
         elif method in ("editMessageReplyMarkup", "editMessageText"):
-            msg = dict(self.sent.get(int(params.get("message_id", 0)), {}))
+            if int(params.get("message_id", 0)) not in self.sent:
+                return 400, {"ok": False, "error_code": 400, "description": "Bad Request: message to edit not found"}
+            msg = dict(self.sent[int(params["message_id"])])
             if "reply_markup" in params:
                 msg["reply_markup"] = json.loads(params["reply_markup"])
             if "text" in params:
                 msg["text"] = params["text"]
-            result = msg or True
+            result = msg
         else:  # setMyCommands, answerCallbackQuery, sendChatAction, deleteWebhook, ...
             result = True
         return 200, {"ok": True, "result": result}
