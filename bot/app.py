@@ -132,6 +132,7 @@ def build_application(settings: BotSettings, analyzer: EmotionAnalyzer, catalog:
     data.pool = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="analysis")
     data.limiter = (SharedRateLimiter(catalog, settings.rate_limit, settings.rate_window) if settings.rate_shared
                     else RateLimiter(settings.rate_limit, settings.rate_window))
+    data.in_flight = asyncio.Semaphore(settings.media_in_flight)
     data.analyses = {}
 
     if settings.mode == "webhook":  # long polling never hands out an update twice

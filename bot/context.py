@@ -28,6 +28,8 @@ class BotData:
     limiter: RateLimiter | SharedRateLimiter
     downloads: httpx.AsyncClient
     """Streams files from Telegram with a hard byte limit (python-telegram-bot's download buffers whole files)."""
+    in_flight: asyncio.Semaphore
+    """Photos and videos between download and reply at once; the rest wait their turn, in order."""
     analyses: dict[asyncio.Task[Any], tuple[int, int]]
     """Running media analyses -> (chat id, message id), for a bounded shutdown."""
     housekeeping: asyncio.Task[None]

@@ -208,7 +208,8 @@ async def _analyse(update: Update, context: Context, file_id: str, size: int | N
     data.analyses[task] = (msg.chat_id, msg.message_id)
     stored = False
     try:
-        stored = await _read_and_reply(msg, context, user.id, file_id, size, kind, work)
+        async with data.in_flight:
+            stored = await _read_and_reply(msg, context, user.id, file_id, size, kind, work)
     except asyncio.CancelledError:  # shutdown ran out of grace: say so (if Telegram answers in time), then stop
         with contextlib.suppress(TelegramError, TimeoutError):
             async with asyncio.timeout(2):

@@ -26,6 +26,9 @@ class BotSettings(BaseSettings):
     """Seconds a whole download may take, however slowly the bytes drip in."""
     workers: int = Field(2, alias="BOT_WORKERS")
     """Threads for image/video analysis, so the event loop never waits on a video."""
+    media_in_flight: int = Field(8, ge=1, alias="BOT_MEDIA_IN_FLIGHT")
+    """Photos/videos downloaded, analysed and answered at once; more wait in arrival order. Enough to keep the
+    analysis threads busy while others download or send; more only adds memory (a file each) and contention."""
     rate_limit: int = Field(6, alias="BOT_RATE_LIMIT")
     """Photos/videos one user may send per ``BOT_RATE_WINDOW`` seconds."""
     rate_window: float = Field(60.0, alias="BOT_RATE_WINDOW")
