@@ -32,9 +32,10 @@ def test_labels_match_the_model():
 def test_schema_is_migrated_and_seeded(catalog):
     insp = inspect(catalog.engine)
     assert {"songs", "users", "mood_readings", "recommendations", "feedback", "pending_work", "seen_updates",
-            "preferences", "catalog_meta", "saved_playlists", "alembic_version"} <= set(insp.get_table_names())
+            "preferences", "catalog_meta", "saved_playlists", "rate_windows", "alembic_version"} \
+        <= set(insp.get_table_names())
     with catalog.engine.connect() as conn:
-        assert conn.execute(text("select version_num from alembic_version")).scalar_one() == "0004"
+        assert conn.execute(text("select version_num from alembic_version")).scalar_one() == "0005"
         assert conn.execute(select(func.count()).select_from(Song)).scalar_one() == SEED_SONGS
     from catalog.db import prepare
 
@@ -271,7 +272,7 @@ def test_moods_history_feedback_and_forget(catalog):
 
     counts = catalog.forget(user)
     assert counts == {"pending": 0, "moods": 2, "recommendations": 3, "feedback": 1, "preferences": 0,
-                      "playlists": 0, "user": 1}
+                      "playlists": 0, "rate_limit": 0, "user": 1}
     with catalog.session() as s:
         for table in (MoodReading, Recommendation, Feedback):
             assert s.scalar(select(func.count()).select_from(table).where(table.user_id == user)) == 0

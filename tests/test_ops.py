@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot.__main__ import health
 from bot.app import build_application
 from bot.logs import JsonFormatter
 from bot.runner import running
@@ -137,6 +138,8 @@ def test_polling_mode_serves_the_operator_routes_on_ops_port(fake, analyzer, cat
             assert (await http.get("/healthz")).status_code == 200
             assert (await http.get("/readyz")).json()["checks"] == {"model": True, "database": True}
             assert (await http.post("/tg-hook", json={})).status_code == 404  # no webhook while polling
+            assert await asyncio.to_thread(health, _settings(fake, OPS_PORT=port)) == 0  # the image's HEALTHCHECK
+            assert await asyncio.to_thread(health, _settings(fake, OPS_PORT=free_port())) == 1
             fake.user_sends_text(USER, "/help")
             await wait(fake, "sendMessage")
             for _ in range(100):

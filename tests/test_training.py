@@ -208,6 +208,34 @@ def test_evaluation_report(trained):
     assert "PrivateTest" in trained.summary
 
 
+def test_distillation_learns_the_teachers_soft_targets(trained, small_csv, tmp_path):
+    from training.distill import blend, soften
+
+    teacher = np.array([[0.7, 0.2, 0.1, 0.0, 0.0, 0.0, 0.0]], np.float32)
+    assert np.allclose(soften(teacher, 1.0), teacher, atol=1e-5)
+    flat = soften(teacher, 4.0)
+    assert flat.argmax() == 0 and flat.max() < 0.5 and np.isclose(flat.sum(), 1)
+    target = blend(np.array([1]), teacher, 0.7, 1.0)
+    assert np.isclose(target.sum(), 1) and np.isclose(target[0, 1], 0.7 * 0.2 + 0.3, atol=1e-5)
+
+    run = tmp_path / "kd"
+    assert training_cli(["fit", "--data", str(small_csv), "--out", str(run), "--arch", "tiny", "--epochs", "2",
+                         "--batch-size", "16", "--teacher", str(trained.best), "--distill-weight", "0.5",
+                         "--temperature", "3"]) == 0
+    config = json.loads((run / "config.json").read_text())
+    assert config["teacher"] == str(trained.best) and config["distill_weight"] == 0.5 and config["temperature"] == 3
+    state = json.loads((run / "state.json").read_text())
+    assert state["teacher_sha256"] == hashlib.sha256(trained.best.read_bytes()).hexdigest()
+    probs = np.load(run / "teacher_probs.npy")
+    assert probs.shape[1] == 7 and np.allclose(probs.astype(np.float32).sum(1), 1, atol=1e-2)
+    cached = (run / "teacher_probs.npy").stat().st_mtime_ns
+    config["epochs"] = 3
+    (run / "config.json").write_text(json.dumps(config))
+    assert training_cli(["fit", "--out", str(run), "--resume"]) == 0
+    assert json.loads((run / "state.json").read_text())["epochs_done"] == 3
+    assert (run / "teacher_probs.npy").stat().st_mtime_ns == cached  # the teacher was not asked again
+
+
 def test_export_writes_the_model_card(trained):
     card = json.loads((trained.shipped / "model_card.json").read_text())
     assert card["epochs_trained"] == 8

@@ -69,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="share of training faces given camera blur, noise and JPEG loss (0 to 1)")
     f.add_argument("--mixup", type=float, default=0.0,
                    help="mixup Beta(alpha, alpha) between faces of a batch (0: off; teachers use 0.3)")
+    f.add_argument("--teacher", help="distil this trained .keras model: learn its soft targets (training.distill)")
+    f.add_argument("--distill-weight", type=float, default=0.7, help="share of the teacher in each target (0.7)")
+    f.add_argument("--temperature", type=float, default=2.0, help="softens the teacher's probabilities (2)")
     f.add_argument("--snapshots", action="store_true",
                    help="keep every epoch's checkpoint in OUT/epochs/ for `swa`")
 

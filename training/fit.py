@@ -9,6 +9,7 @@ A run lives in one folder and can always be resumed:
     out/state.json    epochs done, best epoch and its PublicTest accuracy (and the
                       SHA-256 of the --init-weights file, so a model card can name it)
     out/epochs/       with ``--snapshots``: each epoch's weights, for weight averaging
+    out/teacher_probs.npy  with ``--teacher``: the teacher's probabilities for Training
 
 ``--resume`` continues from ``last.keras`` (optimizer, learning-rate schedule
 and epoch counter included); Ctrl-C stops cleanly and keeps the last finished
@@ -35,6 +36,7 @@ from model.labels import NUM_CLASSES
 from training.architectures import build
 from training.augment import AugmentConfig, augment_batch, mixup
 from training.data import BadRowPolicy, Split, load_fer2013
+from training.distill import blend, teacher_probs
 from training.duplicates import dedup_training
 
 log = logging.getLogger(__name__)
@@ -65,6 +67,12 @@ class FitConfig:
     """Keep every epoch's checkpoint (21 MB each, optimizer state included) for `python -m training swa`."""
     mixup: float = 0.0
     """Beta(alpha, alpha) of mixup between faces of a batch; 0 turns it off."""
+    teacher: str | None = None
+    """A trained .keras model whose soft targets the run learns from (see :mod:`training.distill`)."""
+    distill_weight: float = 0.7
+    """Share of the teacher in each target; the rest is the true label."""
+    temperature: float = 2.0
+    """Softens the teacher's probabilities before blending (1: as they are)."""
 
 
 def class_weights(labels: np.ndarray, power: float) -> np.ndarray:
@@ -90,12 +98,12 @@ def _inputs(split: Split) -> np.ndarray:
     return split.images.astype(np.float32)[..., None]
 
 
-def train_dataset(split: Split, cfg: FitConfig) -> tf.data.Dataset:
-    """Shuffled, augmented, weighted batches: (x, one-hot y, sample weight)."""
+def train_dataset(split: Split, cfg: FitConfig, targets: np.ndarray | None = None) -> tf.data.Dataset:
+    """Shuffled, augmented, weighted batches: (x, target y, sample weight); y is one-hot unless ``targets``."""
     augment = AugmentConfig(degrade_probability=cfg.degrade)
     weights = class_weights(split.labels, cfg.class_weight_power)[split.labels].astype(np.float32)
-    onehot = np.eye(NUM_CLASSES, dtype=np.float32)[split.labels]
-    ds = tf.data.Dataset.from_tensor_slices((split.images[..., None], onehot, weights))
+    y = np.eye(NUM_CLASSES, dtype=np.float32)[split.labels] if targets is None else targets
+    ds = tf.data.Dataset.from_tensor_slices((split.images[..., None], y, weights))
     ds = ds.shuffle(len(split), seed=cfg.seed, reshuffle_each_iteration=True)
     ds = ds.batch(cfg.batch_size, drop_remainder=True)
     # Each batch gets its own stateless seed from a seeded counter: reproducible and independent.
@@ -208,15 +216,20 @@ def fit(cfg: FitConfig, resume: bool = False) -> Path:
         log.info("run already has %d of %d epochs", state["epochs_done"], cfg.epochs)
         return out / "best.keras"
 
-    log.info("training %s (%d params) on %d images, %d steps/epoch",
-             model.name, model.count_params(), len(train), steps)
+    targets = None
+    if cfg.teacher:
+        probs, digest = teacher_probs(cfg.teacher, train, out)
+        state["teacher_sha256"] = digest
+        targets = blend(train.labels, probs, cfg.distill_weight, cfg.temperature)
+    log.info("training %s (%d params) on %d images, %d steps/epoch%s", model.name, model.count_params(), len(train),
+             steps, f", distilling {cfg.teacher}" if cfg.teacher else "")
     callbacks = [
         RunCheckpoint(out, state, cfg.snapshots),
         keras.callbacks.CSVLogger(str(out / "log.csv"), append=state["epochs_done"] > 0),
     ]
     try:
         model.fit(
-            train_dataset(train, cfg),
+            train_dataset(train, cfg, targets),
             epochs=cfg.epochs,
             initial_epoch=state["epochs_done"],
             validation_data=(_inputs(val), np.eye(NUM_CLASSES, dtype=np.float32)[val.labels]),
