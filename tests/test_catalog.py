@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import delete, func, inspect, select, text
 
 from catalog.importer import ImportFileError, import_file
 from catalog.moods import EMOTIONS, default_strategy, lift_target, regions
@@ -114,6 +114,25 @@ def test_import_is_an_idempotent_upsert(catalog, tmp_path, compress):
     with catalog.session() as s:
         assert s.scalar(select(Song.popularity).where(Song.spotify_id == "2UjEyfnKzaY7qpBEeESJjv")) == 53
         assert s.scalar(select(func.count()).select_from(Song)) == SEED_SONGS + 1
+
+
+def test_import_into_an_empty_table_skips_lookups_and_handles_repeats(catalog, tmp_path, monkeypatch):
+    """The first seed takes the fast path (COPY on PostgreSQL); an id seen in an earlier batch is still an update."""
+    import catalog.importer as importer
+
+    monkeypatch.setattr(importer, "_BATCH", 2)
+    with catalog.engine.begin() as conn:
+        conn.execute(delete(Song))
+    header, *rows = GOOD.splitlines()
+    again = rows[0].replace(",50,", ",77,")
+    more = [r.replace("AAAAAAAAAAAAAAAAAAAAA1", f"AAAAAAAAAAAAAAAAAAAAB{i}") for i, r in enumerate(rows[:1] * 2)]
+    path = _write(tmp_path / "s.csv", "\n".join([header, *rows, *more, again]) + "\n", False)
+    summary = import_file(catalog.engine, path)
+    assert (summary.inserted, summary.updated, summary.rejected) == (4, 1, [])
+    with catalog.session() as s:
+        assert s.scalar(select(func.count()).select_from(Song)) == 4
+        assert s.scalar(select(Song.popularity).where(Song.spotify_id == "AAAAAAAAAAAAAAAAAAAAA1")) == 77
+        assert s.scalar(select(Song.tempo).where(Song.spotify_id == "2UjEyfnKzaY7qpBEeESJjv")) == pytest.approx(104.971)
 
 
 def test_import_rejects_bad_rows_with_line_numbers(catalog, tmp_path):
