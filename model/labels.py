@@ -1,8 +1,9 @@
-"""The seven FER2013 emotion labels, in the dataset's own code order.
+"""The classifier's contract: the seven FER2013 emotion labels in the dataset's own code order, and its input size.
 
 Every package that needs a label name or index takes it from here, so the
 classifier's output columns, the training targets and the catalogue's mood map
-can never disagree about which index means what.
+can never disagree about which index means what. Nothing here needs more than
+the standard library, so training can import it on a machine without OpenCV.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ EMOTIONS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "surpri
 """Index i is FER2013's emotion code i (0 angry ... 6 neutral)."""
 
 NUM_CLASSES = len(EMOTIONS)
+
+INPUT_SIZE = 48
+"""Side of the square grayscale image the classifier takes."""
 
 
 def emotion_index(name: str) -> int:

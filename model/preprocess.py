@@ -11,8 +11,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-INPUT_SIZE = 48
-"""Side of the square grayscale image the classifier takes."""
+from model.labels import INPUT_SIZE
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:

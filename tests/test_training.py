@@ -236,6 +236,36 @@ def test_distillation_learns_the_teachers_soft_targets(trained, small_csv, tmp_p
     assert (run / "teacher_probs.npy").stat().st_mtime_ns == cached  # the teacher was not asked again
 
 
+def test_portable_training_from_a_pack_within_a_time_budget(small_csv, tmp_path, capsys):
+    """The GPU path, on this CPU: pack Training + PublicTest, train in budgeted commands, resume, plain net out."""
+    import keras
+
+    from training.portable import load_pack
+    from training.portable import main as portable_cli
+
+    pack = tmp_path / "fer.npz.xz"
+    assert training_cli(["pack-data", "--data", str(small_csv), "--out", str(pack)]) == 0
+    packed = load_pack(pack)
+    data = load_fer2013(small_csv)
+    assert set(packed) == {"train", "public"}  # never PrivateTest
+    assert np.abs(packed["public"][0].astype(int) - data.public_test.images).max() <= 4  # 5 bits a pixel
+    np.testing.assert_array_equal(packed["public"][1], data.public_test.labels)
+
+    run = tmp_path / "gpu-run"
+    common = ["--out", str(run)]
+    assert portable_cli(["--pack", str(pack), *common, "--arch", "tiny", "--epochs", "3", "--batch-size", "16",
+                         "--minutes", "0.001"]) == 0  # the budget ends after the first epoch
+    assert json.loads((run / "state.json").read_text())["epochs_done"] == 1
+    assert portable_cli([*common, "--resume", "--minutes", "10"]) == 0
+    state = json.loads((run / "state.json").read_text())
+    assert state["epochs_done"] == 3 and 0 <= state["best_val_accuracy"] <= 1 and state["backend"] == "tensorflow"
+    assert len((run / "log.csv").read_text().strip().splitlines()) == 1 + 3
+    net = keras.models.load_model(run / "best.keras", compile=False)
+    assert "augment" not in [layer.name for layer in net.layers]  # the shipped form: the net alone
+    assert net.predict(data.public_test.images[:5, ..., None].astype(np.float32), verbose=0).shape == (5, 7)
+    assert "3 of 3 epochs" in capsys.readouterr().out
+
+
 def test_export_writes_the_model_card(trained):
     card = json.loads((trained.shipped / "model_card.json").read_text())
     assert card["epochs_trained"] == 8

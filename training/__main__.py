@@ -11,6 +11,7 @@
         --data $FER --out runs/vgg-swa.keras
     python -m training calibrate --model runs/vgg/best.keras --data $FER --out runs/vgg/calibrated.keras
     python -m training export --model runs/vgg/best.keras --run runs/vgg --report reports/vgg --to model/weights
+    python -m training pack-data --data $FER --out fer-train-public.npz   # then training.portable on a GPU
 """
 
 from __future__ import annotations
@@ -125,6 +126,11 @@ def _parser() -> argparse.ArgumentParser:
     u.add_argument("packed", help="the .npz file written by pack")
     u.add_argument("--out", required=True, help="run folder to (re)create")
 
+    d2 = sub.add_parser("pack-data", help="Training and PublicTest (never PrivateTest) in one file, for training "
+                                           "elsewhere with `python -m training.portable`")
+    d2.add_argument("--data", required=True, help="FER2013 CSV or image-folder root")
+    d2.add_argument("--out", required=True, help="the .npz file to write")
+
     x = sub.add_parser("export", help="copy a checkpoint and its report into the shipped model folder")
     x.add_argument("--model", required=True, help="checkpoint to ship")
     x.add_argument("--report", required=True, help="report folder written by evaluate")
@@ -214,6 +220,17 @@ def main(argv: list[str] | None = None) -> int:
 
             packed = pack(Path(args.run), Path(args.out))
             print(f"packed {args.run} into {packed} ({packed.stat().st_size / 1e6:.1f} MB)")
+        elif args.command == "pack-data":
+            from training.data import load_fer2013
+            from training.fit import drop_blank
+            from training.portable import write_pack
+
+            data = load_fer2013(args.data)
+            train = drop_blank(data.train)
+            size = write_pack({"train": (train.images, train.labels),
+                               "public": (data.public_test.images, data.public_test.labels)}, args.out)
+            print(f"{args.out}: {len(train)} Training + {len(data.public_test)} PublicTest faces, "
+                  f"{size / 1e6:.1f} MB (no PrivateTest)")
         elif args.command == "unpack":
             from training.compact import unpack
 

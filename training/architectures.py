@@ -13,8 +13,7 @@ from collections.abc import Callable
 import keras
 from keras import layers
 
-from model.labels import NUM_CLASSES
-from model.preprocess import INPUT_SIZE
+from model.labels import INPUT_SIZE, NUM_CLASSES
 
 
 def _input() -> tuple[keras.KerasTensor, keras.KerasTensor]:

@@ -33,7 +33,7 @@ import keras
 import numpy as np
 
 from training.architectures import build
-from training.fit import FitConfig, atomic_save, compile_model
+from training.runs import FitConfig, atomic_save, compile_model
 
 _LEVELS = 255
 
