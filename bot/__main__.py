@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         return health(settings)
     try:
         run(settings)
-    except ConfigError as exc:
+    except (ConfigError, OSError) as exc:  # a bad setting, or a port that is taken
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

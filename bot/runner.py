@@ -46,10 +46,10 @@ async def running(app: BotApp, poll_interval: float = 0.0, poll_timeout: int = 1
         server = OpsServer(app, settings.ops_listen, settings.ops_port)
     async with app:
         await app.post_init(app)  # type: ignore[misc]
+        if server is not None:  # first: a port that is taken fails before anything runs
+            await server.start()
         await app.start()
         assert app.updater is not None
-        if server is not None:
-            await server.start()
         if settings.mode == "webhook":
             await app.bot.set_webhook(settings.webhook_url, secret_token=settings.webhook_secret,
                                       allowed_updates=ALLOWED_UPDATES)

@@ -264,3 +264,22 @@ def test_compose_file_is_valid(tmp_path):
         assert result.returncode == 0, result.stderr
         assert "postgresql+psycopg://moodtunes:" in result.stdout and "service_healthy" in result.stdout
         assert "image: caddy:2" in result.stdout and "bot-2:" in result.stdout  # (compose v1 lists every profile)
+
+
+def test_a_taken_port_fails_at_start_with_one_line(fake, analyzer, catalog):
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen(1)
+
+    async def main() -> None:
+        app = build_application(webhook_settings(fake, taken.getsockname()[1]), analyzer, catalog)
+        with pytest.raises(OSError, match=r"cannot listen on 127\.0\.0\.1:\d+"):
+            async with running(app):
+                pass
+        assert not app.running
+
+    try:
+        asyncio.run(main())
+    finally:
+        taken.close()
+    assert fake.count("setWebhook") == 0  # Telegram was never pointed at a server that is not there

@@ -71,10 +71,13 @@ class AnnotatedVideo:
         self._lock = threading.Lock()
         self.shown: Overlay = ()
         self.frames = 0
+        self.closed = False
 
     def write(self, frame: Frame) -> None:
         image = frame.image
         with self._lock:
+            if self.closed:  # a reader that outlived the watch by a blocked read
+                return
             if self._writer is None:
                 self._size = (image.shape[1], image.shape[0])
                 self._writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter.fourcc(*"mp4v"), self.fps, self._size)
@@ -85,6 +88,7 @@ class AnnotatedVideo:
 
     def close(self) -> None:
         with self._lock:
+            self.closed = True
             if self._writer is not None:
                 self._writer.release()
             elif self.path.stat().st_size == 0:  # no frame came: leave no empty file behind
