@@ -264,6 +264,10 @@ def test_portable_training_from_a_pack_within_a_time_budget(small_csv, tmp_path,
     assert "augment" not in [layer.name for layer in net.layers]  # the shipped form: the net alone
     assert net.predict(data.public_test.images[:5, ..., None].astype(np.float32), verbose=0).shape == (5, 7)
     assert "3 of 3 epochs" in capsys.readouterr().out
+    assert training_cli(["restore", str(run / "best.f16.npz"), "--out", str(tmp_path / "restored.keras")]) == 0
+    restored = keras.models.load_model(tmp_path / "restored.keras", compile=False)
+    faces = data.public_test.images[:8, ..., None].astype(np.float32)
+    np.testing.assert_allclose(restored.predict(faces, verbose=0), net.predict(faces, verbose=0), atol=0.02)
 
 
 def test_export_writes_the_model_card(trained):

@@ -131,6 +131,10 @@ def _parser() -> argparse.ArgumentParser:
     d2.add_argument("--data", required=True, help="FER2013 CSV or image-folder root")
     d2.add_argument("--out", required=True, help="the .npz file to write")
 
+    h = sub.add_parser("restore", help="a net saved in half precision (best.f16.npz of training.portable) as .keras")
+    h.add_argument("packed", help="the .f16.npz file")
+    h.add_argument("--out", required=True, help="the .keras file to write")
+
     x = sub.add_parser("export", help="copy a checkpoint and its report into the shipped model folder")
     x.add_argument("--model", required=True, help="checkpoint to ship")
     x.add_argument("--report", required=True, help="report folder written by evaluate")
@@ -231,6 +235,12 @@ def main(argv: list[str] | None = None) -> int:
                                "public": (data.public_test.images, data.public_test.labels)}, args.out)
             print(f"{args.out}: {len(train)} Training + {len(data.public_test)} PublicTest faces, "
                   f"{size / 1e6:.1f} MB (no PrivateTest)")
+        elif args.command == "restore":
+            from training.compact import restore_half
+            from training.runs import atomic_save
+
+            atomic_save(restore_half(Path(args.packed)), Path(args.out))
+            print(f"restored {args.packed} into {args.out}")
         elif args.command == "unpack":
             from training.compact import unpack
 

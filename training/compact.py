@@ -96,3 +96,23 @@ def unpack(packed: Path, run: Path) -> Path:
     (run / "config.json").write_text(json.dumps(meta["config"] | {"out": str(run)}, indent=2))
     (run / "log.csv").write_text(meta["log"])
     return run
+
+
+def save_half(model: keras.Model, path: Path) -> Path:
+    """The net alone, every variable in float16 (``vgg_wide``: 8 MB against 16): to come back from another machine."""
+    arrays: dict[str, Any] = {"arch": np.frombuffer(model.name.encode(), np.uint8)}
+    for i, variable in enumerate(model.weights):
+        arrays[f"w{i}"] = keras.ops.convert_to_numpy(variable).astype(np.float16)
+    tmp = path.with_name(path.stem + ".tmp.npz")
+    np.savez_compressed(tmp, **arrays)
+    os.replace(tmp, path)
+    return path
+
+
+def restore_half(packed: Path) -> keras.Model:
+    """The net :func:`save_half` wrote, rebuilt in float32 (to evaluate, export or distil from)."""
+    with np.load(packed) as data:
+        model = build(bytes(data["arch"]).decode())
+        for i, variable in enumerate(model.weights):
+            variable.assign(data[f"w{i}"].astype(np.float32))
+    return model

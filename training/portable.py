@@ -16,8 +16,10 @@ one command for at most 10 minutes. So this trainer uses only NumPy and Keras:
 The run folder is :mod:`training.fit`'s (``config.json``, ``log.csv``,
 ``state.json``, ``best.keras``, ``last.keras``); ``best.keras`` and ``last.keras``
 are the plain net, without the augmentation layers, loadable anywhere
-(``python -m training evaluate`` and ``export`` take them as they are); the
-trainer with its optimiser state is ``trainer.keras``.
+(``python -m training evaluate`` and ``export`` take them as they are);
+``best.f16.npz`` is the best net in half the bytes, small enough to come back
+from the GPU machine (``python -m training restore``); the trainer with its
+optimiser state is ``trainer.keras``.
 
     KERAS_BACKEND=jax python -m training.portable --pack fer-train-public.npz --out runs/teacher-gpu \\
         --arch vgg_wide --epochs 120 --minutes 9 --mixup 0.3 [--resume]
@@ -40,6 +42,7 @@ import numpy as np
 
 from model.labels import INPUT_SIZE, NUM_CLASSES
 from training.architectures import ARCHITECTURES, build
+from training.compact import save_half
 from training.runs import FitConfig, atomic_json, atomic_save, class_weights, compile_model
 
 log = logging.getLogger(__name__)
@@ -144,6 +147,7 @@ class Deadline(keras.callbacks.Callback):
         val = float(logs.get("val_accuracy", 0.0))
         if val > self.state.get("best_val_accuracy", -1.0):
             atomic_save(self.net, self.out / "best.keras")
+            save_half(self.net, self.out / "best.f16.npz")
             self.state.update(best_val_accuracy=val, best_epoch=epoch + 1)
         self.state["epochs_done"] = epoch + 1
         atomic_json(self.state, self.out / "state.json")
