@@ -270,6 +270,34 @@ def test_portable_training_from_a_pack_within_a_time_budget(small_csv, tmp_path,
     np.testing.assert_allclose(restored.predict(faces, verbose=0), net.predict(faces, verbose=0), atol=0.02)
 
 
+def test_ferplus_votes_move_targets_part_of_the_way(small_csv, tmp_path):
+    from training.ferplus import FERPLUS_ORDER, mix_votes, training_votes
+
+    n = len(load_fer2013(small_csv).train)
+    header = "Usage,Image name,neutral,happiness,surprise,sadness,anger,disgust,fear,contempt,unknown,NF"
+    rows = [f"Training,fer{i}.png,6,4,0,0,0,0,0,0,0,0" for i in range(n)]
+    rows[0] = "Training,,0,0,0,0,0,0,0,2,3,5"  # no vote among the seven: keeps its target
+    rows += [f"{usage},x.png,10,0,0,0,0,0,0,0,0,0" for usage in ("PublicTest", "PrivateTest") for _ in range(n)]
+    votes_file = tmp_path / "ferplus.csv.gz"
+    votes_file.write_bytes(gzip.compress(("\n".join([header, *rows]) + "\n").encode()))
+    votes = training_votes(votes_file)
+    assert votes.shape == (n, 7) and np.isnan(votes[0]).all()
+    assert np.allclose(votes[1], [0, 0, 0, 0.4, 0, 0, 0.6])  # happiness -> happy (3), neutral -> neutral (6)
+    assert FERPLUS_ORDER[3] == "happiness" and FERPLUS_ORDER[6] == "neutral"
+    targets = np.eye(7, dtype=np.float32)[[0, 0]]
+    mixed = mix_votes(targets, votes[:2], 0.3)
+    assert np.array_equal(mixed[0], targets[0]) and np.allclose(mixed[1], 0.7 * targets[1] + 0.3 * votes[1])
+
+    run = tmp_path / "fp"
+    assert training_cli(["fit", "--data", str(small_csv), "--out", str(run), "--arch", "tiny", "--epochs", "1",
+                         "--batch-size", "16", "--ferplus", str(votes_file), "--ferplus-weight", "0.3"]) == 0
+    assert json.loads((run / "config.json").read_text())["ferplus_weight"] == 0.3
+    short = tmp_path / "short.csv.gz"
+    short.write_bytes(gzip.compress(("\n".join([header, *rows[: n // 2]]) + "\n").encode()))
+    assert training_cli(["fit", "--data", str(small_csv), "--out", str(tmp_path / "bad"), "--arch", "tiny",
+                         "--epochs", "1", "--batch-size", "16", "--ferplus", str(short)]) != 0
+
+
 def test_export_writes_the_model_card(trained):
     card = json.loads((trained.shipped / "model_card.json").read_text())
     assert card["epochs_trained"] == 8

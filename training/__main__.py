@@ -73,6 +73,9 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--teacher", help="distil this trained .keras model: learn its soft targets (training.distill)")
     f.add_argument("--distill-weight", type=float, default=0.7, help="share of the teacher in each target (0.7)")
     f.add_argument("--temperature", type=float, default=2.0, help="softens the teacher's probabilities (2)")
+    f.add_argument("--ferplus", help="FER+ votes file lined up with --data (ferplus_fer2013new.csv.gz): extra soft "
+                                     "targets beside the labels (training.ferplus)")
+    f.add_argument("--ferplus-weight", type=float, default=0.3, help="how far targets move toward the votes (0.3)")
     f.add_argument("--snapshots", action="store_true",
                    help="keep every epoch's checkpoint in OUT/epochs/ for `swa`")
 

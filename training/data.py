@@ -43,9 +43,15 @@ class Split:
 
     images: np.ndarray
     labels: np.ndarray
+    rows: np.ndarray | None = None
+    """Each image's position among its split's rows in the source file (what lines FER+ votes up with)."""
 
     def __len__(self) -> int:
         return len(self.labels)
+
+    def subset(self, pick: np.ndarray) -> Split:
+        """The images a boolean mask or index array picks, with their labels and row positions."""
+        return Split(self.images[pick], self.labels[pick], None if self.rows is None else self.rows[pick])
 
     def class_counts(self) -> np.ndarray:
         return np.bincount(self.labels, minlength=NUM_CLASSES)
@@ -132,7 +138,7 @@ def _load_csv(path: Path, on_bad_row: BadRowPolicy) -> Fer2013:
 def _as_split(images: list[np.ndarray], labels: list[int]) -> Split:
     if not images:
         return Split(np.zeros((0, INPUT_SIZE, INPUT_SIZE), np.uint8), np.zeros(0, np.int64))
-    return Split(np.stack(images), np.asarray(labels, np.int64))
+    return Split(np.stack(images), np.asarray(labels, np.int64), np.arange(len(labels)))
 
 
 def _splits(images: dict[str, list[np.ndarray]], labels: dict[str, list[int]], skipped: int) -> Fer2013:

@@ -69,4 +69,4 @@ def dedup_training(data: Fer2013) -> tuple[Split, int]:
         conflicts = len({label for s, _, label in members if s == "Training"}) > 1
         drop.update(train if leaks or conflicts else train[1:])
     keep = np.array([i not in drop for i in range(len(data.train))], bool)
-    return Split(data.train.images[keep], data.train.labels[keep]), len(drop)
+    return data.train.subset(keep), len(drop)

@@ -33,9 +33,10 @@ import tensorflow as tf
 from model.labels import NUM_CLASSES
 from training.architectures import build
 from training.augment import AugmentConfig, augment_batch, mixup
-from training.data import Split, load_fer2013
+from training.data import DatasetError, Split, load_fer2013
 from training.distill import blend, teacher_probs
 from training.duplicates import dedup_training
+from training.ferplus import mix_votes, training_votes
 from training.runs import FitConfig, RunCheckpoint, atomic_json, class_weights, compile_model
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ def drop_blank(split: Split) -> Split:
     keep = split.images.reshape(len(split), -1).std(axis=1) >= 1.0
     if not keep.all():
         log.info("dropped %d blank training image(s)", int((~keep).sum()))
-    return Split(split.images[keep], split.labels[keep])
+    return split.subset(keep)
 
 
 def _inputs(split: Split) -> np.ndarray:
@@ -74,6 +75,17 @@ def train_dataset(split: Split, cfg: FitConfig, targets: np.ndarray | None = Non
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
+def _with_votes(cfg: FitConfig, train: Split, whole: Split, targets: np.ndarray | None) -> np.ndarray:
+    """The run's targets (one-hot unless distilling) moved toward FER+'s votes for the same rows."""
+    assert cfg.ferplus is not None
+    votes = training_votes(cfg.ferplus)
+    if len(votes) != len(whole) or train.rows is None:
+        raise DatasetError(f"{cfg.ferplus} has {len(votes)} Training rows against the data's {len(whole)}: FER+ "
+                         "lines up only with the complete FER2013 CSV")
+    base = np.eye(NUM_CLASSES, dtype=np.float32)[train.labels] if targets is None else targets
+    return mix_votes(base, votes[train.rows], cfg.ferplus_weight)
+
+
 def fit(cfg: FitConfig, resume: bool = False) -> Path:
     """Run (or resume) training; return the path of the best checkpoint."""
     out = Path(cfg.out)
@@ -89,7 +101,7 @@ def fit(cfg: FitConfig, resume: bool = False) -> Path:
     train = drop_blank(train)
     if cfg.limit:
         pick = np.random.default_rng(cfg.seed).permutation(len(train))[: cfg.limit]
-        train = Split(train.images[pick], train.labels[pick])
+        train = train.subset(pick)
     val = data.public_test
     steps = len(train) // cfg.batch_size
     if steps == 0:
@@ -121,8 +133,11 @@ def fit(cfg: FitConfig, resume: bool = False) -> Path:
         probs, digest = teacher_probs(cfg.teacher, train, out)
         state["teacher_sha256"] = digest
         targets = blend(train.labels, probs, cfg.distill_weight, cfg.temperature)
+    if cfg.ferplus:
+        targets = _with_votes(cfg, train, data.train, targets)
     log.info("training %s (%d params) on %d images, %d steps/epoch%s", model.name, model.count_params(), len(train),
-             steps, f", distilling {cfg.teacher}" if cfg.teacher else "")
+             steps, (f", distilling {cfg.teacher}" if cfg.teacher else "")
+             + (f", {cfg.ferplus_weight:g} toward FER+ votes" if cfg.ferplus else ""))
     callbacks = [
         RunCheckpoint(out, state, cfg.snapshots),
         keras.callbacks.CSVLogger(str(out / "log.csv"), append=state["epochs_done"] > 0),

@@ -53,6 +53,10 @@ class FitConfig:
     """Share of the teacher in each target; the rest is the true label."""
     temperature: float = 2.0
     """Softens the teacher's probabilities before blending (1: as they are)."""
+    ferplus: str | None = None
+    """FER+ votes file (``ferplus_fer2013new.csv.gz``), lined up with a FER2013 CSV (see :mod:`training.ferplus`)."""
+    ferplus_weight: float = 0.3
+    """How far each Training target moves toward its FER+ vote shares."""
 
 
 def class_weights(labels: np.ndarray, power: float) -> np.ndarray:
