@@ -108,7 +108,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "try":
         return try_file(args.path)
     if args.command == "watch":
-        return watch(args)
+        try:
+            return watch(args)
+        except KeyboardInterrupt:  # Ctrl-C before the watch began (while the model loads, say)
+            print("stopped", file=sys.stderr)
+            return 130
     if args.command == "health":
         return health(settings)
     try:
