@@ -81,7 +81,7 @@ def _with_votes(cfg: FitConfig, train: Split, whole: Split, targets: np.ndarray 
     votes = training_votes(cfg.ferplus)
     if len(votes) != len(whole) or train.rows is None:
         raise DatasetError(f"{cfg.ferplus} has {len(votes)} Training rows against the data's {len(whole)}: FER+ "
-                         "lines up only with the complete FER2013 CSV")
+                           "lines up only with the complete FER2013 CSV")
     base = np.eye(NUM_CLASSES, dtype=np.float32)[train.labels] if targets is None else targets
     return mix_votes(base, votes[train.rows], cfg.ferplus_weight)
 

@@ -20,6 +20,8 @@ from typing import Literal
 import cv2
 import numpy as np
 
+from model.video import shrink
+
 SourceKind = Literal["camera", "file", "stream"]
 
 
@@ -94,15 +96,6 @@ def open_capture(source: Source, timeout: float) -> cv2.VideoCapture:
         raise SourceError(f"{source.name} is not a video this build of OpenCV can read")
     raise SourceError(f"{source.name} could not be opened: nothing answered within {timeout:g} s, the connection "
                       "was refused, or what answered is not a video")
-
-
-def fit(image: np.ndarray, side: int) -> np.ndarray:
-    """``image`` with its long side at most ``side`` pixels."""
-    scale = side / max(image.shape[:2])
-    if scale >= 1:
-        return image
-    size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
-    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
 
 class LatestFrame:
@@ -187,7 +180,7 @@ class FrameReader(threading.Thread):
                     return
                 started, n = time.monotonic(), 0
                 continue
-            frame = Frame(self.latest.read, time.monotonic(), fit(image, self.max_side))
+            frame = Frame(self.latest.read, time.monotonic(), shrink(image, self.max_side))
             self.latest.put(frame)
             if self.on_frame is not None:
                 self.on_frame(frame)
