@@ -6,6 +6,7 @@ import csv
 import gzip
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from model.tta import merge_views, tta_views
 from training.__main__ import main as training_cli
 from training.data import DatasetError, load_fer2013
 
+ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = Path(__file__).parent / "data" / "fer2013_sample.csv.gz"
 
 
@@ -264,6 +266,13 @@ def test_portable_training_from_a_pack_within_a_time_budget(small_csv, tmp_path,
     assert "augment" not in [layer.name for layer in net.layers]  # the shipped form: the net alone
     assert net.predict(data.public_test.images[:5, ..., None].astype(np.float32), verbose=0).shape == (5, 7)
     assert "3 of 3 epochs" in capsys.readouterr().out
+    out = tmp_path / "device-out"  # the device command as the GPU machine runs it, with this machine's Python
+    out.mkdir()
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", "KERAS_BACKEND": "tensorflow",
+           "PACK": str(pack), "RUN": str(tmp_path / "device-run"), "OUT": str(out), "GPU_MINUTES": "5"}
+    subprocess.run([str(ROOT / "scripts" / "gpu-train"), "--arch", "tiny", "--epochs", "1", "--batch-size", "16"],
+                   env=env, check=True, capture_output=True)
+    assert {p.name for p in out.iterdir()} == {"state.json", "config.json", "log.csv", "best.f16.npz", "train.log"}
     assert training_cli(["restore", str(run / "best.f16.npz"), "--out", str(tmp_path / "restored.keras")]) == 0
     restored = keras.models.load_model(tmp_path / "restored.keras", compile=False)
     faces = data.public_test.images[:8, ..., None].astype(np.float32)
