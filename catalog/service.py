@@ -490,7 +490,6 @@ class Catalog:
         with self.session() as s:
             return dict(s.execute(select(Feedback.song_id, Feedback.kind).where(Feedback.user_id == user_id)).all())
 
-    @_retried
     # -- shared rate limit --------------------------------------------------------------
     def take_allowance(self, user_id: int, limit: int, window: float, now: float | None = None) -> tuple[int, float]:
         """Count one attempt of ``user_id`` against ``limit`` per ``window`` seconds, atomically for all replicas.
@@ -511,13 +510,14 @@ class Catalog:
                 "used": case((expired, 1), (table.c.used > limit, limit + 2), else_=table.c.used + 1),
             }).returning(table.c.used, table.c.started)
             used, started = s.execute(insert).one()
-        return used, max(0.0, started + window - now)
+        return used, min(window, max(0.0, started + window - now))  # another replica's clock may run ahead
 
     def prune_rate_windows(self, before: float) -> int:
         """Drop the windows that opened before ``before`` (epoch seconds); how many went."""
         with self.session.begin() as s:
             return _count(s.execute(delete(RateWindow).where(RateWindow.started < before)))
 
+    @_retried
     def forget(self, user_id: int) -> dict[str, int]:
         """Delete everything stored about a user; return how many rows of each kind went.
 

@@ -96,7 +96,7 @@ def test_the_webhook_server_checks_everything_and_serves_health_and_metrics(fake
             assert metric(after, "moodtunes_recommend_seconds_count") >= 1
             assert metric(after, "moodtunes_telegram_calls_total", method="sendPhoto", status="200") >= 1
             assert metric(after, "moodtunes_spotify_breaker_open") == 0
-            assert str(USER) not in after and TOKEN not in after
+            assert f'"{USER}"' not in after and TOKEN not in after  # no user id as a label value
 
             fake.webhook.update(last_error_date=int(time.time()) - 10, last_error_message="Connection refused")
             assert (await http.get("/readyz")).json()["checks"]["webhook"] is True  # asked at most every 30 s
