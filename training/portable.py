@@ -43,7 +43,7 @@ import numpy as np
 from model.labels import INPUT_SIZE, NUM_CLASSES
 from training.architectures import ARCHITECTURES, build
 from training.compact import save_half
-from training.runs import FitConfig, atomic_json, atomic_save, class_weights, compile_model
+from training.runs import FitConfig, RunCheckpoint, atomic_json, atomic_save, class_weights, compile_model
 
 log = logging.getLogger(__name__)
 SPLITS = ("train", "public")
@@ -125,33 +125,27 @@ class Batches(keras.utils.PyDataset):
         return x, y, w
 
 
-class Deadline(keras.callbacks.Callback):
-    """After each epoch: save the trainer and the plain net, log, and stop if the next epoch would not fit."""
+class Deadline(RunCheckpoint):
+    """:class:`RunCheckpoint` for the trainer: the plain net as last/best (the best also in float16), the trainer
+    with its optimiser as ``trainer.keras``; and a stop when the next epoch would not end within the budget."""
 
     def __init__(self, out: Path, net: keras.Model, state: dict, seconds: float):
-        super().__init__()
-        self.out, self.net, self.state = out, net, state
+        super().__init__(out, state, snapshots=False)
+        self.net = net
         self.deadline = time.monotonic() + seconds
-        self._start = 0.0
 
-    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        self._start = time.monotonic()
+    def save_last(self, epoch: int) -> None:
+        atomic_save(self.model, self.out / "trainer.keras")
+        atomic_save(self.net, self.out / "last.keras")
+
+    def save_best(self) -> None:
+        atomic_save(self.net, self.out / "best.keras")
+        save_half(self.net, self.out / "best.f16.npz")
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs = logs if logs is not None else {}
-        took = time.monotonic() - self._start
-        logs["seconds"] = round(took, 1)
-        logs["lr"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
-        atomic_save(self.model, self.out / "trainer.keras")
-        atomic_save(self.net, self.out / "last.keras")
-        val = float(logs.get("val_accuracy", 0.0))
-        if val > self.state.get("best_val_accuracy", -1.0):
-            atomic_save(self.net, self.out / "best.keras")
-            save_half(self.net, self.out / "best.f16.npz")
-            self.state.update(best_val_accuracy=val, best_epoch=epoch + 1)
-        self.state["epochs_done"] = epoch + 1
-        atomic_json(self.state, self.out / "state.json")
-        if time.monotonic() + 1.15 * took > self.deadline:
+        super().on_epoch_end(epoch, logs)
+        if time.monotonic() + 1.15 * logs["seconds"] > self.deadline:
             log.info("stopping after epoch %d: the next would not end within the time budget", epoch + 1)
             self.model.stop_training = True
 

@@ -99,7 +99,11 @@ def atomic_json(data: dict, path: Path) -> None:
 
 
 class RunCheckpoint(keras.callbacks.Callback):
-    """After each epoch: add lr and seconds to the logs, save last/best, update state.json."""
+    """After each epoch: add lr and seconds to the logs, save last/best, update state.json.
+
+    ``save_last`` and ``save_best`` say what is written; a trainer that fits a
+    wrapper around the net (:mod:`training.portable`) overrides them.
+    """
 
     def __init__(self, out: Path, state: dict, snapshots: bool):
         super().__init__()
@@ -114,12 +118,18 @@ class RunCheckpoint(keras.callbacks.Callback):
         logs["seconds"] = round(time.monotonic() - self._start, 1)
         opt = self.model.optimizer
         logs["lr"] = float(keras.ops.convert_to_numpy(opt.learning_rate))
-        atomic_save(self.model, self.out / "last.keras")
-        if self.snapshots:
-            atomic_save(self.model, self.out / "epochs" / f"epoch-{epoch + 1:03d}.keras")
+        self.save_last(epoch)
         val = float(logs.get("val_accuracy", 0.0))
         if val > self.state.get("best_val_accuracy", -1.0):
-            atomic_save(self.model, self.out / "best.keras")
+            self.save_best()
             self.state.update(best_val_accuracy=val, best_epoch=epoch + 1)
         self.state["epochs_done"] = epoch + 1
         atomic_json(self.state, self.out / "state.json")
+
+    def save_last(self, epoch: int) -> None:
+        atomic_save(self.model, self.out / "last.keras")
+        if self.snapshots:
+            atomic_save(self.model, self.out / "epochs" / f"epoch-{epoch + 1:03d}.keras")
+
+    def save_best(self) -> None:
+        atomic_save(self.model, self.out / "best.keras")
