@@ -186,16 +186,16 @@ def main(argv: list[str] | None = None) -> int:
             print(report.summary())
         elif args.command == "describe":
             from training.data import describe, load_fer2013
-            from training.duplicates import census, dedup_training
+            from training.dataset_report import dataset_figures, write_dataset_report
+            from training.duplicates import DuplicateCensus
 
             data = load_fer2013(args.data, on_bad_row=args.on_bad_row)
+            figures = dataset_figures(data)
             print(describe(data))
-            print(census(data).summary())
-            print(f"--dedup would drop {dedup_training(data)[1]} of {len(data.train)} Training rows")
+            print(DuplicateCensus(**figures["duplicates"]).summary())
+            print(f"--dedup would drop {figures['dedup_drops']} of {len(data.train)} Training rows")
             if args.out:
-                from training.dataset_report import dataset_report
-
-                dataset_report(data, Path(args.out))
+                write_dataset_report(figures, Path(args.out))
                 print(f"chart and figures: {Path(args.out) / 'class_counts.png'}, {Path(args.out) / 'dataset.json'}")
         elif args.command == "robustness":
             from training.robustness import evaluate_robustness

@@ -19,7 +19,17 @@ from training.duplicates import census, dedup_training
 CHART = "class_counts.png"
 
 
-def plot_class_counts(data: Fer2013, path: Path) -> None:
+def dataset_figures(data: Fer2013) -> dict:
+    """Images per emotion and split, the duplicate census and what ``--dedup`` drops: each computed once."""
+    return {
+        "counts": {name: dict(zip(EMOTIONS, data.split(name).class_counts().tolist())) for name in SPLITS},
+        "duplicates": asdict(census(data)),
+        "dedup_drops": dedup_training(data)[1],
+        "skipped_rows": data.skipped,
+    }
+
+
+def plot_class_counts(figures: dict, path: Path) -> None:
     """Grouped bars of images per emotion in each split (each bar labelled), beside the duplicate census."""
     import matplotlib
 
@@ -30,8 +40,8 @@ def plot_class_counts(data: Fer2013, path: Path) -> None:
     width = 0.8 / len(SPLITS)
     x = np.arange(len(EMOTIONS))
     for k, name in enumerate(SPLITS):
-        counts = data.split(name).class_counts()
-        bars = ax.bar(x + (k - (len(SPLITS) - 1) / 2) * width, counts, width, label=f"{name} ({counts.sum():,})")
+        counts = [figures["counts"][name][e] for e in EMOTIONS]
+        bars = ax.bar(x + (k - (len(SPLITS) - 1) / 2) * width, counts, width, label=f"{name} ({sum(counts):,})")
         ax.bar_label(bars, labels=[f"{c:,}" for c in counts], fontsize=7, padding=2)
     ax.set_xticks(x, EMOTIONS)
     ax.set_ylabel("images")
@@ -39,10 +49,10 @@ def plot_class_counts(data: Fer2013, path: Path) -> None:
     ax.legend()
     ax.margins(y=0.1)
 
-    found = census(data)
-    rows = {"groups of identical\nimages": found.groups, "rows in them": found.rows,
-            "groups across\nsplits": found.cross_split, "groups with\nconflicting labels": found.conflicting,
-            "Training rows\n--dedup drops": dedup_training(data)[1]}
+    found = figures["duplicates"]
+    rows = {"groups of identical\nimages": found["groups"], "rows in them": found["rows"],
+            "groups across\nsplits": found["cross_split"], "groups with\nconflicting labels": found["conflicting"],
+            "Training rows\n--dedup drops": figures["dedup_drops"]}
     bars = dup.barh(list(rows)[::-1], list(rows.values())[::-1], color="#888")
     dup.bar_label(bars, labels=[f"{v:,}" for v in list(rows.values())[::-1]], fontsize=8, padding=2)
     dup.set_title("Identical images")
@@ -53,15 +63,8 @@ def plot_class_counts(data: Fer2013, path: Path) -> None:
     plt.close(fig)
 
 
-def dataset_report(data: Fer2013, out: Path) -> dict:
-    """Write ``class_counts.png`` and ``dataset.json`` (counts per split, duplicate census) into ``out``."""
+def write_dataset_report(figures: dict, out: Path) -> None:
+    """Write ``class_counts.png`` and ``dataset.json`` (the figures of :func:`dataset_figures`) into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
-    plot_class_counts(data, out / CHART)
-    figures = {
-        "counts": {name: dict(zip(EMOTIONS, data.split(name).class_counts().tolist())) for name in SPLITS},
-        "duplicates": asdict(census(data)),
-        "dedup_drops": dedup_training(data)[1],
-        "skipped_rows": data.skipped,
-    }
+    plot_class_counts(figures, out / CHART)
     (out / "dataset.json").write_text(json.dumps(figures, indent=2) + "\n")
-    return figures

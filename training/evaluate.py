@@ -20,7 +20,7 @@ import numpy as np
 from model.labels import EMOTIONS, NUM_CLASSES
 from model.tta import TTA_MODES, tta_views
 from training.data import BadRowPolicy, Fer2013, Split, load_fer2013
-from training.dataset_report import CHART, plot_class_counts
+from training.dataset_report import CHART, dataset_figures, plot_class_counts
 
 
 @dataclass
@@ -130,7 +130,7 @@ def evaluate(model_path: str | Path, data_path: str | Path, out: str | Path, tta
             continue
         report.scores[name] = {m: score(split.labels, predict_probs(model, split.images, m)) for m in modes}
 
-    plot_class_counts(data, out / CHART)
+    plot_class_counts(dataset_figures(data), out / CHART)
     (out / "report.json").write_text(json.dumps(asdict(report), indent=2))
     (out / "report.md").write_text("```\n" + report.summary() + "\n```\n")
     if "PrivateTest" in report.scores:
