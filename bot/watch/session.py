@@ -143,11 +143,12 @@ class Watch:
                                          self.reader.latest.dropped))
         latency = (time.monotonic() - frame.at) * 1000
         self.latencies.append(latency)
+        records = [face_record(f) for f in faces] if self.jsonl or self.preview else []
         if self.jsonl is not None:
             self.jsonl.write({"t": round(t, 3), "frame": frame.index, "latency_ms": round(latency, 1),
-                              "faces": [face_record(f) for f in faces]})
+                              "faces": records})
         if self.preview is not None:
-            self.preview.publish(encode_jpeg(draw(frame.image, shown), quality=80), self._state(faces))
+            self.preview.publish(encode_jpeg(draw(frame.image, shown), quality=80), self._state(records))
 
     def _fps(self) -> float:
         """Analysed frames per second over the last ten."""
@@ -179,8 +180,8 @@ class Watch:
         return Suggestion(t, face.label, heading(face.label, chosen.strategy, chosen.target),
                           self.catalog.with_spotify(tracks))
 
-    def _state(self, faces: list[TrackedFace]) -> dict[str, Any]:
-        """What the preview page shows."""
+    def _state(self, faces: list[dict[str, Any]]) -> dict[str, Any]:
+        """What the preview page shows; ``faces`` as :func:`face_record` gives them (built once per frame)."""
         last = self.suggestions[-1] if self.suggestions else None
         songs = None if last is None else {
             "key": f"{len(self.suggestions)}", "heading": last.heading, "mood": last.mood,
@@ -188,5 +189,5 @@ class Watch:
                         "youtube": s.youtube_search} for s in last.tracks]}
         latest = self.reader.latest
         return {"source": self.reader.source.name, "seconds": round(time.monotonic() - self._start, 2),
-                "faces": [face_record(f) for f in faces], "fps": round(self._fps(), 2), "read": latest.read,
+                "faces": faces, "fps": round(self._fps(), 2), "read": latest.read,
                 "dropped": latest.dropped, "analysed": self.analysed, "songs": songs, "ended": None}
