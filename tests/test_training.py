@@ -128,7 +128,8 @@ def test_augmentation_is_seeded_and_keeps_range():
 def test_camera_degradation_is_seeded_mild_and_off_by_default():
     import tensorflow as tf
 
-    from training.augment import AugmentConfig, augment_batch
+    from training.augment import augment_batch
+    from training.runs import AugmentConfig
 
     x = tf.constant(load_fer2013(SAMPLE).private_test.images[:8, ..., None].astype(np.float32))
     seed = tf.constant([5, 6], tf.int64)
@@ -141,6 +142,61 @@ def test_camera_degradation_is_seeded_mild_and_off_by_default():
     assert (per_image > 0.5).all(), "every face is degraded at probability 1"
     assert (per_image < 20).all(), "degraded faces stay the same faces (same geometry, mild loss)"
     assert a.min() >= 0 and a.max() <= 255
+
+
+def test_host_augmentation_matches_the_tensorflow_pipeline():
+    """The GPU path's NumPy/OpenCV twin: same geometry (exact when it is off), comparable change, seeded, in range."""
+    import tensorflow as tf
+
+    from training.augment import augment_batch
+    from training.augment_host import augment_faces
+    from training.runs import AugmentConfig
+
+    x = load_fer2013(SAMPLE).private_test.images[:64, ..., None].astype(np.float32)
+    still = AugmentConfig(max_rotation_deg=0, max_zoom=0, max_shift=0, erase_probability=0)
+    out = augment_faces(x, np.random.default_rng(1), still)
+    same = np.array([np.array_equal(o, f) for o, f in zip(out, x)])
+    mirrored = np.array([np.array_equal(o, f[:, ::-1]) for o, f in zip(out, x)])
+    assert (same | mirrored).all() and 0.2 < mirrored.mean() < 0.8
+    host = augment_faces(x, np.random.default_rng(2), AugmentConfig())
+    np.testing.assert_array_equal(host, augment_faces(x, np.random.default_rng(2), AugmentConfig()))
+    tensorflow = augment_batch(tf.constant(x), tf.constant([3, 4], tf.int64)).numpy()
+    change_host, change_tf = np.abs(host - x).mean(), np.abs(tensorflow - x).mean()
+    assert 0.75 < change_host / change_tf < 1.33, (change_host, change_tf)
+    assert host.min() >= 0 and host.max() <= 255 and host.dtype == np.float32
+
+    erased = augment_faces(x, np.random.default_rng(3), AugmentConfig(
+        max_rotation_deg=0, max_zoom=0, max_shift=0, erase_probability=1.0))
+    for face, before in zip(erased[:8], x[:8]):
+        changed = ~(np.isclose(face, before) | np.isclose(face, before[:, ::-1]))
+        assert changed.any() and np.allclose(face[changed], face[changed][0])  # one flat grey patch
+
+    degraded = augment_faces(x, np.random.default_rng(4), AugmentConfig(
+        max_rotation_deg=0, max_zoom=0, max_shift=0, erase_probability=0, degrade_probability=1.0))
+    per_face = np.minimum(*(np.abs(degraded - faces).mean(axis=(1, 2, 3)) for faces in (x, x[:, :, ::-1])))
+    assert (per_face > 0.5).all() and (per_face < 20).all()
+    assert degraded.min() >= 0 and degraded.max() <= 255
+
+
+def test_budget_schedule_warms_up_then_reaches_zero_as_the_budget_ends(monkeypatch):
+    import keras
+
+    from training import portable
+
+    clock = [1000.0]
+    monkeypatch.setattr(portable.time, "monotonic", lambda: clock[0])
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.AdamW(learning_rate=0.5), loss="mse")
+    schedule = portable.BudgetCosine(peak=1e-3, deadline=1100.0)
+    schedule.set_model(model)
+    schedule.on_train_begin()
+    seen = []
+    for epoch, now in enumerate([1000.0, 1025.0, 1050.0, 1075.0, 1100.0]):
+        clock[0] = now
+        schedule.on_epoch_begin(epoch)
+        seen.append(float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)))
+    np.testing.assert_allclose(seen, [1e-4, 1e-3 * (1 + np.cos(np.pi / 4)) / 2, 5e-4,
+                                      1e-3 * (1 + np.cos(3 * np.pi / 4)) / 2, 0.0], atol=1e-9)
 
 
 def test_class_weights_lift_rare_classes():
@@ -238,6 +294,26 @@ def test_distillation_learns_the_teachers_soft_targets(trained, small_csv, tmp_p
     assert (run / "teacher_probs.npy").stat().st_mtime_ns == cached  # the teacher was not asked again
 
 
+def test_several_teachers_act_as_their_average(trained, small_csv, tmp_path):
+    import keras
+
+    from training.distill import teacher_probs
+    from training.evaluate import predict_probs
+
+    train = load_fer2013(small_csv).train
+    files = [trained.best, trained.run / "last.keras"]
+    probs, digest = teacher_probs(files, train.images, train.labels, tmp_path)
+    each = [predict_probs(keras.models.load_model(f, compile=False), train.images, "flip") for f in files]
+    np.testing.assert_allclose(probs, (each[0] + each[1]) / 2, atol=1e-5)
+    digests = [hashlib.sha256(f.read_bytes()).hexdigest() for f in files]
+    assert digest == hashlib.sha256("\n".join(digests).encode()).hexdigest()
+    run = tmp_path / "kd2"
+    assert training_cli(["fit", "--data", str(small_csv), "--out", str(run), "--arch", "tiny", "--epochs", "1",
+                         "--batch-size", "16", "--teacher", *map(str, files)]) == 0
+    assert json.loads((run / "config.json").read_text())["teacher"] == ",".join(map(str, files))
+    assert json.loads((run / "state.json").read_text())["teacher_sha256"] == digest
+
+
 def test_portable_training_from_a_pack_within_a_time_budget(small_csv, tmp_path, capsys):
     """The GPU path, on this CPU: pack Training + PublicTest, train in budgeted commands, resume, plain net out."""
     import keras
@@ -247,10 +323,10 @@ def test_portable_training_from_a_pack_within_a_time_budget(small_csv, tmp_path,
 
     pack = tmp_path / "fer.npz.xz"
     assert training_cli(["pack-data", "--data", str(small_csv), "--out", str(pack)]) == 0
-    packed = load_pack(pack)
+    packed, step = load_pack(pack)
     data = load_fer2013(small_csv)
     assert set(packed) == {"train", "public"}  # never PrivateTest
-    assert np.abs(packed["public"][0].astype(int) - data.public_test.images).max() <= 4  # 5 bits a pixel
+    assert step == 8 and np.abs(packed["public"][0].astype(int) - data.public_test.images).max() <= 4  # 5 bits
     np.testing.assert_array_equal(packed["public"][1], data.public_test.labels)
 
     run = tmp_path / "gpu-run"
@@ -269,14 +345,41 @@ def test_portable_training_from_a_pack_within_a_time_budget(small_csv, tmp_path,
     out = tmp_path / "device-out"  # the device command as the GPU machine runs it, with this machine's Python
     out.mkdir()
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", "KERAS_BACKEND": "tensorflow",
-           "PACK": str(pack), "RUN": str(tmp_path / "device-run"), "OUT": str(out), "GPU_MINUTES": "5"}
-    subprocess.run([str(ROOT / "scripts" / "gpu-train"), "--arch", "tiny", "--epochs", "1", "--batch-size", "16"],
+           "PACK": str(pack), "RUN": str(tmp_path / "device-run"), "OUT": str(out), "TEACHERS": "2",
+           "TEACHER_MINUTES": "0.1", "STUDENTS": "1", "STUDENT_MINUTES": "0.1",
+           "STUDENT_ARGS": "--arch tiny --batch-size 16 --distill-weight 0.5"}
+    subprocess.run([str(ROOT / "scripts" / "gpu-train"), "--arch", "tiny", "--batch-size", "16"],
                    env=env, check=True, capture_output=True)
-    assert {p.name for p in out.iterdir()} == {"state.json", "config.json", "log.csv", "best.f16.npz", "train.log"}
+    assert {p.name for p in out.iterdir()} == {"teacher-1.f16.npz", "teacher-2.f16.npz", "student-1.f16.npz",
+                                              "runs.tgz"}
+    student = json.loads((tmp_path / "device-run" / "student-1" / "config.json").read_text())
+    teachers = [str(tmp_path / "device-run" / f"teacher-{i}" / "best.keras") for i in (1, 2)]
+    assert student["teacher"] == ",".join(teachers) and student["fit_budget"] and student["degrade"] == 0.5
+    assert [json.loads((tmp_path / "device-run" / f"teacher-{i}" / "config.json").read_text())["seed"]
+            for i in (1, 2)] == [7172, 7173]
+    with pytest.raises(SystemExit):  # a budgeted run's schedule ended with its command
+        portable_cli(["--out", str(tmp_path / "device-run" / "student-1"), "--resume"])
+    assert "cannot be resumed" in capsys.readouterr().err
     assert training_cli(["restore", str(run / "best.f16.npz"), "--out", str(tmp_path / "restored.keras")]) == 0
     restored = keras.models.load_model(tmp_path / "restored.keras", compile=False)
     faces = data.public_test.images[:8, ..., None].astype(np.float32)
     np.testing.assert_allclose(restored.predict(faces, verbose=0), net.predict(faces, verbose=0), atol=0.02)
+
+
+def test_portable_batches_are_the_same_whatever_order_the_threads_ask(small_csv):
+    from training.portable import Batches
+    from training.runs import FitConfig
+
+    data = load_fer2013(small_csv).train
+    cfg = FitConfig(data="", out="", batch_size=16, mixup=0.3, seed=5)
+    soft = np.full((len(data), 7), 1 / 7, np.float32)
+    first, second = Batches(data.images, data.labels, cfg, 0, step=8), Batches(data.images, data.labels, cfg, 0, 8)
+    later = second[3]
+    for a, b in zip(first[3], later):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(first[2][0], first[3][0])
+    x, y, w = Batches(data.images, data.labels, cfg, 0, 8, targets=soft)[0]
+    assert x.shape == (16, 48, 48, 1) and np.allclose(y, 1 / 7) and w.shape == (16,)
 
 
 def test_ferplus_votes_move_targets_part_of_the_way(small_csv, tmp_path):

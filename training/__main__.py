@@ -70,7 +70,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="share of training faces given camera blur, noise and JPEG loss (0 to 1)")
     f.add_argument("--mixup", type=float, default=0.0,
                    help="mixup Beta(alpha, alpha) between faces of a batch (0: off; teachers use 0.3)")
-    f.add_argument("--teacher", help="distil this trained .keras model: learn its soft targets (training.distill)")
+    f.add_argument("--teacher", nargs="+", help="distil these trained .keras models: learn their mean soft targets "
+                   "(training.distill)")
     f.add_argument("--distill-weight", type=float, default=0.7, help="share of the teacher in each target (0.7)")
     f.add_argument("--temperature", type=float, default=2.0, help="softens the teacher's probabilities (2)")
     f.add_argument("--ferplus", help="FER+ votes file lined up with --data (ferplus_fer2013new.csv.gz): extra soft "
@@ -176,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
                     return 2
                 names = {f.name for f in fields(FitConfig)}
                 cfg = FitConfig(**{k: v for k, v in vars(args).items() if k in names})
+                cfg.teacher = ",".join(args.teacher) if args.teacher else None
             best = fit(cfg, resume=args.resume)
             print(f"best checkpoint: {best}")
         elif args.command == "evaluate":

@@ -19,25 +19,11 @@ once they pass through a camera-like rendering.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import tensorflow as tf
 
-
-@dataclass(frozen=True)
-class AugmentConfig:
-    max_rotation_deg: float = 10.0
-    max_zoom: float = 0.1
-    max_shift: float = 0.08
-    """Fraction of the image side."""
-    erase_probability: float = 0.25
-    erase_area: tuple[float, float] = (0.02, 0.12)
-    degrade_probability: float = 0.0
-    """Share of faces given blur, noise and JPEG loss; 0 keeps the clean FER2013 pixels."""
-    max_noise: float = 8.0
-    """Standard deviation of the Gaussian sensor noise, in grey levels (0-255)."""
-    jpeg_quality: tuple[int, int] = (30, 95)
+from training.runs import AugmentConfig
 
 
 def _affine(batch: int, size: int, cfg: AugmentConfig, seed: tf.Tensor) -> tf.Tensor:
@@ -104,8 +90,9 @@ def _degrade(images: tf.Tensor, cfg: AugmentConfig, seed: tf.Tensor) -> tf.Tenso
     return tf.where(apply, lossy, images)
 
 
-def augment_batch(images: tf.Tensor, seed: tf.Tensor, cfg: AugmentConfig = AugmentConfig()) -> tf.Tensor:
+def augment_batch(images: tf.Tensor, seed: tf.Tensor, cfg: AugmentConfig | None = None) -> tf.Tensor:
     """Augment a (N, H, W, 1) float32 batch with a stateless seed (shape [2] int) for reproducibility."""
+    cfg = cfg or AugmentConfig()
     n, size = tf.shape(images)[0], images.shape[1]
     geo_seed, erase_seed = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
     warped = tf.raw_ops.ImageProjectiveTransformV3(

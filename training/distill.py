@@ -1,7 +1,8 @@
 """Soft targets from a teacher, for distilling a larger net into the shipped architecture.
 
 Offline distillation: the teacher reads every Training face once (with the
-bot's flip TTA), its probabilities are softened by a temperature and blended
+bot's flip TTA; several teachers are averaged, an ensemble acting as one
+teacher), its probabilities are softened by a temperature and blended
 with the true label, and the student then trains on those targets instead of
 one-hot labels, under the same augmentation, mixup and class weights as any
 run. One teacher pass costs about what one training epoch does, where a
@@ -15,13 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 import keras
 import numpy as np
 
 from model.labels import NUM_CLASSES
-from training.data import Split
 from training.evaluate import predict_probs
 
 log = logging.getLogger(__name__)
@@ -42,19 +43,27 @@ def blend(labels: np.ndarray, teacher: np.ndarray, weight: float, temperature: f
     return weight * soften(teacher, temperature) + (1.0 - weight) * onehot
 
 
-def teacher_probs(teacher: str | Path, train: Split, out: Path) -> tuple[np.ndarray, str]:
-    """The teacher's flip-TTA probabilities for ``train`` (cached in ``out``), and the teacher's SHA-256."""
-    digest = hashlib.sha256(Path(teacher).read_bytes()).hexdigest()
+def teacher_probs(teachers: Sequence[str | Path], images: np.ndarray, labels: np.ndarray,
+                  out: Path) -> tuple[np.ndarray, str]:
+    """The mean flip-TTA probabilities of ``teachers`` for ``images`` (cached in ``out``), and their SHA-256: the
+    file's own for one teacher, else that of the files' digests one per line."""
+    digests = [hashlib.sha256(Path(t).read_bytes()).hexdigest() for t in teachers]
+    digest = digests[0] if len(digests) == 1 else hashlib.sha256("\n".join(digests).encode()).hexdigest()
     cache, stamp = out / CACHE, out / (CACHE + ".sha256")
     if cache.exists() and stamp.exists() and stamp.read_text() == digest:
         probs = np.load(cache)
-        if len(probs) == len(train):
+        if len(probs) == len(images):
             return probs.astype(np.float32), digest
-    log.info("teacher %s reading %d training faces", teacher, len(train))
-    model = keras.models.load_model(teacher, compile=False)
-    probs = predict_probs(model, train.images, "flip").astype(np.float32)
+    probs = np.zeros((len(images), NUM_CLASSES), np.float32)
+    for teacher in teachers:
+        log.info("teacher %s reading %d training faces", teacher, len(images))
+        probs += predict_probs(keras.models.load_model(teacher, compile=False), images, "flip") / len(teachers)
     np.save(cache, probs.astype(np.float16))
     stamp.write_text(digest)
-    agreement = float((probs.argmax(1) == train.labels).mean())
-    log.info("teacher agrees with %.1f%% of the training labels", agreement * 100)
+    log.info("the teachers agree with %.1f%% of the training labels", float((probs.argmax(1) == labels).mean()) * 100)
     return probs, digest
+
+
+def teachers_of(spec: str) -> list[str]:
+    """The teacher files of a run's ``teacher`` setting: one path, or several joined by commas."""
+    return [path for path in spec.split(",") if path]

@@ -32,12 +32,12 @@ import tensorflow as tf
 
 from model.labels import NUM_CLASSES
 from training.architectures import build
-from training.augment import AugmentConfig, augment_batch, mixup
+from training.augment import augment_batch, mixup
 from training.data import DatasetError, Split, load_fer2013
-from training.distill import blend, teacher_probs
+from training.distill import blend, teacher_probs, teachers_of
 from training.duplicates import dedup_training
 from training.ferplus import mix_votes, training_votes
-from training.runs import FitConfig, RunCheckpoint, atomic_json, class_weights, compile_model
+from training.runs import AugmentConfig, FitConfig, RunCheckpoint, atomic_json, class_weights, compile_model
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +130,7 @@ def fit(cfg: FitConfig, resume: bool = False) -> Path:
 
     targets = None
     if cfg.teacher:
-        probs, digest = teacher_probs(cfg.teacher, train, out)
+        probs, digest = teacher_probs(teachers_of(cfg.teacher), train.images, train.labels, out)
         state["teacher_sha256"] = digest
         targets = blend(train.labels, probs, cfg.distill_weight, cfg.temperature)
     if cfg.ferplus:

@@ -1,28 +1,29 @@
 """Training on any Keras backend, in a fixed time: the path for a lent GPU (JAX or PyTorch, no TensorFlow).
 
-The GPU machine has JAX and PyTorch but neither TensorFlow nor OpenCV, and runs
-one command for at most 10 minutes. So this trainer uses only NumPy and Keras:
+The GPU machine has JAX and PyTorch but not TensorFlow, and runs one command
+for at most 10 minutes. So this trainer uses only Keras, NumPy and OpenCV:
 
 - the data is a pack of Training and PublicTest at 5 bits per pixel, 30 MB
   (``python -m training pack-data``; PrivateTest never leaves this machine),
-  read with NumPy and the standard library's lzma;
-- augmentation is Keras' own random layers (flip, rotation, zoom, shift,
-  contrast) in front of the net, run on the device; mixup and class weights
-  are applied to NumPy batches. (The TensorFlow trainer's camera degradation,
-  blur, noise and JPEG, has no counterpart here.)
+  read with NumPy and the standard library's lzma; each training face gets
+  uniform noise of one grey-level step, so the net sees a continuous range of
+  levels, as it will on full-precision faces, not only the 32 a pack holds;
+- each batch is augmented on the host as the TensorFlow trainer augments
+  (:mod:`training.augment_host`), mixup and class weights included;
 - a run is ``--minutes`` long: after each epoch it stops if the next would not
   fit, keeping that epoch; ``--resume`` continues the schedule in a later command.
+  With ``--fit-budget`` the schedule is the budget itself: the learning rate
+  follows a cosine over the minutes, whatever an epoch costs on the machine at
+  hand, so one command is one whole run.
 
 The run folder is :mod:`training.fit`'s (``config.json``, ``log.csv``,
-``state.json``, ``best.keras``, ``last.keras``); ``best.keras`` and ``last.keras``
-are the plain net, without the augmentation layers, loadable anywhere
+``state.json``, ``best.keras``, ``last.keras``), loadable anywhere
 (``python -m training evaluate`` and ``export`` take them as they are);
 ``best.f16.npz`` is the best net in half the bytes, small enough to come back
-from the GPU machine (``python -m training restore``); the trainer with its
-optimiser state is ``trainer.keras``.
+from the GPU machine (``python -m training restore``).
 
-    KERAS_BACKEND=jax python -m training.portable --pack fer-train-public.npz --out runs/teacher-gpu \\
-        --arch vgg_wide --epochs 120 --minutes 9 --mixup 0.3 [--resume]
+    KERAS_BACKEND=jax python -m training.portable --pack fer-train-public.xz --out runs/teacher-gpu \\
+        --arch vgg_wide --fit-budget --epochs 400 --minutes 8 --mixup 0.3
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import io
 import json
 import logging
 import lzma
+import math
 import sys
 import time
 from dataclasses import asdict
@@ -40,10 +42,12 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from model.labels import INPUT_SIZE, NUM_CLASSES
+from model.labels import NUM_CLASSES
 from training.architectures import ARCHITECTURES, build
+from training.augment_host import augment_faces
 from training.compact import save_half
-from training.runs import FitConfig, RunCheckpoint, atomic_json, atomic_save, class_weights, compile_model
+from training.distill import blend, teacher_probs, teachers_of
+from training.runs import AugmentConfig, FitConfig, RunCheckpoint, atomic_json, class_weights, compile_model
 
 log = logging.getLogger(__name__)
 SPLITS = ("train", "public")
@@ -70,36 +74,31 @@ def write_pack(splits: dict[str, tuple[np.ndarray, np.ndarray]], path: str | Pat
     return Path(path).stat().st_size
 
 
-def load_pack(path: str | Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """{"train": (images uint8 (N, 48, 48), labels), "public": (...)} from ``pack-data``'s file."""
+def load_pack(path: str | Path) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], int]:
+    """{"train": (images uint8 (N, 48, 48), labels), "public": (...)} from ``pack-data``'s file, and its grey-level
+    step (8 at 5 bits): each pixel stands for the middle of a step."""
     with np.load(io.BytesIO(lzma.decompress(Path(path).read_bytes()))) as pack:
         if any(f.startswith("private") for f in pack.files):
             raise ValueError(f"{path} holds PrivateTest: packs for other machines must not")
         step = 1 << (8 - int(pack["bits"]))
         return {s: ((pack[f"{s}_images"].astype(np.uint16) * step + step // 2).astype(np.uint8),
-                    pack[f"{s}_labels"].astype(np.int64)) for s in SPLITS}
-
-
-def augmenter(seed: int) -> keras.Sequential:
-    """Random flip, rotation (±10°), zoom (±10%), shift (±10%) and contrast, active only while training."""
-    return keras.Sequential([
-        keras.layers.RandomFlip("horizontal", seed=seed),
-        keras.layers.RandomRotation(10 / 360, fill_mode="reflect", seed=seed + 1),
-        keras.layers.RandomZoom(0.1, fill_mode="reflect", seed=seed + 2),
-        keras.layers.RandomTranslation(0.1, 0.1, fill_mode="reflect", seed=seed + 3),
-        keras.layers.RandomContrast(0.2, seed=seed + 4),
-    ], name="augment")
+                    pack[f"{s}_labels"].astype(np.int64)) for s in SPLITS}, step
 
 
 class Batches(keras.utils.PyDataset):
-    """Shuffled batches of (faces, targets, sample weights); with ``mixup``, pairs of faces blended."""
+    """Shuffled, augmented batches of (faces, targets, sample weights): each pixel spread uniformly over its pack's
+    grey-level ``step``; with ``mixup``, pairs of faces blended. Made by ``workers`` threads, so that the host
+    keeps up with a GPU; each batch draws from its own generator (run seed, epoch, index), so the threads'
+    order does not change what is drawn."""
 
-    def __init__(self, images: np.ndarray, labels: np.ndarray, cfg: FitConfig, epoch: int):
-        super().__init__()
+    def __init__(self, images: np.ndarray, labels: np.ndarray, cfg: FitConfig, epoch: int, step: int = 1,
+                 targets: np.ndarray | None = None, workers: int = 4):
+        super().__init__(workers=workers)
         self.images = images.astype(np.float32)[..., None]
-        self.targets = np.eye(NUM_CLASSES, dtype=np.float32)[labels]
+        self.targets = np.eye(NUM_CLASSES, dtype=np.float32)[labels] if targets is None else targets
         self.weights = class_weights(labels, cfg.class_weight_power)[labels].astype(np.float32)
-        self.cfg, self.epoch = cfg, epoch
+        self.cfg, self.epoch, self.step = cfg, epoch, step
+        self.augment = AugmentConfig(degrade_probability=cfg.degrade)
         self.order = np.arange(len(labels))
         self.on_epoch_end()
 
@@ -108,17 +107,20 @@ class Batches(keras.utils.PyDataset):
 
     def on_epoch_end(self) -> None:
         """A new order each epoch, from the run's seed and the epoch number: a resumed run continues the sequence."""
-        self.rng = np.random.default_rng([self.cfg.seed, self.epoch])
-        self.order = self.rng.permutation(len(self.order))
+        self.order = np.random.default_rng([self.cfg.seed, self.epoch]).permutation(len(self.order))
         self.epoch += 1
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        rng = np.random.default_rng([self.cfg.seed, self.epoch, index])
         pick = self.order[index * self.cfg.batch_size:(index + 1) * self.cfg.batch_size]
         x, y, w = self.images[pick], self.targets[pick], self.weights[pick]
+        if self.step > 1:
+            x = x + rng.uniform(-self.step / 2, self.step / 2, x.shape).astype(np.float32)
+        x = augment_faces(x, rng, self.augment)
         if self.cfg.mixup > 0:
-            lam = self.rng.beta(self.cfg.mixup, self.cfg.mixup, (len(pick), 1)).astype(np.float32)
+            lam = rng.beta(self.cfg.mixup, self.cfg.mixup, (len(pick), 1)).astype(np.float32)
             lam = np.maximum(lam, 1 - lam)  # each face stays the larger part of its blend
-            other = self.rng.permutation(len(pick))
+            other = rng.permutation(len(pick))
             x = lam[..., None, None] * x + (1 - lam[..., None, None]) * x[other]
             y = lam * y + (1 - lam) * y[other]
             w = lam[:, 0] * w + (1 - lam[:, 0]) * w[other]
@@ -126,21 +128,16 @@ class Batches(keras.utils.PyDataset):
 
 
 class Deadline(RunCheckpoint):
-    """:class:`RunCheckpoint` for the trainer: the plain net as last/best (the best also in float16), the trainer
-    with its optimiser as ``trainer.keras``; and a stop when the next epoch would not end within the budget."""
+    """:class:`RunCheckpoint` that also keeps the best net in float16, and stops the run when the next epoch would
+    not end before ``deadline`` (a :func:`time.monotonic` time)."""
 
-    def __init__(self, out: Path, net: keras.Model, state: dict, seconds: float):
+    def __init__(self, out: Path, state: dict, deadline: float):
         super().__init__(out, state, snapshots=False)
-        self.net = net
-        self.deadline = time.monotonic() + seconds
-
-    def save_last(self, epoch: int) -> None:
-        atomic_save(self.model, self.out / "trainer.keras")
-        atomic_save(self.net, self.out / "last.keras")
+        self.deadline = deadline
 
     def save_best(self) -> None:
-        atomic_save(self.net, self.out / "best.keras")
-        save_half(self.net, self.out / "best.f16.npz")
+        super().save_best()
+        save_half(self.model, self.out / "best.f16.npz")
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs = logs if logs is not None else {}
@@ -150,12 +147,34 @@ class Deadline(RunCheckpoint):
             self.model.stop_training = True
 
 
-def portable_fit(cfg: FitConfig, pack: str | Path, minutes: float, resume: bool = False) -> Path:
-    """Train (or resume) within ``minutes``; return the best checkpoint of the plain net."""
+class BudgetCosine(keras.callbacks.Callback):
+    """The learning rate for each epoch from the share of the time budget already spent: the first epoch (which
+    also compiles) at a tenth of ``peak``, then a cosine that reaches zero as the budget ends."""
+
+    def __init__(self, peak: float, deadline: float):
+        super().__init__()
+        self.peak, self.deadline = peak, deadline
+        self.start = time.monotonic()
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.start = time.monotonic()
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        now = time.monotonic()
+        spent = min(1.0, (now - self.start) / max(self.deadline - self.start, 1e-9))
+        lr = self.peak / 10 if epoch == 0 else self.peak * 0.5 * (1 + math.cos(math.pi * spent))
+        self.model.optimizer.learning_rate = lr
+
+
+def portable_fit(cfg: FitConfig, pack: str | Path, minutes: float, resume: bool = False,
+                 fit_budget: bool = False) -> Path:
+    """Train (or resume) within ``minutes``; return the best checkpoint of the plain net. With ``fit_budget`` the
+    learning rate follows the budget (:class:`BudgetCosine`) and ``cfg.epochs`` is only a ceiling."""
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(cfg.seed)
-    data = load_pack(pack)
+    deadline = time.monotonic() + minutes * 60
+    data, step = load_pack(pack)
     (train_x, train_y), (val_x, val_y) = data["train"], data["public"]
     if cfg.limit:
         pick = np.random.default_rng(cfg.seed).permutation(len(train_y))[: cfg.limit]
@@ -163,30 +182,38 @@ def portable_fit(cfg: FitConfig, pack: str | Path, minutes: float, resume: bool 
     steps = len(train_y) // cfg.batch_size
     if steps == 0:
         raise ValueError(f"{len(train_y)} training images is less than one batch of {cfg.batch_size}")
-    if resume and (out / "trainer.keras").exists():
-        trainer = keras.models.load_model(out / "trainer.keras")
+    if resume and (out / "last.keras").exists():
+        net = keras.models.load_model(out / "last.keras")
         state = json.loads((out / "state.json").read_text())
         log.info("resuming %s after epoch %d", out, state["epochs_done"])
     else:
         net = build(cfg.arch)
-        trainer = keras.Sequential([keras.Input((INPUT_SIZE, INPUT_SIZE, 1)), augmenter(cfg.seed), net],
-                                   name=f"{net.name}_trainer")
-        compile_model(trainer, cfg, steps)
+        if cfg.init_weights:
+            net.set_weights(keras.models.load_model(cfg.init_weights, compile=False).get_weights())
+        compile_model(net, cfg, steps, schedule=not fit_budget)
         state = {"epochs_done": 0, "best_val_accuracy": -1.0, "best_epoch": 0, "backend": keras.backend.backend()}
-        atomic_json(asdict(cfg) | {"pack": str(pack)}, out / "config.json")
+        atomic_json(asdict(cfg) | {"pack": str(pack), "fit_budget": fit_budget}, out / "config.json")
     if state["epochs_done"] >= cfg.epochs:
         return out / "best.keras"
-    net = trainer.layers[-1]
-    log.info("training %s (%d params) on %d images, %d steps/epoch, backend %s, for at most %g min",
-             net.name, net.count_params(), len(train_y), steps, keras.backend.backend(), minutes)
-    trainer.fit(
-        Batches(train_x, train_y, cfg, state["epochs_done"]),
+    targets = None
+    if cfg.teacher:
+        probs, state["teacher_sha256"] = teacher_probs(teachers_of(cfg.teacher), train_x, train_y, out)
+        targets = blend(train_y, probs, cfg.distill_weight, cfg.temperature)
+    log.info("training %s (%d params) on %d images, %d steps/epoch, backend %s, for at most %g min%s",
+             net.name, net.count_params(), len(train_y), steps, keras.backend.backend(), minutes,
+             f", distilling {cfg.teacher}" if cfg.teacher else "")
+    callbacks: list[keras.callbacks.Callback] = [
+        Deadline(out, state, deadline),
+        keras.callbacks.CSVLogger(str(out / "log.csv"), append=state["epochs_done"] > 0)]
+    if fit_budget:
+        callbacks.insert(0, BudgetCosine(cfg.lr, deadline))
+    net.fit(
+        Batches(train_x, train_y, cfg, state["epochs_done"], step, targets),
         epochs=cfg.epochs,
         initial_epoch=state["epochs_done"],
         validation_data=(val_x.astype(np.float32)[..., None], np.eye(NUM_CLASSES, dtype=np.float32)[val_y]),
         validation_batch_size=512,
-        callbacks=[Deadline(out, net, state, minutes * 60),
-                   keras.callbacks.CSVLogger(str(out / "log.csv"), append=state["epochs_done"] > 0)],
+        callbacks=callbacks,
         verbose=2,
     )
     return out / "best.keras"
@@ -199,27 +226,39 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", required=True, help="run folder (resumable)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out with its saved config")
     p.add_argument("--minutes", type=float, default=9.0, help="time budget of this command (default 9)")
+    p.add_argument("--fit-budget", action="store_true",
+                   help="the learning-rate schedule spans --minutes (one command, one run); --epochs is a ceiling")
     p.add_argument("--arch", choices=sorted(ARCHITECTURES), default="vgg_wide")
     p.add_argument("--epochs", type=int, default=60, help="total epochs of the schedule")
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--mixup", type=float, default=0.3)
+    p.add_argument("--degrade", type=float, default=0.0, help="share of faces given camera blur, noise and JPEG")
     p.add_argument("--seed", type=int, default=7171)
     p.add_argument("--limit", type=int, help="only this many training faces (quick checks)")
+    p.add_argument("--init-weights", help="start from this trained .keras model of the same architecture")
+    p.add_argument("--teacher", nargs="+", help="distil these trained .keras models (their mean flip-TTA "
+                   "probabilities, training.distill)")
+    p.add_argument("--distill-weight", type=float, default=0.7, help="share of the teachers in each target (0.7)")
+    p.add_argument("--temperature", type=float, default=2.0, help="softens the teachers' probabilities (2)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = Path(args.out) / "config.json"
     if args.resume and config.exists():
         saved = json.loads(config.read_text())
         pack = saved.pop("pack")
+        if saved.pop("fit_budget", False):
+            p.error(f"{args.out} followed a time budget: it ended with its command and cannot be resumed")
         cfg = FitConfig(**saved)
     else:
         if not args.pack:
             p.error("--pack is required for a new run")
         pack = args.pack
         cfg = FitConfig(data=pack, out=args.out, arch=args.arch, epochs=args.epochs, batch_size=args.batch_size,
-                        lr=args.lr, mixup=args.mixup, seed=args.seed, limit=args.limit)
-    best = portable_fit(cfg, pack, args.minutes, resume=args.resume)
+                        lr=args.lr, mixup=args.mixup, degrade=args.degrade, seed=args.seed, limit=args.limit,
+                        init_weights=args.init_weights, teacher=",".join(args.teacher) if args.teacher else None,
+                        distill_weight=args.distill_weight, temperature=args.temperature)
+    best = portable_fit(cfg, pack, args.minutes, resume=args.resume, fit_budget=args.fit_budget)
     state = json.loads((Path(cfg.out) / "state.json").read_text())
     print(f"{state['epochs_done']} of {cfg.epochs} epochs; best PublicTest {state['best_val_accuracy']:.4f} "
           f"(epoch {state['best_epoch']}): {best}")

@@ -48,7 +48,8 @@ class FitConfig:
     mixup: float = 0.0
     """Beta(alpha, alpha) of mixup between faces of a batch; 0 turns it off."""
     teacher: str | None = None
-    """A trained .keras model whose soft targets the run learns from (see :mod:`training.distill`)."""
+    """Trained .keras models, joined by commas, whose mean soft targets the run learns from
+    (:mod:`training.distill`)."""
     distill_weight: float = 0.7
     """Share of the teacher in each target; the rest is the true label."""
     temperature: float = 2.0
@@ -57,6 +58,24 @@ class FitConfig:
     """FER+ votes file (``ferplus_fer2013new.csv.gz``), lined up with a FER2013 CSV (see :mod:`training.ferplus`)."""
     ferplus_weight: float = 0.3
     """How far each Training target moves toward its FER+ vote shares."""
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    """How training faces are varied: in TensorFlow (:mod:`training.augment`) or on the host
+    (:mod:`training.augment_host`)."""
+
+    max_rotation_deg: float = 10.0
+    max_zoom: float = 0.1
+    max_shift: float = 0.08
+    """Fraction of the image side."""
+    erase_probability: float = 0.25
+    erase_area: tuple[float, float] = (0.02, 0.12)
+    degrade_probability: float = 0.0
+    """Share of faces given blur, noise and JPEG loss; 0 keeps the clean FER2013 pixels."""
+    max_noise: float = 8.0
+    """Standard deviation of the Gaussian sensor noise, in grey levels (0-255)."""
+    jpeg_quality: tuple[int, int] = (30, 95)
 
 
 def class_weights(labels: np.ndarray, power: float) -> np.ndarray:
@@ -70,16 +89,19 @@ def class_weights(labels: np.ndarray, power: float) -> np.ndarray:
     return weights / (weights[labels].mean())
 
 
-def compile_model(model: keras.Model, cfg: FitConfig, steps_per_epoch: int) -> None:
-    """AdamW with one warm-up epoch then cosine decay to zero over the whole run."""
-    schedule = keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=cfg.lr / 10,
-        decay_steps=max(1, steps_per_epoch * (cfg.epochs - 1)),
-        warmup_target=cfg.lr,
-        warmup_steps=steps_per_epoch,
-    )
+def compile_model(model: keras.Model, cfg: FitConfig, steps_per_epoch: int, schedule: bool = True) -> None:
+    """AdamW with one warm-up epoch then cosine decay to zero over the whole run; without ``schedule``, a plain
+    learning rate for a callback to set (see :class:`training.portable.BudgetCosine`)."""
+    learning_rate: float | keras.optimizers.schedules.LearningRateSchedule = cfg.lr / 10
+    if schedule:
+        learning_rate = keras.optimizers.schedules.CosineDecay(
+            initial_learning_rate=cfg.lr / 10,
+            decay_steps=max(1, steps_per_epoch * (cfg.epochs - 1)),
+            warmup_target=cfg.lr,
+            warmup_steps=steps_per_epoch,
+        )
     model.compile(
-        optimizer=keras.optimizers.AdamW(learning_rate=schedule, weight_decay=cfg.weight_decay),
+        optimizer=keras.optimizers.AdamW(learning_rate=learning_rate, weight_decay=cfg.weight_decay),
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=cfg.label_smoothing),
         metrics=["accuracy"],
     )
