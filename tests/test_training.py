@@ -314,6 +314,25 @@ def test_several_teachers_act_as_their_average(trained, small_csv, tmp_path):
     assert json.loads((run / "state.json").read_text())["teacher_sha256"] == digest
 
 
+def test_choose_ranks_models_and_their_average_on_public_test(trained, small_csv, capsys):
+    import keras
+
+    from training.choose import AVERAGE, public_scores
+    from training.evaluate import predict_probs
+
+    public = load_fer2013(small_csv).public_test
+    files = [trained.best, trained.run / "last.keras"]
+    scores = public_scores(files, public)
+    best = predict_probs(keras.models.load_model(trained.best, compile=False), public.images, "flip")
+    assert scores[str(trained.best)] == float((best.argmax(1) == public.labels).mean())
+    assert set(scores) == {*map(str, files), AVERAGE} and all(0 <= s <= 1 for s in scores.values())
+    assert training_cli(["choose", "--data", str(small_csv), "--models", *map(str, files)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert "PublicTest" in lines[0] and len(lines) == 4
+    ranked = [float(line.split()[0]) for line in lines[1:]]
+    assert ranked == sorted(ranked, reverse=True)
+
+
 def test_portable_training_from_a_pack_within_a_time_budget(small_csv, tmp_path, capsys):
     """The GPU path, on this CPU: pack Training + PublicTest, train in budgeted commands, resume, plain net out."""
     import keras

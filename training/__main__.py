@@ -102,6 +102,12 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--limit", type=int, help="only the first this-many PrivateTest faces (quick checks)")
     r.add_argument("--on-bad-row", choices=("error", "skip"), default="error")
 
+    o = sub.add_parser("choose", help="PublicTest accuracy of several models and of their average (never PrivateTest)")
+    o.add_argument("--models", nargs="+", required=True, help=".keras models")
+    o.add_argument("--data", required=True, help="FER2013 CSV or image-folder root")
+    o.add_argument("--tta", choices=TTA_MODES, default="flip", help="TTA mode the bot uses")
+    o.add_argument("--on-bad-row", choices=("error", "skip"), default="error")
+
     n = sub.add_parser("ensemble", help="average several models into one .keras model")
     n.add_argument("--models", nargs="+", required=True, help="two or more .keras models")
     n.add_argument("--out", required=True, help="the averaged .keras model to write")
@@ -204,6 +210,13 @@ def main(argv: list[str] | None = None) -> int:
 
             print(evaluate_robustness(args.model, args.data, args.out, tta=args.tta, seed=args.seed,
                                       limit=args.limit, on_bad_row=args.on_bad_row).summary())
+        elif args.command == "choose":
+            from training.choose import public_scores, ranking
+            from training.data import load_fer2013
+
+            public = load_fer2013(args.data, on_bad_row=args.on_bad_row).public_test
+            print(f"PublicTest accuracy ({args.tta} TTA, {len(public)} faces):")
+            print(ranking(public_scores(args.models, public, args.tta)))
         elif args.command == "ensemble":
             from training.ensemble import average
 
