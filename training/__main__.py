@@ -11,7 +11,9 @@
         --data $FER --out runs/vgg-swa.keras
     python -m training calibrate --model runs/vgg/best.keras --data $FER --out runs/vgg/calibrated.keras
     python -m training export --model runs/vgg/best.keras --run runs/vgg --report reports/vgg --to model/weights
-    python -m training pack-data --data $FER --out fer-train-public.npz   # then training.portable on a GPU
+    python -m training pack-data --data $FER --out data/fer-train-public.xz   # then scripts/gpu-train on a GPU
+    python -m training restore student-1.f16.npz --out runs/student-1.keras
+    python -m training choose --data $FER --models model/weights/emotion_cnn.keras runs/student-1.keras
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ A GPU machine without TensorFlow augments each batch here, as the TensorFlow
 trainer does in its pipeline: one affine warp per face (flip, rotation, zoom and
 shift in one matrix, edges repeated), random erasing and, for a share of
 faces, blur, sensor noise and JPEG. Keras' own random image layers are no
-substitute: on JAX on an H200 their rotation alone cost over a hundred times
-the net's 4 ms training step (EXPERIMENTS.md, "GPU session 1").
+substitute: on JAX on an H200 a training step with them took 479 ms against
+the net's 4.1 ms alone (EXPERIMENTS.md, "GPU session 1").
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ one-hot labels, under the same augmentation, mixup and class weights as any
 run. One teacher pass costs about what one training epoch does, where a
 teacher forward pass on every batch would slow each epoch by half or more.
 
-The teacher's probabilities are cached in the run folder (``teacher_probs.npy``,
-with the teacher file's SHA-256 in ``state.json``), so a resumed run reuses them.
+The teachers' probabilities are cached in the run folder (``teacher_probs.npy``,
+with the teachers' SHA-256 in ``state.json``), so a resumed run reuses them.
 """
 
 from __future__ import annotations
