@@ -333,7 +333,7 @@ def test_choose_ranks_models_and_their_average_on_public_test(trained, small_csv
     assert ranked == sorted(ranked, reverse=True)
 
 
-def test_portable_training_from_a_pack_within_a_time_budget(small_csv, tmp_path, capsys):
+def test_portable_training_from_a_pack_within_a_time_budget(small_csv, trained, tmp_path, capsys):
     """The GPU path, on this CPU: pack Training + PublicTest, train in budgeted commands, resume, plain net out."""
     import keras
 
@@ -356,6 +356,7 @@ def test_portable_training_from_a_pack_within_a_time_budget(small_csv, tmp_path,
     assert portable_cli([*common, "--resume", "--minutes", "10"]) == 0
     state = json.loads((run / "state.json").read_text())
     assert state["epochs_done"] == 3 and 0 <= state["best_val_accuracy"] <= 1 and state["backend"] == "tensorflow"
+    assert state["device"] == "CPU (TensorFlow)"
     assert len((run / "log.csv").read_text().strip().splitlines()) == 1 + 3
     net = keras.models.load_model(run / "best.keras", compile=False)
     assert "augment" not in [layer.name for layer in net.layers]  # the shipped form: the net alone
@@ -379,6 +380,15 @@ def test_portable_training_from_a_pack_within_a_time_budget(small_csv, tmp_path,
     with pytest.raises(SystemExit):  # a budgeted run's schedule ended with its command
         portable_cli(["--out", str(tmp_path / "device-run" / "student-1"), "--resume"])
     assert "cannot be resumed" in capsys.readouterr().err
+    from training.export import export
+
+    card_dir = export(tmp_path / "device-run" / "student-1" / "best.keras", trained.report, tmp_path / "card",
+                      tmp_path / "device-run" / "student-1", "scripts/gpu-train")
+    card = json.loads((card_dir / "model_card.json").read_text())
+    assert card["hardware"] == "CPU (TensorFlow)" and [t["file"] for t in card["teachers"]] == teachers
+    assert card["teachers"][0]["architecture"] == "tiny" and card["teachers"][0]["trained_on"] == "CPU (TensorFlow)"
+    assert f"temperature 2, 0.5 of each target against the true label) from: `{teachers[0]}` (tiny, " in (
+        card_dir / "MODEL_CARD.md").read_text()
     assert training_cli(["restore", str(run / "best.f16.npz"), "--out", str(tmp_path / "restored.keras")]) == 0
     restored = keras.models.load_model(tmp_path / "restored.keras", compile=False)
     faces = data.public_test.images[:8, ..., None].astype(np.float32)

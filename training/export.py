@@ -19,6 +19,7 @@ from pathlib import Path
 import keras
 
 from model.labels import EMOTIONS
+from training.distill import teachers_of
 
 KERAS_NAME = "emotion_cnn.keras"
 TFLITE_NAME = "emotion_cnn.tflite"
@@ -32,6 +33,28 @@ def _cpu_name() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+def _teachers(config: dict) -> list[dict]:
+    """Each teacher of a distilled run, with what its own run folder (the file's folder) says of it, if present."""
+    teachers = []
+    for path in teachers_of(config.get("teacher") or ""):
+        teacher: dict = {"file": path}
+        folder = Path(path).parent
+        if (folder / "config.json").exists() and (folder / "state.json").exists():
+            state = json.loads((folder / "state.json").read_text())
+            teacher.update(architecture=json.loads((folder / "config.json").read_text())["arch"],
+                           epochs=state["epochs_done"], public_test_no_tta=round(state["best_val_accuracy"], 4),
+                           trained_on=state.get("device", "?"))
+        teachers.append(teacher)
+    return teachers
+
+
+def _teacher_md(teacher: dict) -> str:
+    if "architecture" not in teacher:
+        return f"`{teacher['file']}`"
+    return (f"`{teacher['file']}` ({teacher['architecture']}, {teacher['epochs']} epochs, PublicTest "
+            f"{teacher['public_test_no_tta']:.4f} without TTA, on {teacher['trained_on']})")
 
 
 def export(model_path: str | Path, report_dir: str | Path, dest: str | Path,
@@ -61,6 +84,10 @@ def export(model_path: str | Path, report_dir: str | Path, dest: str | Path,
                    training_hours=round(seconds / 3600, 2))
         if "init_weights_sha256" in state:
             run["init_weights_sha256"] = state["init_weights_sha256"]
+        if "device" in state:  # runs of training.portable say where they ran (a lent GPU, say)
+            run["hardware"] = state["device"]
+        if run["config"].get("teacher"):
+            run["teachers"] = _teachers(run["config"])
     figures = {
         split: {mode: {"accuracy": s["accuracy"], "macro_f1": s["macro_f1"],
                        "recall": dict(zip(EMOTIONS, s["recall"]))} for mode, s in by_mode.items()}
@@ -78,7 +105,7 @@ def export(model_path: str | Path, report_dir: str | Path, dest: str | Path,
         "date": dt.date.today().isoformat(),
         "hardware": f"{_cpu_name()}, {os.cpu_count()} cores, no GPU",
         "command": command,
-        **run,
+        **run,  # after "hardware": a run's own device replaces this machine's
         "metrics": figures,
     }
     calibration_md = ""
@@ -122,6 +149,9 @@ def _markdown(card: dict, report_md: str, robustness_md: str = "", calibration_m
         *([f"- Warm-started from the weights of `{card['config']['init_weights']}` (see the command)"
            + (f"; that file's SHA-256: `{card['init_weights_sha256']}`" if "init_weights_sha256" in card else "")]
           if card.get("config", {}).get("init_weights") else []),
+        *([f"- Distilled (`--teacher`: the teachers' mean flip-TTA probabilities, softened at temperature "
+           f"{card['config']['temperature']:g}, {card['config']['distill_weight']:g} of each target against the "
+           f"true label) from: " + "; ".join(map(_teacher_md, card["teachers"]))] if card.get("teachers") else []),
         *(["- Class offsets fitted on PublicTest and folded into the output layer's bias "
             "(`python -m training calibrate`; every figure below includes them):", "", calibration_md.strip()]
           if calibration_md else []),

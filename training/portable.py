@@ -85,6 +85,23 @@ def load_pack(path: str | Path) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]
                     pack[f"{s}_labels"].astype(np.int64)) for s in SPLITS}, step
 
 
+def device_name() -> str:
+    """What this run computes on, for the model card: the accelerator the backend uses, else the CPU."""
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        device = jax.devices()[0]
+        return f"{device.device_kind if device.platform != 'cpu' else 'CPU'} (JAX)"
+    if backend == "torch":
+        import torch
+
+        return f"{torch.cuda.get_device_name() if torch.cuda.is_available() else 'CPU'} (PyTorch)"
+    import tensorflow as tf
+
+    return f"{'GPU' if tf.config.list_physical_devices('GPU') else 'CPU'} (TensorFlow)"
+
+
 class Batches(keras.utils.PyDataset):
     """Shuffled, augmented batches of (faces, targets, sample weights): each pixel spread uniformly over its pack's
     grey-level ``step``; with ``mixup``, pairs of faces blended. Made by ``workers`` threads, so that the host
@@ -191,7 +208,8 @@ def portable_fit(cfg: FitConfig, pack: str | Path, minutes: float, resume: bool 
         if cfg.init_weights:
             net.set_weights(keras.models.load_model(cfg.init_weights, compile=False).get_weights())
         compile_model(net, cfg, steps, schedule=not fit_budget)
-        state = {"epochs_done": 0, "best_val_accuracy": -1.0, "best_epoch": 0, "backend": keras.backend.backend()}
+        state = {"epochs_done": 0, "best_val_accuracy": -1.0, "best_epoch": 0, "backend": keras.backend.backend(),
+                 "device": device_name()}
         atomic_json(asdict(cfg) | {"pack": str(pack), "fit_budget": fit_budget}, out / "config.json")
     if state["epochs_done"] >= cfg.epochs:
         return out / "best.keras"
