@@ -39,3 +39,38 @@ def test_env_example_documents_every_setting():
         names |= {field.alias for field in cls.model_fields.values()}
     names |= {f"MODEL_{name.upper()}" for name in ModelSettings.model_fields}
     assert names - documented == set()
+
+
+def _module_file(module: str) -> Path | None:
+    base = ROOT / module.replace(".", "/")
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.exists():
+            return path
+    return None
+
+
+def _load_time_imports(path: Path) -> set[str]:
+    """Modules imported by the module's own top-level statements (an import inside a function waits for a call)."""
+    found = set()
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def test_the_gpu_path_loads_without_tensorflow():
+    """The lent GPU machine has no TensorFlow: nothing training.portable or choose loads may need it."""
+    todo, seen = ["training.portable", "training.choose"], set()
+    while todo:
+        module = todo.pop()
+        path = _module_file(module) or _module_file(module.rpartition(".")[0])  # `from pkg import name`
+        if module in seen or path is None:
+            continue
+        seen.add(module)
+        for name in _load_time_imports(path):
+            assert name.split(".")[0] != "tensorflow", f"{module} imports {name}, which a GPU machine lacks"
+            if name.split(".")[0] in ALLOWED:
+                todo.append(name)
+    assert {"training.augment_host", "training.distill", "training.evaluate", "training.runs"} <= seen
