@@ -153,8 +153,8 @@ def _upsert(engine: Engine, batch: list[dict], summary: ImportSummary, fresh: se
     """Insert new songs and update changed ones, in one transaction per batch.
 
     ``fresh``, when the table was empty as the import began, holds the ids
-    inserted so far: a row with another id cannot exist yet, so no lookup is
-    needed, and PostgreSQL takes such rows by COPY.
+    inserted so far: a row with another id cannot exist yet, so on PostgreSQL
+    such rows go in by COPY, without a lookup.
     """
     batch = list({v["spotify_id"]: v for v in batch}.values())  # a repeated id: the last row wins
     if fresh is not None:

@@ -362,6 +362,11 @@ def test_portable_training_from_a_pack_within_a_time_budget(small_csv, trained, 
     assert "augment" not in [layer.name for layer in net.layers]  # the shipped form: the net alone
     assert net.predict(data.public_test.images[:5, ..., None].astype(np.float32), verbose=0).shape == (5, 7)
     assert "3 of 3 epochs" in capsys.readouterr().out
+    warm = tmp_path / "gpu-warm"
+    assert portable_cli(["--pack", str(pack), "--out", str(warm), "--arch", "tiny", "--epochs", "1", "--batch-size",
+                         "16", "--init-weights", str(run / "best.keras")]) == 0
+    assert json.loads((warm / "state.json").read_text())["init_weights_sha256"] == hashlib.sha256(
+        (run / "best.keras").read_bytes()).hexdigest()
     out = tmp_path / "device-out"  # the device command as the GPU machine runs it, with this machine's Python
     out.mkdir()
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", "KERAS_BACKEND": "tensorflow",

@@ -15,7 +15,7 @@ import keras
 import numpy as np
 
 from training.data import Split
-from training.evaluate import predict_probs
+from training.evaluate import predict_probs, score
 
 AVERAGE = "average of all"
 
@@ -24,10 +24,9 @@ def public_scores(model_paths: list[str | Path], public: Split, tta: str = "flip
     """PublicTest accuracy of each model under ``tta`` and, for two or more, of their probability average."""
     probs = {str(path): predict_probs(keras.models.load_model(path, compile=False), public.images, tta)
              for path in model_paths}
-    scores = {name: float((p.argmax(1) == public.labels).mean()) for name, p in probs.items()}
+    scores = {name: score(public.labels, p).accuracy for name, p in probs.items()}
     if len(probs) > 1:
-        mean = np.mean(list(probs.values()), axis=0)
-        scores[AVERAGE] = float((mean.argmax(1) == public.labels).mean())
+        scores[AVERAGE] = score(public.labels, np.mean(list(probs.values()), axis=0)).accuracy
     return scores
 
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from model.labels import NUM_CLASSES
 from training.evaluate import predict_probs
+from training.runs import FitConfig
 
 log = logging.getLogger(__name__)
 CACHE = "teacher_probs.npy"
@@ -62,6 +63,14 @@ def teacher_probs(teachers: Sequence[str | Path], images: np.ndarray, labels: np
     stamp.write_text(digest)
     log.info("the teachers agree with %.1f%% of the training labels", float((probs.argmax(1) == labels).mean()) * 100)
     return probs, digest
+
+
+def soft_targets(cfg: FitConfig, images: np.ndarray, labels: np.ndarray, out: Path) -> tuple[np.ndarray, str]:
+    """The run's training targets from its teachers (:func:`teacher_probs` blended as ``cfg`` says), and the
+    teachers' SHA-256 for state.json."""
+    assert cfg.teacher is not None
+    probs, digest = teacher_probs(teachers_of(cfg.teacher), images, labels, out)
+    return blend(labels, probs, cfg.distill_weight, cfg.temperature), digest
 
 
 def teachers_of(spec: str) -> list[str]:

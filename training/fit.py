@@ -19,7 +19,6 @@ mid-write never leaves a broken file behind.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import sys
@@ -34,10 +33,10 @@ from model.labels import NUM_CLASSES
 from training.architectures import build
 from training.augment import augment_batch, mixup
 from training.data import DatasetError, Split, load_fer2013
-from training.distill import blend, teacher_probs, teachers_of
+from training.distill import soft_targets
 from training.duplicates import dedup_training
 from training.ferplus import mix_votes, training_votes
-from training.runs import AugmentConfig, FitConfig, RunCheckpoint, atomic_json, class_weights, compile_model
+from training.runs import AugmentConfig, FitConfig, RunCheckpoint, atomic_json, class_weights, compile_model, warm_start
 
 log = logging.getLogger(__name__)
 
@@ -116,13 +115,11 @@ def fit(cfg: FitConfig, resume: bool = False) -> Path:
         if resume:
             log.warning("nothing to resume in %s; starting a new run", out)
         model = build(cfg.arch)
-        if cfg.init_weights:
-            model.set_weights(keras.models.load_model(cfg.init_weights, compile=False).get_weights())
-            log.info("warm start from %s", cfg.init_weights)
-        compile_model(model, cfg, steps)
         state = {"epochs_done": 0, "best_val_accuracy": -1.0, "best_epoch": 0}
         if cfg.init_weights:
-            state["init_weights_sha256"] = hashlib.sha256(Path(cfg.init_weights).read_bytes()).hexdigest()
+            state["init_weights_sha256"] = warm_start(model, cfg.init_weights)
+            log.info("warm start from %s", cfg.init_weights)
+        compile_model(model, cfg, steps)
         atomic_json(asdict(cfg), out / "config.json")
     if state["epochs_done"] >= cfg.epochs:
         log.info("run already has %d of %d epochs", state["epochs_done"], cfg.epochs)
@@ -130,9 +127,7 @@ def fit(cfg: FitConfig, resume: bool = False) -> Path:
 
     targets = None
     if cfg.teacher:
-        probs, digest = teacher_probs(teachers_of(cfg.teacher), train.images, train.labels, out)
-        state["teacher_sha256"] = digest
-        targets = blend(train.labels, probs, cfg.distill_weight, cfg.temperature)
+        targets, state["teacher_sha256"] = soft_targets(cfg, train.images, train.labels, out)
     if cfg.ferplus:
         targets = _with_votes(cfg, train, data.train, targets)
     log.info("training %s (%d params) on %d images, %d steps/epoch%s", model.name, model.count_params(), len(train),

@@ -46,8 +46,8 @@ from model.labels import NUM_CLASSES
 from training.architectures import ARCHITECTURES, build
 from training.augment_host import augment_faces
 from training.compact import save_half
-from training.distill import blend, teacher_probs, teachers_of
-from training.runs import AugmentConfig, FitConfig, RunCheckpoint, atomic_json, class_weights, compile_model
+from training.distill import soft_targets
+from training.runs import AugmentConfig, FitConfig, RunCheckpoint, atomic_json, class_weights, compile_model, warm_start
 
 log = logging.getLogger(__name__)
 SPLITS = ("train", "public")
@@ -185,7 +185,7 @@ class BudgetCosine(keras.callbacks.Callback):
 
 def portable_fit(cfg: FitConfig, pack: str | Path, minutes: float, resume: bool = False,
                  fit_budget: bool = False) -> Path:
-    """Train (or resume) within ``minutes``; return the best checkpoint of the plain net. With ``fit_budget`` the
+    """Train (or resume) within ``minutes``; return the best checkpoint. With ``fit_budget`` the
     learning rate follows the budget (:class:`BudgetCosine`) and ``cfg.epochs`` is only a ceiling."""
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -205,18 +205,17 @@ def portable_fit(cfg: FitConfig, pack: str | Path, minutes: float, resume: bool 
         log.info("resuming %s after epoch %d", out, state["epochs_done"])
     else:
         net = build(cfg.arch)
-        if cfg.init_weights:
-            net.set_weights(keras.models.load_model(cfg.init_weights, compile=False).get_weights())
-        compile_model(net, cfg, steps, schedule=not fit_budget)
         state = {"epochs_done": 0, "best_val_accuracy": -1.0, "best_epoch": 0, "backend": keras.backend.backend(),
                  "device": device_name()}
+        if cfg.init_weights:
+            state["init_weights_sha256"] = warm_start(net, cfg.init_weights)
+        compile_model(net, cfg, steps, schedule=not fit_budget)
         atomic_json(asdict(cfg) | {"pack": str(pack), "fit_budget": fit_budget}, out / "config.json")
     if state["epochs_done"] >= cfg.epochs:
         return out / "best.keras"
     targets = None
     if cfg.teacher:
-        probs, state["teacher_sha256"] = teacher_probs(teachers_of(cfg.teacher), train_x, train_y, out)
-        targets = blend(train_y, probs, cfg.distill_weight, cfg.temperature)
+        targets, state["teacher_sha256"] = soft_targets(cfg, train_x, train_y, out)
     log.info("training %s (%d params) on %d images, %d steps/epoch, backend %s, for at most %g min%s",
              net.name, net.count_params(), len(train_y), steps, keras.backend.backend(), minutes,
              f", distilling {cfg.teacher}" if cfg.teacher else "")

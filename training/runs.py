@@ -6,6 +6,7 @@ machine that has only JAX or PyTorch.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -107,6 +108,12 @@ def compile_model(model: keras.Model, cfg: FitConfig, steps_per_epoch: int, sche
     )
 
 
+def warm_start(model: keras.Model, path: str) -> str:
+    """Give ``model`` the weights of the trained model at ``path``; that file's SHA-256, for the model card."""
+    model.set_weights(keras.models.load_model(path, compile=False).get_weights())
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
 def atomic_save(model: keras.Model, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.stem + ".tmp.keras")
@@ -123,8 +130,7 @@ def atomic_json(data: dict, path: Path) -> None:
 class RunCheckpoint(keras.callbacks.Callback):
     """After each epoch: add lr and seconds to the logs, save last/best, update state.json.
 
-    ``save_last`` and ``save_best`` say what is written; a trainer that fits a
-    wrapper around the net (:mod:`training.portable`) overrides them.
+    ``save_best`` says what a new best epoch writes; :mod:`training.portable` adds a float16 copy.
     """
 
     def __init__(self, out: Path, state: dict, snapshots: bool):
@@ -140,18 +146,15 @@ class RunCheckpoint(keras.callbacks.Callback):
         logs["seconds"] = round(time.monotonic() - self._start, 1)
         opt = self.model.optimizer
         logs["lr"] = float(keras.ops.convert_to_numpy(opt.learning_rate))
-        self.save_last(epoch)
+        atomic_save(self.model, self.out / "last.keras")
+        if self.snapshots:
+            atomic_save(self.model, self.out / "epochs" / f"epoch-{epoch + 1:03d}.keras")
         val = float(logs.get("val_accuracy", 0.0))
         if val > self.state.get("best_val_accuracy", -1.0):
             self.save_best()
             self.state.update(best_val_accuracy=val, best_epoch=epoch + 1)
         self.state["epochs_done"] = epoch + 1
         atomic_json(self.state, self.out / "state.json")
-
-    def save_last(self, epoch: int) -> None:
-        atomic_save(self.model, self.out / "last.keras")
-        if self.snapshots:
-            atomic_save(self.model, self.out / "epochs" / f"epoch-{epoch + 1:03d}.keras")
 
     def save_best(self) -> None:
         atomic_save(self.model, self.out / "best.keras")
