@@ -371,12 +371,12 @@ def test_portable_training_from_a_pack_within_a_time_budget(small_csv, trained, 
     out.mkdir()
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", "KERAS_BACKEND": "tensorflow",
            "PACK": str(pack), "RUN": str(tmp_path / "device-run"), "OUT": str(out), "TEACHERS": "2",
-           "TEACHER_MINUTES": "0.1", "STUDENTS": "1", "STUDENT_MINUTES": "0.1",
+           "TEACHER_MINUTES": "0.1", "STUDENT_MINUTES": "0.1",  # STUDENTS left at its default
            "STUDENT_ARGS": "--arch tiny --batch-size 16 --distill-weight 0.5"}
     subprocess.run([str(ROOT / "scripts" / "gpu-train"), "--arch", "tiny", "--batch-size", "16"],
                    env=env, check=True, capture_output=True)
     assert {p.name for p in out.iterdir()} == {"teacher-1.f16.npz", "teacher-2.f16.npz", "student-1.f16.npz",
-                                              "runs.tgz"}
+                                              "student-2.f16.npz", "runs.tgz"}
     student = json.loads((tmp_path / "device-run" / "student-1" / "config.json").read_text())
     teachers = [str(tmp_path / "device-run" / f"teacher-{i}" / "best.keras") for i in (1, 2)]
     assert student["teacher"] == ",".join(teachers) and student["fit_budget"] and student["degrade"] == 0.5
@@ -638,9 +638,11 @@ def test_render_is_seeded_and_keeps_the_face_inside():
     assert a.face_side / 2 <= cx <= w - a.face_side / 2 and a.face_side / 2 <= cy <= h - a.face_side / 2
 
 
-def test_robustness_report_through_the_pipeline(tmp_path, capsys):
-    """The shipped model on the sample's PrivateTest faces, rendered as photos: report files and sane figures."""
+def test_robustness_report_through_the_pipeline(tmp_path, capsys, small_csv):
+    """The shipped model on the sample's PrivateTest faces, rendered as photos: report files and sane figures;
+    on PublicTest when asked (for choosing), and a split without faces refused."""
     from model.settings import ModelSettings
+    from training.robustness import evaluate_robustness
 
     assert training_cli(["robustness", "--model", str(ModelSettings().path), "--data", str(SAMPLE),
                          "--out", str(tmp_path / "robust")]) == 0
@@ -653,6 +655,14 @@ def test_robustness_report_through_the_pipeline(tmp_path, capsys):
     assert report["direct"]["accuracy"] > 1 / 7 and report["rendered"]["accuracy"] > 1 / 7
     assert sum(v["n"] for v in report["by_size"].values()) == n
     assert (tmp_path / "robust" / "robustness_samples.jpg").stat().st_size > 10_000
+    assert training_cli(["robustness", "--model", str(ModelSettings().path), "--data", str(small_csv), "--split",
+                         "PublicTest", "--limit", "5", "--out", str(tmp_path / "choosing")]) == 0
+    assert "PublicTest, 5 faces" in capsys.readouterr().out
+    public = json.loads((tmp_path / "choosing" / "robustness.json").read_text())
+    assert public["split"] == "PublicTest" and public["direct"]["n"] == 5
+    assert report["split"] == "PrivateTest"
+    with pytest.raises(ValueError, match="no PublicTest faces"):
+        evaluate_robustness(ModelSettings().path, SAMPLE, tmp_path / "none", split="PublicTest")
 
 
 def test_duplicate_census_and_dedup(tmp_path, capsys):

@@ -101,7 +101,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", required=True, help="report folder")
     r.add_argument("--tta", choices=TTA_MODES, default="flip", help="TTA mode the bot uses")
     r.add_argument("--seed", type=int, default=2026, help="seed of the renderings")
-    r.add_argument("--limit", type=int, help="only the first this-many PrivateTest faces (quick checks)")
+    r.add_argument("--limit", type=int, help="only the first this-many faces (quick checks)")
+    r.add_argument("--split", choices=("PrivateTest", "PublicTest"), default="PrivateTest",
+                   help="PublicTest to compare candidates while choosing (PrivateTest: the shipped model's report)")
     r.add_argument("--on-bad-row", choices=("error", "skip"), default="error")
 
     o = sub.add_parser("choose", help="PublicTest accuracy of several models and of their average (never PrivateTest)")
@@ -211,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
             from training.robustness import evaluate_robustness
 
             print(evaluate_robustness(args.model, args.data, args.out, tta=args.tta, seed=args.seed,
-                                      limit=args.limit, on_bad_row=args.on_bad_row).summary())
+                                      limit=args.limit, on_bad_row=args.on_bad_row, split=args.split).summary())
         elif args.command == "choose":
             from training.choose import public_scores, ranking
             from training.data import load_fer2013

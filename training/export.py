@@ -116,8 +116,8 @@ def export(model_path: str | Path, report_dir: str | Path, dest: str | Path,
                                "fitted_on": "PublicTest", "from_model": c["model"]}
         calibration_md = calibration.with_suffix(".md").read_text()
     robustness_md = ""
-    if (report_dir / "robustness.json").exists():
-        r = json.loads((report_dir / "robustness.json").read_text())
+    r = json.loads((report_dir / "robustness.json").read_text()) if (report_dir / "robustness.json").exists() else {}
+    if r and r.get("split", "PrivateTest") == "PrivateTest":  # a PublicTest one was for choosing, not the card
         card["robustness"] = {"direct_accuracy": r["direct"]["accuracy"], "photo_accuracy": r["rendered"]["accuracy"],
                               "photo_macro_f1": r["rendered"]["macro_f1"], "face_found": r["detected"]}
         robustness_md = (report_dir / "robustness.md").read_text()

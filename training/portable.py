@@ -39,6 +39,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+import cv2
 import keras
 import numpy as np
 
@@ -106,11 +107,13 @@ class Batches(keras.utils.PyDataset):
     """Shuffled, augmented batches of (faces, targets, sample weights): each pixel spread uniformly over its pack's
     grey-level ``step``; with ``mixup``, pairs of faces blended. Made by ``workers`` threads, so that the host
     keeps up with a GPU; each batch draws from its own generator (run seed, epoch, index), so the threads'
-    order does not change what is drawn."""
+    order does not change what is drawn. OpenCV's own thread pool is switched off: the batches are already
+    made in parallel, and a pool per thread per run oversubscribes the host when several runs share it."""
 
     def __init__(self, images: np.ndarray, labels: np.ndarray, cfg: FitConfig, epoch: int, step: int = 1,
                  targets: np.ndarray | None = None, workers: int = 4):
         super().__init__(workers=workers)
+        cv2.setNumThreads(1)
         self.images = images.astype(np.float32)[..., None]
         self.targets = np.eye(NUM_CLASSES, dtype=np.float32)[labels] if targets is None else targets
         self.weights = class_weights(labels, cfg.class_weight_power)[labels].astype(np.float32)

@@ -9,6 +9,8 @@ own :class:`model.analyze.EmotionAnalyzer` on it: detection, eye levelling,
 cropping and the classifier with its TTA. A face the detector misses counts as
 wrong. The direct PrivateTest accuracy of the same classifier is measured in
 the same run, so the two figures differ only by the rendering and the pipeline.
+``split="PublicTest"`` measures the same on the faces models are chosen on, so
+that the photo gap can be part of choosing without looking at PrivateTest.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Literal
 
 import cv2
 import numpy as np
@@ -75,6 +78,7 @@ class RobustnessReport:
 
     model: str
     tta: str
+    split: str
     direct: Scores
     """The classifier on the original 48x48 faces."""
     rendered: Scores
@@ -85,7 +89,7 @@ class RobustnessReport:
 
     def summary(self) -> str:
         gap = self.direct.accuracy - self.rendered.accuracy
-        lines = [f"model: {self.model}  (TTA: {self.tta}), PrivateTest, {self.direct.n} faces",
+        lines = [f"model: {self.model}  (TTA: {self.tta}), {self.split}, {self.direct.n} faces",
                  f"{'':<30}{'accuracy':>9}{'macro-F1':>10}",
                  f"{'direct (48x48 faces)':<30}{self.direct.accuracy:>9.4f}{self.direct.macro_f1:>10.4f}",
                  f"{'re-rendered, full pipeline':<30}{self.rendered.accuracy:>9.4f}{self.rendered.macro_f1:>10.4f}",
@@ -97,15 +101,18 @@ class RobustnessReport:
 
 
 def evaluate_robustness(model_path: str | Path, data_path: str | Path, out: str | Path, tta: str = "flip",
-                        seed: int = 2026, limit: int | None = None,
-                        on_bad_row: BadRowPolicy = "error") -> RobustnessReport:
-    """Render every PrivateTest face (or the first ``limit``), run the pipeline, write the report folder."""
+                        seed: int = 2026, limit: int | None = None, on_bad_row: BadRowPolicy = "error",
+                        split: Literal["PrivateTest", "PublicTest"] = "PrivateTest") -> RobustnessReport:
+    """Render every face of ``split`` (or the first ``limit``), run the pipeline, write the report folder."""
     model_path, out = Path(model_path), Path(out)
     out.mkdir(parents=True, exist_ok=True)
     runtime = "litert" if model_path.with_suffix(".tflite").exists() else "keras"
     analyzer = EmotionAnalyzer(ModelSettings(path=model_path, runtime=runtime, tta=tta))
-    split = load_fer2013(data_path, on_bad_row=on_bad_row).private_test
-    images, labels = split.images[:limit], split.labels[:limit]
+    data = load_fer2013(data_path, on_bad_row=on_bad_row)
+    chosen = data.private_test if split == "PrivateTest" else data.public_test
+    images, labels = chosen.images[:limit], chosen.labels[:limit]
+    if len(labels) == 0:
+        raise ValueError(f"no {split} faces in {data_path}")
     rng = np.random.default_rng(seed)
 
     inputs = np.zeros((len(images), INPUT_SIZE, INPUT_SIZE, 1), np.float32)
@@ -131,7 +138,7 @@ def evaluate_robustness(model_path: str | Path, data_path: str | Path, out: str 
         if mask.any():
             by_size[f"{lo}-{hi}" if hi < SIZE_BUCKETS[-1][1] else f"{lo}+"] = {
                 "n": float(mask.sum()), "detected": float(found[mask].mean()), "accuracy": float(hits[mask].mean())}
-    report = RobustnessReport(model=str(model_path), tta=tta, direct=score(labels, direct),
+    report = RobustnessReport(model=str(model_path), tta=tta, split=split, direct=score(labels, direct),
                               rendered=score_predictions(labels, rendered),
                               detected=float(found.mean()), by_size=by_size)
     (out / "robustness.json").write_text(json.dumps(asdict(report), indent=2))
