@@ -60,7 +60,7 @@ $(VENV)/.train: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e ".[train]"
 	touch $@ $(VENV)/.runtime
 
-## train: retrain the shipped model from FER2013: four stages, about 6.5 h on 2 CPU cores (each resumable with --resume)
+## train: retrain the previous shipped model (vgg, 69.9%) on 2 CPU cores: four stages, about 6.5 h, each resumable (the shipped vgg_wide: scripts/gpu-train on a GPU)
 train: $(VENV)/.test
 	$(BIN)/python -m training fit --data $(FER) --out runs/vgg --arch vgg --epochs 18 --seed 1337
 	$(BIN)/python -m training fit --data $(FER) --out runs/vgg-warm --arch vgg --epochs 15 --lr 1e-3 --seed 2024 \

@@ -400,7 +400,7 @@ def test_litert_and_keras_runtimes_agree():
     path = ModelSettings().path
     lite = EmotionClassifier(path, "litert", "flip").predict(faces)
     ref = EmotionClassifier(path, "keras", "flip").predict(faces)
-    np.testing.assert_allclose(lite, ref, atol=1e-4)
+    np.testing.assert_allclose(lite, ref, atol=2e-3)  # float16 weights in the twin
     assert (lite.argmax(1) == ref.argmax(1)).all()
 
 

@@ -74,3 +74,16 @@ def test_the_gpu_path_loads_without_tensorflow():
             if name.split(".")[0] in ALLOWED:
                 todo.append(name)
     assert {"training.augment_host", "training.distill", "training.evaluate", "training.runs"} <= seen
+
+
+def test_the_tree_travels_to_a_gpu_machine_with_the_pack():
+    """A device call carries at most 64 MiB: the tracked tree, the training pack (26.9 MB) and the Keras wheels
+    (2.9 MB) together, so the tree must stay under 37 MB (the shipped model's files are most of it)."""
+    import subprocess
+
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True)
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout")
+    size = sum((ROOT / name).stat().st_size for name in listed.stdout.decode().split("\0")
+               if name and (ROOT / name).is_file())
+    assert size < 37_000_000, f"the tracked tree is {size / 1e6:.1f} MB"

@@ -337,7 +337,7 @@ def test_portable_training_from_a_pack_within_a_time_budget(small_csv, trained, 
     """The GPU path, on this CPU: pack Training + PublicTest, train in budgeted commands, resume, plain net out."""
     import keras
 
-    from training.portable import load_pack
+    from training.portable import _codes, _residuals, load_pack
     from training.portable import main as portable_cli
 
     pack = tmp_path / "fer.npz.xz"
@@ -347,6 +347,9 @@ def test_portable_training_from_a_pack_within_a_time_budget(small_csv, trained, 
     assert set(packed) == {"train", "public"}  # never PrivateTest
     assert step == 8 and np.abs(packed["public"][0].astype(int) - data.public_test.images).max() <= 4  # 5 bits
     np.testing.assert_array_equal(packed["public"][1], data.public_test.labels)
+    codes = np.random.default_rng(0).integers(0, 32, (20, 48, 48)).astype(np.uint8)
+    codes[0], codes[1] = 0, 31  # flat black and white: the guess is clipped at both ends
+    np.testing.assert_array_equal(_codes(_residuals(codes, 5), 5), codes)  # the residuals lose nothing
 
     run = tmp_path / "gpu-run"
     common = ["--out", str(run)]
@@ -391,6 +394,8 @@ def test_portable_training_from_a_pack_within_a_time_budget(small_csv, trained, 
                       tmp_path / "device-run" / "student-1", "scripts/gpu-train")
     card = json.loads((card_dir / "model_card.json").read_text())
     assert card["hardware"] == "CPU (TensorFlow)" and [t["file"] for t in card["teachers"]] == teachers
+    assert card["data"].startswith(f"FER2013 challenge CSV, Training and PublicTest packed at 32 grey levels for the "
+                                   f"GPU machine (`python -m training pack-data`, `{pack}`;")
     assert card["teachers"][0]["architecture"] == "tiny" and card["teachers"][0]["trained_on"] == "CPU (TensorFlow)"
     assert f"temperature 2, 0.5 of each target against the true label) from: `{teachers[0]}` (tiny, " in (
         card_dir / "MODEL_CARD.md").read_text()
@@ -466,7 +471,7 @@ def test_exported_model_predicts_as_the_checkpoint_in_both_runtimes(trained):
     after = keras.models.load_model(trained.shipped / "emotion_cnn.keras", compile=False).predict(faces, verbose=0)
     np.testing.assert_array_equal(before, after)
     lite = EmotionClassifier(trained.shipped / "emotion_cnn.keras", runtime="litert", tta="none").predict(faces)
-    np.testing.assert_allclose(lite, before, atol=1e-4)
+    np.testing.assert_allclose(lite, before, atol=2e-3)  # float16 weights in the twin
 
 
 def test_warm_start_is_traced_to_its_weights(trained, tmp_path, small_csv):
