@@ -77,8 +77,8 @@ def write_pack(splits: dict[str, tuple[np.ndarray, np.ndarray]], path: str | Pat
 
 
 def _gradient(left: np.ndarray, up: np.ndarray, corner: np.ndarray, top: int) -> np.ndarray:
-    """Each pixel's guess from its neighbours (left + up - upper left, kept in range; 0 outside the image), as
-    PNG and lossless JPEG guess."""
+    """Each pixel's guess from its neighbours: left + up - upper left, kept in range, 0 outside the image
+    (lossless JPEG's fourth predictor)."""
     return np.clip(left.astype(np.int16) + up - corner, 0, top)
 
 
