@@ -66,16 +66,14 @@ def _gaussian(sigma: float, radius: int = 3) -> np.ndarray:
     return taps / taps.sum()
 
 
-_BLUR = tf.constant(_gaussian(1.2), tf.float32)
-"""Sigma 1.2 px: about as soft as a small, slightly out-of-focus face gets once cropped to 48 px."""
-
 
 def _degrade(images: tf.Tensor, cfg: AugmentConfig, seed: tf.Tensor) -> tf.Tensor:
-    """Blur (a random blend towards the _BLUR blur), noise and JPEG on a random share of the batch."""
+    """Blur (a random blend towards a ``cfg.blur_sigma`` blur), noise and JPEG on a random share of the batch."""
     n = tf.shape(images)[0]
     seeds = tf.random.experimental.stateless_split(seed, 5)
-    kernel = _BLUR[:, None, None, None] * _BLUR[None, :, None, None]
-    r = _BLUR.shape[0] // 2
+    taps = tf.constant(_gaussian(cfg.blur_sigma), tf.float32)
+    kernel = taps[:, None, None, None] * taps[None, :, None, None]
+    r = taps.shape[0] // 2
     blurred = tf.nn.conv2d(tf.pad(images, [[0, 0], [r, r], [r, r], [0, 0]], mode="SYMMETRIC"),
                            kernel, strides=1, padding="VALID")
     amount = tf.random.stateless_uniform([n, 1, 1, 1], seeds[0])

@@ -17,9 +17,6 @@ import numpy as np
 
 from training.runs import AugmentConfig
 
-BLUR_SIGMA = 1.2
-"""As :mod:`training.augment`'s blur: about as soft as a small, slightly out-of-focus face gets once cropped."""
-
 
 def augment_faces(images: np.ndarray, rng: np.random.Generator, cfg: AugmentConfig) -> np.ndarray:
     """A new (N, H, W, 1) float32 batch: every face warped, some erased, some degraded."""
@@ -59,10 +56,11 @@ def _erase(images: np.ndarray, rng: np.random.Generator, cfg: AugmentConfig) -> 
 
 
 def _degrade(images: np.ndarray, rng: np.random.Generator, cfg: AugmentConfig) -> None:
-    """Blur (a random blend towards a sigma-1.2 blur), noise and JPEG on a random share of the faces, in place."""
+    """Blur (a random blend towards a ``cfg.blur_sigma`` blur), noise and JPEG on a random share of the faces, in
+    place."""
     for i in np.flatnonzero(rng.random(len(images)) < cfg.degrade_probability):
         face = images[i, ..., 0]
-        blurred = cv2.GaussianBlur(face, (7, 7), BLUR_SIGMA, borderType=cv2.BORDER_REFLECT)
+        blurred = cv2.GaussianBlur(face, (7, 7), cfg.blur_sigma, borderType=cv2.BORDER_REFLECT)
         soft = face + rng.random() * (blurred - face)
         noisy = np.clip(soft + rng.uniform(0, cfg.max_noise) * rng.standard_normal(face.shape), 0, 255)
         quality = int(rng.integers(*cfg.jpeg_quality))

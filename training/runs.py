@@ -74,6 +74,9 @@ class AugmentConfig:
     erase_area: tuple[float, float] = (0.02, 0.12)
     degrade_probability: float = 0.0
     """Share of faces given blur, noise and JPEG loss; 0 keeps the clean FER2013 pixels."""
+    blur_sigma: float = 1.2
+    """Of the blur a degraded face is blended towards, in pixels: about as soft as a small, slightly out-of-focus
+    face gets once cropped to 48 px."""
     max_noise: float = 8.0
     """Standard deviation of the Gaussian sensor noise, in grey levels (0-255)."""
     jpeg_quality: tuple[int, int] = (30, 95)
