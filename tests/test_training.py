@@ -378,6 +378,9 @@ def test_portable_training_from_a_pack_within_a_time_budget(small_csv, trained, 
            "STUDENT_ARGS": "--arch tiny --batch-size 16 --distill-weight 0.5"}
     subprocess.run([str(ROOT / "scripts" / "gpu-train"), "--arch", "tiny", "--batch-size", "16"],
                    env=env, check=True, capture_output=True)
+    too_many = subprocess.run([str(ROOT / "scripts" / "gpu-train")], env={**env, "TEACHERS": "6"},
+                              capture_output=True, text=True)
+    assert too_many.returncode == 2 and "8 files a device call returns" in too_many.stderr
     assert {p.name for p in out.iterdir()} == {"teacher-1.f16.npz", "teacher-2.f16.npz", "student-1.f16.npz",
                                               "student-2.f16.npz", "runs.tgz"}
     student = json.loads((tmp_path / "device-run" / "student-1" / "config.json").read_text())
@@ -404,6 +407,35 @@ def test_portable_training_from_a_pack_within_a_time_budget(small_csv, trained, 
     faces = data.public_test.images[:8, ..., None].astype(np.float32)
     np.testing.assert_allclose(restored.predict(faces, verbose=0), net.predict(faces, verbose=0), atol=0.02)
 
+
+
+def test_teacher_probabilities_travel_in_place_of_the_teachers(small_csv, trained, tmp_path, capsys):
+    """A GPU machine cannot take vgg_wide teacher files beside the pack; their probabilities stand in for them."""
+    from training.distill import mean_probs, read_probs, teacher_probs
+    from training.export import export
+    from training.portable import load_pack
+    from training.portable import main as portable_cli
+
+    pack, probs = tmp_path / "fer.npz.xz", tmp_path / "teachers.npz"
+    assert training_cli(["pack-data", "--data", str(small_csv), "--out", str(pack)]) == 0
+    teachers = [str(trained.best), str(trained.run / "last.keras")]
+    assert training_cli(["teacher-probs", "--pack", str(pack), "--models", *teachers, "--out", str(probs)]) == 0
+    assert "the mean probabilities of 2 teachers" in capsys.readouterr().out
+    images, labels = load_pack(pack)[0]["train"]
+    read_now = mean_probs(teachers, images, labels)
+    np.testing.assert_allclose(read_probs(probs, labels), read_now, atol=1e-3)  # float16 on disk
+    np.testing.assert_allclose(teacher_probs([probs], images, labels, tmp_path)[0], read_now, atol=1e-3)
+    with pytest.raises(ValueError, match="other faces"):
+        read_probs(probs, np.roll(labels, 1))
+
+    run = tmp_path / "student"
+    assert portable_cli(["--pack", str(pack), "--out", str(run), "--arch", "tiny", "--epochs", "1",
+                         "--batch-size", "16", "--teacher", str(probs)]) == 0
+    assert json.loads((run / "state.json").read_text())["teacher_sha256"] == hashlib.sha256(
+        probs.read_bytes()).hexdigest()
+    card = json.loads((export(run / "best.keras", trained.report, tmp_path / "card", run, "")
+                       / "model_card.json").read_text())
+    assert [t["file"] for t in card["teachers"]] == teachers  # the card names the teachers, not their stand-in
 
 def test_portable_batches_are_the_same_whatever_order_the_threads_ask(small_csv):
     from training.portable import Batches
@@ -617,6 +649,41 @@ def test_cli_help_and_bad_data(tmp_path):
                               "--data", str(tmp_path / "bad.csv"), "--out", str(tmp_path / "x")],
                              capture_output=True, text=True)
         assert out.returncode == 2 and "no such model file" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_photo_views_are_the_pipelines_crops_of_each_face(tmp_path, monkeypatch):
+    import training.photo_views as pv
+
+    faces = load_fer2013(SAMPLE).private_test.images[:10]
+    views = pv.cached_views(faces, 3, tmp_path)
+    assert views.shape == faces.shape and views.dtype == np.uint8
+    found = (views != faces).any(axis=(1, 2))
+    assert found.mean() >= 0.7  # most rendered faces are found again
+    pixels = np.concatenate([faces, views]).reshape(2 * len(faces), -1).astype(float)
+    similar = np.corrcoef(pixels)[len(faces):, :len(faces)][found]  # each found view against every face
+    own = similar[np.arange(len(similar)), np.flatnonzero(found)]
+    assert own.mean() > similar.mean() + 0.2  # the crops are of their own faces (turned, zoomed, blurred a bit)
+    assert not np.array_equal(pv.photo_views(faces, 4), views)  # another seed, other photos
+
+    def not_again(*_):
+        raise AssertionError("the views were made again")
+
+    monkeypatch.setattr(pv, "photo_views", not_again)
+    np.testing.assert_array_equal(pv.cached_views(faces, 3, tmp_path), views)  # from the run folder's cache
+
+
+@pytest.mark.parametrize("share", [0.0, 0.5, 1.0])
+def test_fit_trains_on_the_asked_share_of_photo_views(share):
+    from training.data import Split
+    from training.fit import train_dataset
+    from training.runs import FitConfig
+
+    split = Split(np.full((256, 48, 48), 200, np.uint8), np.arange(256) % 7)
+    views = np.full_like(split.images, 40)
+    cfg = FitConfig(data="", out="", batch_size=64, photo_views=share, seed=5)
+    means = np.concatenate([x.numpy().mean(axis=(1, 2, 3)) for x, _, _ in train_dataset(split, cfg, views=views)])
+    assert len(means) == 256 and (means <= 40).mean() == pytest.approx(share, abs=0.1)
+    assert (means <= 40).sum() + (means >= 150).sum() == 256  # each face is wholly one or the other
 
 
 def test_misses_count_as_wrong_in_scores():

@@ -72,8 +72,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="share of training faces given camera blur, noise and JPEG loss (0 to 1)")
     f.add_argument("--mixup", type=float, default=0.0,
                    help="mixup Beta(alpha, alpha) between faces of a batch (0: off; teachers use 0.3)")
-    f.add_argument("--teacher", nargs="+", help="distil these trained .keras models: learn their mean soft targets "
-                   "(training.distill)")
+    f.add_argument("--photo-views", type=float, default=0.0,
+                   help="share of faces trained on as the pipeline crops them from a rendered photo "
+                   "(training.photo_views; 0 to 1)")
+    f.add_argument("--teacher", nargs="+", help="distil these trained .keras models (or teacher-probs files): learn "
+                   "their mean soft targets (training.distill)")
     f.add_argument("--distill-weight", type=float, default=0.7, help="share of the teacher in each target (0.7)")
     f.add_argument("--temperature", type=float, default=2.0, help="softens the teacher's probabilities (2)")
     f.add_argument("--ferplus", help="FER+ votes file lined up with --data (ferplus_fer2013new.csv.gz): extra soft "
@@ -144,6 +147,12 @@ def _parser() -> argparse.ArgumentParser:
                                            "elsewhere with `python -m training.portable`")
     d2.add_argument("--data", required=True, help="FER2013 CSV or image-folder root")
     d2.add_argument("--out", required=True, help="the .npz file to write")
+
+    t = sub.add_parser("teacher-probs", help="teachers' mean probabilities for a pack's Training faces in one small "
+                                             "file, to distil from with --teacher where the teachers cannot travel")
+    t.add_argument("--pack", required=True, help="the pack-data file the student will train on")
+    t.add_argument("--models", nargs="+", required=True, help="the teachers (.keras)")
+    t.add_argument("--out", required=True, help="the .npz file to write")
 
     h = sub.add_parser("restore", help="a net saved in half precision (best.f16.npz of training.portable) as .keras")
     h.add_argument("packed", help="the .f16.npz file")
@@ -257,6 +266,13 @@ def main(argv: list[str] | None = None) -> int:
                                "public": (data.public_test.images, data.public_test.labels)}, args.out)
             print(f"{args.out}: {len(train)} Training + {len(data.public_test)} PublicTest faces, "
                   f"{size / 1e6:.1f} MB (no PrivateTest)")
+        elif args.command == "teacher-probs":
+            from training.distill import save_probs
+            from training.portable import load_pack
+
+            images, labels = load_pack(args.pack)[0]["train"]
+            save_probs(args.models, images, labels, args.out)
+            print(f"{args.out}: the mean probabilities of {len(args.models)} teachers for {len(labels)} Training faces")
         elif args.command == "restore":
             from training.compact import restore_half
             from training.runs import atomic_save

@@ -10,6 +10,8 @@ teacher forward pass on every batch would slow each epoch by half or more.
 
 The teachers' probabilities are cached in the run folder (``teacher_probs.npy``,
 with the teachers' SHA-256 in ``state.json``), so a resumed run reuses them.
+``python -m training teacher-probs`` writes them to a small file that can
+stand in for the teachers where their files cannot travel.
 """
 
 from __future__ import annotations
@@ -46,8 +48,8 @@ def blend(labels: np.ndarray, teacher: np.ndarray, weight: float, temperature: f
 
 def teacher_probs(teachers: Sequence[str | Path], images: np.ndarray, labels: np.ndarray,
                   out: Path) -> tuple[np.ndarray, str]:
-    """The mean flip-TTA probabilities of ``teachers`` for ``images`` (cached in ``out``), and their SHA-256: the
-    file's own for one teacher, else that of the files' digests one per line."""
+    """The :func:`mean_probs` of ``teachers`` for ``images`` (cached in ``out``), and their SHA-256: the file's own
+    for one teacher, else that of the files' digests one per line."""
     digests = [hashlib.sha256(Path(t).read_bytes()).hexdigest() for t in teachers]
     digest = digests[0] if len(digests) == 1 else hashlib.sha256("\n".join(digests).encode()).hexdigest()
     cache, stamp = out / CACHE, out / (CACHE + ".sha256")
@@ -55,14 +57,48 @@ def teacher_probs(teachers: Sequence[str | Path], images: np.ndarray, labels: np
         probs = np.load(cache)
         if len(probs) == len(images):
             return probs.astype(np.float32), digest
-    probs = np.zeros((len(images), NUM_CLASSES), np.float32)
-    for teacher in teachers:
-        log.info("teacher %s reading %d training faces", teacher, len(images))
-        probs += predict_probs(keras.models.load_model(teacher, compile=False), images, "flip") / len(teachers)
+    probs = mean_probs(teachers, images, labels)
     np.save(cache, probs.astype(np.float16))
     stamp.write_text(digest)
-    log.info("the teachers agree with %.1f%% of the training labels", float((probs.argmax(1) == labels).mean()) * 100)
     return probs, digest
+
+
+def mean_probs(teachers: Sequence[str | Path], images: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """The teachers' mean flip-TTA probabilities for ``images``: a .keras teacher reads the faces now, a .npz of
+    :func:`save_probs` brings what its teachers read before (for these very faces, checked by their labels)."""
+    probs = np.zeros((len(images), NUM_CLASSES), np.float32)
+    for teacher in teachers:
+        if Path(teacher).suffix == ".npz":
+            probs += read_probs(teacher, labels) / len(teachers)
+            continue
+        log.info("teacher %s reading %d training faces", teacher, len(images))
+        probs += predict_probs(keras.models.load_model(teacher, compile=False), images, "flip") / len(teachers)
+    log.info("the teachers agree with %.1f%% of the training labels", float((probs.argmax(1) == labels).mean()) * 100)
+    return probs
+
+
+def save_probs(teachers: Sequence[str | Path], images: np.ndarray, labels: np.ndarray, path: str | Path) -> None:
+    """The teachers' :func:`mean_probs` in one small file (float16, with the labels they were read for and the
+    teachers' names), so that a student can be distilled where the teacher files are not: three vgg_wide teachers
+    are 48 MB, too much to carry to a GPU machine beside the pack; their probabilities are 0.4 MB."""
+    probs = mean_probs(teachers, images, labels)
+    with open(path, "wb") as f:
+        np.savez_compressed(f, probs=probs.astype(np.float16), labels=labels.astype(np.uint8),
+                            teachers=np.array([str(t) for t in teachers]))
+
+
+def read_probs(path: str | Path, labels: np.ndarray) -> np.ndarray:
+    """The probabilities a :func:`save_probs` file holds, refused unless they were read for faces with ``labels``."""
+    with np.load(path) as stored:
+        if not np.array_equal(stored["labels"], labels):
+            raise ValueError(f"{path} holds probabilities for other faces than these {len(labels)}")
+        return stored["probs"].astype(np.float32)
+
+
+def stored_teachers(path: str | Path) -> list[str]:
+    """The teacher files a :func:`save_probs` file was made from."""
+    with np.load(path) as stored:
+        return [str(t) for t in stored["teachers"]]
 
 
 def soft_targets(cfg: FitConfig, images: np.ndarray, labels: np.ndarray, out: Path) -> tuple[np.ndarray, str]:

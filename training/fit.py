@@ -10,6 +10,7 @@ A run lives in one folder and can always be resumed:
                       SHA-256 of the --init-weights file, so a model card can name it)
     out/epochs/       with ``--snapshots``: each epoch's weights, for weight averaging
     out/teacher_probs.npy  with ``--teacher``: the teacher's probabilities for Training
+    out/photo_views.npy    with ``--photo-views``: each Training face as cropped from a photo
 
 ``--resume`` continues from ``last.keras`` (optimizer, learning-rate schedule
 and epoch counter included); Ctrl-C stops cleanly and keeps the last finished
@@ -36,6 +37,7 @@ from training.data import DatasetError, Split, load_fer2013
 from training.distill import soft_targets
 from training.duplicates import dedup_training
 from training.ferplus import mix_votes, training_votes
+from training.photo_views import cached_views
 from training.runs import AugmentConfig, FitConfig, RunCheckpoint, atomic_json, class_weights, compile_model, warm_start
 
 log = logging.getLogger(__name__)
@@ -53,19 +55,28 @@ def _inputs(split: Split) -> np.ndarray:
     return split.images.astype(np.float32)[..., None]
 
 
-def train_dataset(split: Split, cfg: FitConfig, targets: np.ndarray | None = None) -> tf.data.Dataset:
-    """Shuffled, augmented, weighted batches: (x, target y, sample weight); y is one-hot unless ``targets``."""
+def train_dataset(split: Split, cfg: FitConfig, targets: np.ndarray | None = None,
+                  views: np.ndarray | None = None) -> tf.data.Dataset:
+    """Shuffled, augmented, weighted batches: (x, target y, sample weight); y is one-hot unless ``targets``.
+    With ``views`` (each face's photo view, :mod:`training.photo_views`) a share ``cfg.photo_views`` of the faces
+    of each batch is that view instead."""
     augment = AugmentConfig(degrade_probability=cfg.degrade)
     weights = class_weights(split.labels, cfg.class_weight_power)[split.labels].astype(np.float32)
     y = np.eye(NUM_CLASSES, dtype=np.float32)[split.labels] if targets is None else targets
-    ds = tf.data.Dataset.from_tensor_slices((split.images[..., None], y, weights))
+    faces = split.images[..., None] if views is None else np.stack([split.images, views], axis=-1)
+    ds = tf.data.Dataset.from_tensor_slices((faces, y, weights))
     ds = ds.shuffle(len(split), seed=cfg.seed, reshuffle_each_iteration=True)
     ds = ds.batch(cfg.batch_size, drop_remainder=True)
     # Each batch gets its own stateless seed from a seeded counter: reproducible and independent.
     seeds = tf.data.Dataset.random(seed=cfg.seed).batch(2)
 
     def prepare(batch: tuple[tf.Tensor, tf.Tensor, tf.Tensor], seed: tf.Tensor):
-        images = augment_batch(tf.cast(batch[0], tf.float32), seed, augment)
+        faces = tf.cast(batch[0], tf.float32)
+        if views is not None:
+            pick = tf.random.stateless_uniform([tf.shape(faces)[0], 1, 1, 1],
+                                               tf.random.experimental.stateless_fold_in(seed, 11)) < cfg.photo_views
+            faces = tf.where(pick, faces[..., 1:], faces[..., :1])
+        images = augment_batch(faces, seed, augment)
         if cfg.mixup > 0:
             return mixup(images, batch[1], batch[2], tf.random.experimental.stateless_fold_in(seed, 7), cfg.mixup)
         return images, batch[1], batch[2]
@@ -130,16 +141,18 @@ def fit(cfg: FitConfig, resume: bool = False) -> Path:
         targets, state["teacher_sha256"] = soft_targets(cfg, train.images, train.labels, out)
     if cfg.ferplus:
         targets = _with_votes(cfg, train, data.train, targets)
+    views = cached_views(train.images, cfg.seed, out) if cfg.photo_views else None
     log.info("training %s (%d params) on %d images, %d steps/epoch%s", model.name, model.count_params(), len(train),
              steps, (f", distilling {cfg.teacher}" if cfg.teacher else "")
-             + (f", {cfg.ferplus_weight:g} toward FER+ votes" if cfg.ferplus else ""))
+             + (f", {cfg.ferplus_weight:g} toward FER+ votes" if cfg.ferplus else "")
+             + (f", {cfg.photo_views:g} of the faces as photo views" if cfg.photo_views else ""))
     callbacks = [
         RunCheckpoint(out, state, cfg.snapshots),
         keras.callbacks.CSVLogger(str(out / "log.csv"), append=state["epochs_done"] > 0),
     ]
     try:
         model.fit(
-            train_dataset(train, cfg, targets),
+            train_dataset(train, cfg, targets, views),
             epochs=cfg.epochs,
             initial_epoch=state["epochs_done"],
             validation_data=(_inputs(val), np.eye(NUM_CLASSES, dtype=np.float32)[val.labels]),

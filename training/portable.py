@@ -287,8 +287,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=7171)
     p.add_argument("--limit", type=int, help="only this many training faces (quick checks)")
     p.add_argument("--init-weights", help="start from this trained .keras model of the same architecture")
-    p.add_argument("--teacher", nargs="+", help="distil these trained .keras models (their mean flip-TTA "
-                   "probabilities, training.distill)")
+    p.add_argument("--teacher", nargs="+", help="distil these trained .keras models or teacher-probs files (their "
+                   "mean flip-TTA probabilities, training.distill)")
     p.add_argument("--distill-weight", type=float, default=0.7, help="share of the teachers in each target (0.7)")
     p.add_argument("--temperature", type=float, default=2.0, help="softens the teachers' probabilities (2)")
     args = p.parse_args(argv)

@@ -43,6 +43,12 @@ class Rendering:
     face_centre: tuple[float, float]
     angle: float
 
+    def scene(self) -> np.ndarray:
+        """The photo, decoded (BGR), as the bot would receive it."""
+        image = cv2.imdecode(np.frombuffer(self.jpeg, np.uint8), cv2.IMREAD_COLOR)
+        assert image is not None, "a rendering this module encoded itself"
+        return image
+
 
 def render(face: np.ndarray, rng: np.random.Generator) -> Rendering:
     """Paste one (48, 48) uint8 face into a random colour scene and photograph it badly."""
@@ -124,7 +130,7 @@ def evaluate_robustness(model_path: str | Path, data_path: str | Path, out: str 
         sides[i] = r.face_side
         if len(samples) < 12:
             samples.append(r)
-        faces, face_inputs = analyzer.faces_in(_decode(r.jpeg), limit=1)
+        faces, face_inputs = analyzer.faces_in(r.scene(), limit=1)
         if faces:
             inputs[i], found[i] = face_inputs[0], True
     classify = analyzer.classifier.predict
@@ -151,17 +157,11 @@ def _batched(predict, x: np.ndarray, size: int = 256) -> np.ndarray:
     return np.concatenate([predict(x[i:i + size]) for i in range(0, len(x), size)])
 
 
-def _decode(jpeg: bytes) -> np.ndarray:
-    image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
-    assert image is not None, "a rendering this module encoded itself"
-    return image
-
-
 def _sample_sheet(renders: list[Rendering], path: Path) -> None:
     """A contact sheet of rendered photos, so people can see what the pipeline was given."""
     thumbs = []
     for r in renders:
-        img = _decode(r.jpeg)
+        img = r.scene()
         scale = 240 / max(img.shape[:2])
         thumb = cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         canvas = np.full((240, 240, 3), 255, np.uint8)

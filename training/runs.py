@@ -59,6 +59,9 @@ class FitConfig:
     """FER+ votes file (``ferplus_fer2013new.csv.gz``), lined up with a FER2013 CSV (see :mod:`training.ferplus`)."""
     ferplus_weight: float = 0.3
     """How far each Training target moves toward its FER+ vote shares."""
+    photo_views: float = 0.0
+    """Share of faces replaced, each epoch anew, by the pipeline's crop of them from a photo
+    (:mod:`training.photo_views`)."""
 
 
 @dataclass(frozen=True)
