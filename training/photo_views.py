@@ -1,6 +1,6 @@
 """Training faces as the bot's pipeline receives them from photos, to train on beside the originals.
 
-Most of the photo gap of :mod:`training.robustness` is not blur or noise (training with camera
+Much of the photo gap of :mod:`training.robustness` is not blur or noise (training with camera
 degradation did not shrink it) but what the detector and aligner make of a face in a scene: a box a
 little off, a crop a little turned, resampled twice. So each Training face is pasted into a scene
 once (:func:`training.robustness.render` with the run's own seed, never the report's), found by the
@@ -28,7 +28,7 @@ from training.robustness import render
 log = logging.getLogger(__name__)
 CACHE = "photo_views.npy"
 THREADS = 2
-"""The detector and OpenCV release the GIL: two threads halve the one-off cost on a 2-core machine."""
+"""The detector and OpenCV release the GIL, so the one-off rendering keeps both cores of a 2-core machine busy."""
 
 
 def photo_views(images: np.ndarray, seed: int) -> np.ndarray:
