@@ -16,13 +16,9 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import cv2
 import numpy as np
 
-from model.align import face_crop
-from model.detect import FaceDetector
-from model.preprocess import face_to_input
-from model.settings import get_settings
+from model.analyze import EmotionAnalyzer
 from training.robustness import render
 
 log = logging.getLogger(__name__)
@@ -33,16 +29,12 @@ THREADS = 2
 
 def photo_views(images: np.ndarray, seed: int) -> np.ndarray:
     """Each (48, 48) uint8 face as the pipeline crops it from a rendered photo (its original where none is found)."""
-    detector = FaceDetector(min_score=get_settings().min_face_score)
+    analyzer = EmotionAnalyzer()  # its faces_in: the bot's own detection and crop, whatever they become
     seeds = np.random.SeedSequence(seed).spawn(len(images))  # one stream per face: the same views in any order
 
     def view(i: int) -> np.ndarray:
-        scene = render(images[i], np.random.default_rng(seeds[i])).scene()
-        faces = detector.detect(scene)[:1]
-        if not faces:
-            return images[i]
-        crop = face_to_input(face_crop(cv2.cvtColor(scene, cv2.COLOR_BGR2GRAY), faces[0]))
-        return np.round(crop).astype(np.uint8)
+        faces, inputs = analyzer.faces_in(render(images[i], np.random.default_rng(seeds[i])).scene(), limit=1)
+        return np.round(inputs[0, ..., 0]).astype(np.uint8) if faces else images[i]
 
     with ThreadPoolExecutor(THREADS) as pool:
         return np.stack(list(pool.map(view, range(len(images))))) if len(images) else images.copy()
