@@ -240,6 +240,7 @@ def test_the_preview_page_serves_the_live_watch(tmp_path, analyzer, watch_catalo
     settings = WatchSettings(WATCH_STABLE_SECONDS=0.5)
     reader = FrameReader(source, open_capture(source, 1), max_side=1280, timeout=1, reconnects=0)
     session = Watch(reader, analyzer, watch_catalog, settings, terminal=Terminal(every=60), preview=shared)
+    watch_catalog.index()  # as the CLI does before it starts: a cold index could stall the songs past the clip's end
     runner = threading.Thread(target=session.run)
     try:
         runner.start()
