@@ -277,15 +277,23 @@ def test_the_preview_page_serves_the_live_watch(tmp_path, analyzer, watch_catalo
 def test_ctrl_c_stops_cleanly_with_a_summary(tmp_path, seeded_sqlite):
     video = write_video(tmp_path / "clip.mp4", scene(20))
     shutil.copyfile(seeded_sqlite, tmp_path / "catalog.db")
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'catalog.db'}"}
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'catalog.db'}", "PYTHONFAULTHANDLER": "1"}
+    # Ctrl-C reaches a program in the foreground of a terminal; a test run started in the background (``cmd &``
+    # in a script) hands its children SIGINT ignored, and Python then leaves it ignored: restore the default.
     watcher = subprocess.Popen([sys.executable, "-m", "bot", "watch", str(video), "--jsonl", str(tmp_path / "w.jsonl")],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not ((tmp_path / "w.jsonl").exists()
                                                and (tmp_path / "w.jsonl").stat().st_size > 0):
         time.sleep(0.1)
     watcher.send_signal(signal.SIGINT)
-    out, err = watcher.communicate(timeout=15)
+    try:
+        out, err = watcher.communicate(timeout=15)
+    except subprocess.TimeoutExpired:  # say where it hangs: SIGABRT makes faulthandler print every thread's stack
+        watcher.send_signal(signal.SIGABRT)
+        out, err = watcher.communicate()
+        pytest.fail(f"still running 15 s after Ctrl-C\n{out[-2000:]}\n{err[-8000:]}")
     assert watcher.returncode == 0, err
     assert "(stopped with Ctrl-C)" in out and "Traceback" not in err
     assert json.loads((tmp_path / "w.jsonl").read_text().splitlines()[-1])["faces"]  # every line written whole
