@@ -520,6 +520,28 @@ def test_warm_start_is_traced_to_its_weights(trained, tmp_path, small_csv):
     assert card["init_weights_sha256"] == digest and digest in (tmp_path / "w" / "MODEL_CARD.md").read_text()
 
 
+def test_a_fine_tune_can_hold_batch_norm_at_the_warm_start(tmp_path, small_csv):
+    import keras
+
+    from training.fit import FitConfig, fit
+
+    def weights(path: Path) -> dict[str, list[np.ndarray]]:
+        model = keras.models.load_model(path, compile=False)
+        return {layer.name: layer.get_weights() for layer in model.layers if layer.weights}
+
+    run = tmp_path / "held"
+    shipped = ROOT / "model" / "weights" / "emotion_cnn.keras"
+    cfg = FitConfig(data=str(small_csv), out=str(run), arch="vgg_wide", epochs=1, batch_size=32, lr=1e-3,
+                    init_weights=str(shipped), freeze_bn=True)
+    fit(cfg)
+    cfg.epochs = 2
+    fit(cfg, resume=True)  # the hold survives a resume
+    start, end = weights(shipped), weights(run / "last.keras")
+    norms = [name for name in start if name.startswith("batch_normalization")]
+    assert norms and all(np.array_equal(a, b) for name in norms for a, b in zip(start[name], end[name]))
+    assert not all(np.array_equal(a, b) for name in start for a, b in zip(start[name], end[name]))
+
+
 def test_calibrated_model_card_carries_the_offsets(trained, tmp_path, small_csv):
     from training.calibrate import calibrate
     from training.export import export
@@ -834,3 +856,29 @@ def test_swa_averages_weights_and_refuses_mixed_architectures(tmp_path, small_cs
     assert training_cli(cli + [str(tmp_path / "m1.keras"), str(tmp_path / "other.keras"),
                                "--out", str(tmp_path / "bad.keras")]) == 2
     assert "one architecture" in capsys.readouterr().err
+
+
+def test_swa_keeps_batch_norm_that_fine_tunes_held(tmp_path, capsys):
+    import keras
+
+    start = _bn_net(1)
+    norm = next(layer for layer in start.layers if isinstance(layer, keras.layers.BatchNormalization))
+    norm.set_weights([np.random.default_rng(i).uniform(0.5, 2, w.shape) for i, w in enumerate(norm.get_weights())])
+    start.save(tmp_path / "start.keras")
+    tuned = keras.models.load_model(tmp_path / "start.keras")
+    conv = tuned.layers[1]
+    conv.set_weights([w + 0.1 for w in conv.get_weights()])  # what a fine-tune with --freeze-bn moves
+    tuned.save(tmp_path / "tuned.keras")
+    _bn_net(2).save(tmp_path / "other.keras")  # the same layers, its own batch norm
+    cli = ["swa", "--keep-batch-norm", "--out", str(tmp_path / "avg.keras"), "--models", str(tmp_path / "start.keras")]
+    assert training_cli(cli + [str(tmp_path / "tuned.keras")]) == 0
+    averaged = keras.models.load_model(tmp_path / "avg.keras")
+    for got, a, b in zip(averaged.layers[1].get_weights(), start.layers[1].get_weights(), conv.get_weights()):
+        np.testing.assert_allclose(got, (a + b) / 2, rtol=1e-6)
+    for got, kept in zip(averaged.layers[2].get_weights(), norm.get_weights()):
+        np.testing.assert_array_equal(got, kept)
+    assert training_cli(cli + [str(tmp_path / "other.keras")]) == 2
+    assert "share it" in capsys.readouterr().err
+    assert training_cli(["swa", "--out", str(tmp_path / "x.keras"), "--models", str(tmp_path / "start.keras"),
+                         str(tmp_path / "tuned.keras")]) == 2
+    assert "--keep-batch-norm" in capsys.readouterr().err

@@ -75,6 +75,8 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--photo-views", type=float, default=0.0,
                    help="share of faces trained on as the pipeline crops them from a rendered photo "
                    "(training.photo_views; 0 to 1)")
+    f.add_argument("--freeze-bn", action="store_true",
+                   help="with --init-weights: batch norm keeps the warm start's statistics, scale and shift")
     f.add_argument("--teacher", nargs="+", help="distil these trained .keras models (or teacher-probs files): learn "
                    "their mean soft targets (training.distill)")
     f.add_argument("--distill-weight", type=float, default=0.7, help="share of the teacher in each target (0.7)")
@@ -121,7 +123,9 @@ def _parser() -> argparse.ArgumentParser:
 
     w = sub.add_parser("swa", help="average the weights of checkpoints of one architecture into one model")
     w.add_argument("--models", nargs="+", required=True, help="two or more .keras checkpoints")
-    w.add_argument("--data", required=True, help="FER2013 CSV or image-folder root (Training re-estimates batch norm)")
+    w.add_argument("--data", help="FER2013 CSV or image-folder root (Training re-estimates batch norm)")
+    w.add_argument("--keep-batch-norm", action="store_true",
+                   help="keep the members' common batch norm instead (fine-tunes with --freeze-bn and their start)")
     w.add_argument("--out", required=True, help="the averaged .keras model to write")
     w.add_argument("--degrade", type=float, default=0.0,
                    help="augmentation of the batch-norm pass: the --degrade the checkpoints trained with")
@@ -197,6 +201,9 @@ def main(argv: list[str] | None = None) -> int:
                 names = {f.name for f in fields(FitConfig)}
                 cfg = FitConfig(**{k: v for k, v in vars(args).items() if k in names})
                 cfg.teacher = ",".join(args.teacher) if args.teacher else None
+                if cfg.freeze_bn and not cfg.init_weights:
+                    print("error: --freeze-bn holds a warm start's batch norm: give --init-weights", file=sys.stderr)
+                    return 2
             best = fit(cfg, resume=args.resume)
             print(f"best checkpoint: {best}")
         elif args.command == "evaluate":
@@ -238,10 +245,13 @@ def main(argv: list[str] | None = None) -> int:
             from training.data import load_fer2013
             from training.swa import swa
 
-            train = load_fer2013(args.data, on_bad_row=args.on_bad_row).train
+            if not args.data and not args.keep_batch_norm:
+                print("error: give --data (to re-estimate batch norm) or --keep-batch-norm", file=sys.stderr)
+                return 2
+            train = None if args.keep_batch_norm else load_fer2013(args.data, on_bad_row=args.on_bad_row).train
             try:
                 print(f"weight average written to {swa(args.models, train, args.out, degrade=args.degrade)}")
-            except ValueError as exc:  # checkpoints of different architectures
+            except ValueError as exc:  # different architectures, or batch norm not shared
                 print(f"error: {exc}", file=sys.stderr)
                 return 2
         elif args.command == "calibrate":

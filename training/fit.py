@@ -38,7 +38,16 @@ from training.distill import soft_targets
 from training.duplicates import dedup_training
 from training.ferplus import mix_votes, training_votes
 from training.photo_views import cached_views
-from training.runs import AugmentConfig, FitConfig, RunCheckpoint, atomic_json, class_weights, compile_model, warm_start
+from training.runs import (
+    AugmentConfig,
+    FitConfig,
+    RunCheckpoint,
+    atomic_json,
+    class_weights,
+    compile_model,
+    freeze_batch_norm,
+    warm_start,
+)
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +139,8 @@ def fit(cfg: FitConfig, resume: bool = False) -> Path:
         if cfg.init_weights:
             state["init_weights_sha256"] = warm_start(model, cfg.init_weights)
             log.info("warm start from %s", cfg.init_weights)
+            if cfg.freeze_bn:
+                log.info("holding %d batch norm layer(s) at their warm-start state", freeze_batch_norm(model))
         compile_model(model, cfg, steps)
         atomic_json(asdict(cfg), out / "config.json")
     if state["epochs_done"] >= cfg.epochs:

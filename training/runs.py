@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -62,6 +63,8 @@ class FitConfig:
     photo_views: float = 0.0
     """Share of faces replaced, each epoch anew, by the pipeline's crop of them from a photo
     (:mod:`training.photo_views`)."""
+    freeze_bn: bool = False
+    """Batch norm keeps the warm start's statistics, scale and shift (only with ``init_weights``)."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,28 @@ def warm_start(model: keras.Model, path: str) -> str:
     """Give ``model`` the weights of the trained model at ``path``; that file's SHA-256, for the model card."""
     model.set_weights(keras.models.load_model(path, compile=False).get_weights())
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def batch_norms(layer: keras.layers.Layer) -> Iterator[keras.layers.BatchNormalization]:
+    """Every BatchNormalization layer inside ``layer``, nested models included."""
+    for sub in getattr(layer, "layers", []):
+        if isinstance(sub, keras.layers.BatchNormalization):
+            yield sub
+        else:
+            yield from batch_norms(sub)
+
+
+def freeze_batch_norm(model: keras.Model) -> int:
+    """Hold every batch norm layer at its warm-start state; the number of layers held.
+
+    A fine-tune on a new mix of faces (photo views, teachers' targets) otherwise moves the running statistics
+    toward that mix, and the plain faces the net already classifies well are then normalised with the wrong
+    ones. A non-trainable BatchNormalization also normalises with its running statistics while training.
+    """
+    held = list(batch_norms(model))
+    for layer in held:
+        layer.trainable = False
+    return len(held)
 
 
 def atomic_save(model: keras.Model, path: Path) -> None:

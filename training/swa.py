@@ -8,7 +8,10 @@ the result costs exactly one network at inference.
 
 Averaged batch-norm statistics do not describe the averaged network, so they
 are re-estimated afterwards with one pass over the Training images, as the
-network saw them in training (same augmentation).
+network saw them in training (same augmentation). Fine-tunes of one model that
+held batch norm (``fit --freeze-bn``) share it exactly; averaged with their
+start they keep it (``keep_batch_norm``): re-estimating on plain faces would
+undo the batch norm the fine-tune was trained under (measured in EXPERIMENTS.md).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import numpy as np
 
 from training.data import Split
 from training.fit import FitConfig, drop_blank, train_dataset
+from training.runs import batch_norms
 
 log = logging.getLogger(__name__)
 
@@ -34,15 +38,6 @@ def average_weights(models: list[keras.Model]) -> list[np.ndarray]:
     return [np.mean(ws, axis=0) for ws in zip(*weights)]
 
 
-def _batch_norms(layer: keras.layers.Layer):
-    """Every BatchNormalization layer inside ``layer``, nested models included."""
-    for sub in getattr(layer, "layers", []):
-        if isinstance(sub, keras.layers.BatchNormalization):
-            yield sub
-        else:
-            yield from _batch_norms(sub)
-
-
 def reestimate_batchnorm(model: keras.Model, batches) -> int:
     """Set every BatchNormalization layer's moving statistics to their mean over ``batches``.
 
@@ -50,7 +45,7 @@ def reestimate_batchnorm(model: keras.Model, batches) -> int:
     with momentum k / (k + 1) at the k-th batch that is the exact running mean.
     Returns the number of batches seen.
     """
-    norms = list(_batch_norms(model))
+    norms = list(batch_norms(model))
     kept = [layer.momentum for layer in norms]
     seen = 0
     try:
@@ -65,19 +60,33 @@ def reestimate_batchnorm(model: keras.Model, batches) -> int:
     return seen
 
 
-def swa(model_paths: list[str | Path], train: Split, out: str | Path, degrade: float = 0.0,
+def _one_batch_norm(models: list[keras.Model]) -> bool:
+    """Whether every model's batch norm layers hold the same weights and statistics."""
+    first = [w for layer in batch_norms(models[0]) for w in layer.get_weights()]
+    return all(len(first) == len(other) and all(np.array_equal(a, b) for a, b in zip(first, other))
+               for other in ([w for layer in batch_norms(m) for w in layer.get_weights()] for m in models[1:]))
+
+
+def swa(model_paths: list[str | Path], train: Split | None, out: str | Path, degrade: float = 0.0,
         seed: int = 1337) -> Path:
-    """Average the weights of ``model_paths``, re-estimate batch norm on ``train``, save to ``out``."""
+    """Average the weights of ``model_paths``, re-estimate batch norm on ``train``, save to ``out``.
+
+    ``train`` None keeps the members' batch norm instead, which they must share (see the module's docstring).
+    """
     if len(model_paths) < 2:
         raise ValueError("weight averaging needs at least two models")
     models = [keras.models.load_model(p, compile=False) for p in model_paths]
+    if train is None and not _one_batch_norm(models):
+        raise ValueError("keeping batch norm needs members that share it: fine-tunes of one model with "
+                         "--freeze-bn, and that model")
     model = models[0]
     model.set_weights(average_weights(models))
-    train = drop_blank(train)
-    cfg = FitConfig(data="", out=str(out), degrade=degrade, seed=seed, batch_size=min(256, len(train)))
-    batches = train_dataset(train, cfg)
-    log.info("re-estimating batch norm over %d batches", batches.cardinality())
-    reestimate_batchnorm(model, batches)
+    if train is not None:
+        train = drop_blank(train)
+        cfg = FitConfig(data="", out=str(out), degrade=degrade, seed=seed, batch_size=min(256, len(train)))
+        batches = train_dataset(train, cfg)
+        log.info("re-estimating batch norm over %d batches", batches.cardinality())
+        reestimate_batchnorm(model, batches)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     model.save(out)
