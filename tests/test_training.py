@@ -882,3 +882,5 @@ def test_swa_keeps_batch_norm_that_fine_tunes_held(tmp_path, capsys):
     assert training_cli(["swa", "--out", str(tmp_path / "x.keras"), "--models", str(tmp_path / "start.keras"),
                          str(tmp_path / "tuned.keras")]) == 2
     assert "--keep-batch-norm" in capsys.readouterr().err
+    assert training_cli(cli + [str(tmp_path / "tuned.keras"), "--degrade", "0.5"]) == 2
+    assert "re-estimates nothing" in capsys.readouterr().err

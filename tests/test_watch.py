@@ -30,8 +30,8 @@ from model import EMOTIONS, FaceEmotion
 from tests.fakes.mjpeg import FakeMjpegCamera
 
 DATA = Path(__file__).parent / "data"
-NEUTRAL = DATA / "congress_A000014.jpg"  # the shipped model: neutral 68%
-HAPPY = DATA / "congress_S001179.jpg"  # happy 94%
+NEUTRAL = DATA / "congress_A000014.jpg"  # the shipped model: neutral 62%
+HAPPY = DATA / "congress_S001179.jpg"  # happy 87%
 
 
 def scene(seconds: float, fps: float = 30.0, switch: float | None = None) -> list[np.ndarray]:

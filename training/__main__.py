@@ -248,6 +248,9 @@ def main(argv: list[str] | None = None) -> int:
             if not args.data and not args.keep_batch_norm:
                 print("error: give --data (to re-estimate batch norm) or --keep-batch-norm", file=sys.stderr)
                 return 2
+            if args.keep_batch_norm and (args.data or args.degrade):
+                print("error: --keep-batch-norm re-estimates nothing: drop --data and --degrade", file=sys.stderr)
+                return 2
             train = None if args.keep_batch_norm else load_fer2013(args.data, on_bad_row=args.on_bad_row).train
             try:
                 print(f"weight average written to {swa(args.models, train, args.out, degrade=args.degrade)}")

@@ -135,9 +135,10 @@ def batch_norms(layer: keras.layers.Layer) -> Iterator[keras.layers.BatchNormali
 def freeze_batch_norm(model: keras.Model) -> int:
     """Hold every batch norm layer at its warm-start state; the number of layers held.
 
-    A fine-tune on a new mix of faces (photo views, teachers' targets) otherwise moves the running statistics
-    toward that mix, and the plain faces the net already classifies well are then normalised with the wrong
-    ones. A non-trainable BatchNormalization also normalises with its running statistics while training.
+    A fine-tune on a new mix of faces (photo views) then shares batch norm exactly with the net it started
+    from, so the two can be weight-averaged as they are (``swa --keep-batch-norm``), and the average keeps
+    what the fine-tune learnt (EXPERIMENTS.md, session 11). A non-trainable BatchNormalization also
+    normalises with its running statistics while training.
     """
     held = list(batch_norms(model))
     for layer in held:
