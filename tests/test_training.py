@@ -408,7 +408,6 @@ def test_portable_training_from_a_pack_within_a_time_budget(small_csv, trained, 
     np.testing.assert_allclose(restored.predict(faces, verbose=0), net.predict(faces, verbose=0), atol=0.02)
 
 
-
 def test_teacher_probabilities_travel_in_place_of_the_teachers(small_csv, trained, tmp_path, capsys):
     """A GPU machine cannot take vgg_wide teacher files beside the pack; their probabilities stand in for them."""
     from training.distill import mean_probs, read_probs, teacher_probs
@@ -436,6 +435,7 @@ def test_teacher_probabilities_travel_in_place_of_the_teachers(small_csv, traine
     card = json.loads((export(run / "best.keras", trained.report, tmp_path / "card", run, "")
                        / "model_card.json").read_text())
     assert [t["file"] for t in card["teachers"]] == teachers  # the card names the teachers, not their stand-in
+
 
 def test_portable_batches_are_the_same_whatever_order_the_threads_ask(small_csv):
     from training.portable import Batches

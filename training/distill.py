@@ -68,7 +68,7 @@ def mean_probs(teachers: Sequence[str | Path], images: np.ndarray, labels: np.nd
     :func:`save_probs` brings what its teachers read before (for these very faces, checked by their labels)."""
     probs = np.zeros((len(images), NUM_CLASSES), np.float32)
     for teacher in teachers:
-        if Path(teacher).suffix == ".npz":
+        if is_probs_file(teacher):
             probs += read_probs(teacher, labels) / len(teachers)
             continue
         log.info("teacher %s reading %d training faces", teacher, len(images))
@@ -95,10 +95,22 @@ def read_probs(path: str | Path, labels: np.ndarray) -> np.ndarray:
         return stored["probs"].astype(np.float32)
 
 
-def stored_teachers(path: str | Path) -> list[str]:
-    """The teacher files a :func:`save_probs` file was made from."""
-    with np.load(path) as stored:
-        return [str(t) for t in stored["teachers"]]
+def is_probs_file(teacher: str | Path) -> bool:
+    """Whether a ``--teacher`` names a :func:`save_probs` file rather than a .keras model."""
+    return Path(teacher).suffix == ".npz"
+
+
+def teacher_models(spec: str) -> list[str]:
+    """The .keras teachers behind a run's ``teacher`` setting: a :func:`save_probs` file stands for the teachers
+    it was made from (itself when it is no longer here to say)."""
+    models = []
+    for teacher in teachers_of(spec):
+        if is_probs_file(teacher) and Path(teacher).is_file():
+            with np.load(teacher) as stored:
+                models += [str(t) for t in stored["teachers"]]
+        else:
+            models.append(teacher)
+    return models
 
 
 def soft_targets(cfg: FitConfig, images: np.ndarray, labels: np.ndarray, out: Path) -> tuple[np.ndarray, str]:

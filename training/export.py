@@ -23,7 +23,7 @@ import keras
 import tensorflow as tf
 
 from model.labels import EMOTIONS
-from training.distill import stored_teachers, teachers_of
+from training.distill import teacher_models
 from training.portable import PACK_BITS
 
 KERAS_NAME = "emotion_cnn.keras"
@@ -44,9 +44,7 @@ def _teachers(config: dict) -> list[dict]:
     """Each teacher of a distilled run (those a teacher-probs file was read from in its place), with what its own
     run folder (the file's folder) says of it, if present."""
     teachers = []
-    files = [name for spec in teachers_of(config.get("teacher") or "")
-             for name in (stored_teachers(spec) if spec.endswith(".npz") and Path(spec).is_file() else [spec])]
-    for path in files:
+    for path in teacher_models(config.get("teacher") or ""):
         teacher: dict = {"file": path}
         folder = Path(path).parent
         if (folder / "config.json").exists() and (folder / "state.json").exists():
