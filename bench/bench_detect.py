@@ -72,13 +72,14 @@ def main() -> None:
     sets = {"fer2013_pasted": pasted_fer()}
     if (args.faces_dev / "labels.csv").exists():
         rows = list(csv.DictReader(open(args.faces_dev / "labels.csv")))
-        sets["faces_dev"] = [(decode_image((args.faces_dev / r["path"]).read_bytes(), 10**9), int(r["faces"]))
-                             for r in rows]
+        work = ModelSettings().image_work_pixels
+        sets["faces_dev"] = [(decode_image((args.faces_dev / r["path"]).read_bytes(), 10**9, work).bgr,
+                              int(r["faces"])) for r in rows]
         sets["faceless"] = faceless([bgr for bgr, n in sets["faces_dev"] if n == 1])
     min_score = ModelSettings().min_face_score
     both, full = FaceDetector(min_score), FaceDetector(min_score, models=(FULL_RANGE,))
-    detectors = {"blazeface full+short range (shipped)": lambda bgr: len(both.detect(bgr)),
-                 "blazeface full range only": lambda bgr: len(full.detect(bgr))}
+    detectors = {"blazeface full+short range (shipped)": lambda bgr: len(both.detect(bgr).faces),
+                 "blazeface full range only": lambda bgr: len(full.detect(bgr).faces)}
     if (h := haar()) is not None:
         detectors["opencv_haar_frontalface"] = h
 

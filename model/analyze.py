@@ -8,6 +8,8 @@ reading that every front end shares.
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
 from functools import lru_cache
 from typing import Literal
 
@@ -43,7 +45,7 @@ class EmotionAnalyzer:
 
     def __init__(self, settings: ModelSettings | None = None):
         self.settings = settings or get_settings()
-        self.detector = FaceDetector(min_score=self.settings.min_face_score)
+        self.detector = FaceDetector(self.settings.min_face_score, max_passes=self.settings.image_max_passes)
         self.classifier = EmotionClassifier(self.settings.path, self.settings.runtime, self.settings.tta)
 
     def analyze(self, data: bytes, kind: MediaKind) -> Reading:
@@ -56,26 +58,42 @@ class EmotionAnalyzer:
 
     def faces_in(self, bgr: np.ndarray, limit: int | None = None) -> tuple[list[Face], np.ndarray]:
         """Detect the largest faces (at most ``limit``, default ``max_faces``) and build their classifier inputs."""
-        faces = self.detector.detect(bgr)[: limit or self.settings.max_faces]
-        gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
-        return faces, batch_to_input([face_crop(gray, f) for f in faces])
+        faces = self.detector.detect(bgr).faces[: limit or self.settings.max_faces]
+        return faces, self._inputs(bgr, faces)
 
     def analyze_array(self, bgr: np.ndarray) -> list[FaceEmotion]:
         """Emotions of every face in a decoded BGR image, largest face first; [] when there is none."""
         faces, inputs = self.faces_in(bgr)
-        probs = self.classifier.predict(inputs)
-        return [FaceEmotion(f.box, f.score, tuple(float(p) for p in row)) for f, row in zip(faces, probs)]
+        return self._classify(faces, inputs)
 
     def analyze_image(self, data: bytes) -> ImageEmotion:
         """Every face in encoded image bytes (JPEG, PNG, WebP, ...) and a small copy to draw on.
 
-        Raises :class:`model.errors.InvalidImage` or :class:`model.errors.ImageTooLarge`
-        for input that cannot be analysed. No face is not an error: ``faces`` is empty.
+        The work is bounded whatever the picture: it is decoded at most ``image_work_pixels`` large,
+        and the detector makes at most ``image_max_passes`` passes, none after ``image_deadline``
+        seconds; ``searched`` says what part was looked at when that cut the search short. Boxes are
+        in the original picture's pixels. Raises :class:`model.errors.InvalidImage` or
+        :class:`model.errors.ImageTooLarge` for input that cannot be analysed. No face is not an
+        error: ``faces`` is empty.
         """
-        bgr = decode_image(data, self.settings.max_pixels)
-        faces = self.analyze_array(bgr)
+        deadline = time.monotonic() + self.settings.image_deadline
+        picture = decode_image(data, self.settings.max_pixels, self.settings.image_work_pixels)
+        bgr = picture.bgr
+        found = self.detector.detect(bgr, deadline)
+        faces = found.faces[: self.settings.max_faces]
+        readings = self._classify(faces, self._inputs(bgr, faces))
+        to_original = picture.size[0] / bgr.shape[1], picture.size[1] / bgr.shape[0]
         preview = shrink(bgr, self.settings.preview_side)
-        return ImageEmotion(faces, (bgr.shape[1], bgr.shape[0]), preview, preview.shape[1] / bgr.shape[1])
+        return ImageEmotion([replace(r, box=_scaled(r.box, to_original)) for r in readings], picture.size,
+                            preview, preview.shape[1] / picture.size[0], _scaled(found.searched, to_original))
+
+    def _inputs(self, bgr: np.ndarray, faces: list[Face]) -> np.ndarray:
+        gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+        return batch_to_input([face_crop(gray, f) for f in faces])
+
+    def _classify(self, faces: list[Face], inputs: np.ndarray) -> list[FaceEmotion]:
+        probs = self.classifier.predict(inputs)
+        return [FaceEmotion(f.box, f.score, tuple(float(p) for p in row)) for f, row in zip(faces, probs)]
 
     def analyze_video(self, data: bytes) -> VideoEmotion:
         """Emotion timeline and overall mood of a video (MP4, WebM, GIF, ...) given as bytes.
@@ -103,6 +121,12 @@ class EmotionAnalyzer:
             weights = probs.max(axis=1, keepdims=True)
             aggregate = tuple(float(p) for p in (probs * weights).sum(0) / weights.sum())
         return VideoEmotion(sampled.duration, sampled.seconds_analysed, timeline, aggregate)
+
+
+def _scaled(box: tuple[int, int, int, int], factor: tuple[float, float]) -> tuple[int, int, int, int]:
+    """A box in the analysed copy's pixels, in the original's."""
+    x, y, w, h = box
+    return round(x * factor[0]), round(y * factor[1]), round(w * factor[0]), round(h * factor[1])
 
 
 @lru_cache(maxsize=1)

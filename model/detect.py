@@ -16,7 +16,10 @@ run on every image and their detections are merged.
 
 from __future__ import annotations
 
+import math
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,6 +76,16 @@ def _anchors(size: int, layers: tuple[tuple[int, int], ...]) -> np.ndarray:
     return np.concatenate(out)
 
 
+@dataclass(frozen=True)
+class Detection:
+    """The faces in an image, largest first, and the part of the image the whole search covered."""
+
+    faces: list[Face]
+    searched: tuple[int, int, int, int]
+    """(x, y, w, h) in image pixels: the whole image, or the start of it along its long side when the pass
+    budget or the deadline cut the tiled search short."""
+
+
 @dataclass(frozen=True, eq=False)
 class BlazeFace:
     """One BlazeFace variant: weights file, square input side and its anchors."""
@@ -89,8 +102,10 @@ SHORT_RANGE = BlazeFace(WEIGHTS / "face_detection_short_range.tflite", 128, _anc
 class FaceDetector:
     """Thread-safe detector: one LiteRT interpreter per model and thread."""
 
-    def __init__(self, min_score: float = 0.6, models: tuple[BlazeFace, ...] = (FULL_RANGE, SHORT_RANGE)):
+    def __init__(self, min_score: float = 0.6, models: tuple[BlazeFace, ...] = (FULL_RANGE, SHORT_RANGE),
+                 max_passes: int = 140):
         self.min_score = min_score
+        self.max_passes = max_passes
         self.models = models
         self._local = threading.local()
 
@@ -134,40 +149,82 @@ class FaceDetector:
         pts = (pts * side - np.array([left, top], np.float32)) / scale
         return pts.reshape(-1, 16), scores
 
-    def _tiled(self, model: BlazeFace, rgb: np.ndarray, tile: int) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Detections of ``model`` on overlapping square tiles, in whole-image pixels."""
+    def _tiled(self, model: BlazeFace, rgb: np.ndarray, tile: int,
+               late: Callable[[], bool]) -> tuple[list[tuple[np.ndarray, np.ndarray]], int]:
+        """Detections of ``model`` on overlapping square tiles, in whole-image pixels, and how far they reached.
+
+        Tiles go column by column along the long side, so when ``late()`` stops them the part searched is
+        the start of the image up to the returned length.
+        """
         h, w = rgb.shape[:2]
-        found = []
-        for y in _starts(h, tile):
-            for x in _starts(w, tile):
+        wide = w >= h
+        across = _starts(h if wide else w, tile)
+        found, reach = [], 0
+        for along in _starts(w if wide else h, tile):
+            if late():
+                break
+            for other in across:
+                x, y = (along, other) if wide else (other, along)
                 pts, scores = self._run(model, rgb[y:y + tile, x:x + tile])
                 found.append((pts + np.tile([x, y], 8).astype(np.float32), scores))
-        return found
+            reach = min(along + tile, max(h, w))
+        return found, reach
 
-    def detect(self, bgr: np.ndarray) -> list[Face]:
-        """All faces in a BGR image, largest first.
+    def detect(self, bgr: np.ndarray, deadline: float = math.inf,
+               clock: Callable[[], float] = time.monotonic) -> Detection:
+        """All faces in a BGR image, largest first, and the part of it that was searched.
 
         Both models look at the whole image; big images also get full-range passes over tiles. When no
         detection there is confident, the best one is taken if it is nearly so (``_LONE_FACE_MARGIN``). When
         that finds nothing, the short-range model looks again at half-side tiles, then third-side ones: a
         face that is small and tightly framed (no hair or chin around it) is too small for one model and too
         bare for the other.
+
+        The tiles needed grow with the aspect ratio (a 208333x192 strip would need thousands), so they are
+        planned first: when all of them would take more than ``max_passes`` passes, only the start of the
+        image along its long side is tiled, as far as the budget reaches. No tile pass starts after
+        ``deadline`` (by ``clock``). ``searched`` says what was covered either way.
         """
         rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
         h, w = rgb.shape[:2]
+        long, short = max(h, w), min(h, w)
         floor = self.min_score - _LONE_FACE_MARGIN
         found = [self._run(model, rgb, floor) for model in self.models]
-        if max(h, w) >= _TILE_MIN_SIDE:
-            found += self._tiled(FULL_RANGE, rgb, max(min(h, w) // 2, 256))
+        sweep = [max(short // 2, 256)] if long >= _TILE_MIN_SIDE else []
+        close = ([short // d for d in _CLOSE_LOOK_DIVISORS if short // d >= _MIN_TILE]
+                 if SHORT_RANGE in self.models else [])
+        reach = _reach(long, short, sweep + close, self.max_passes - len(self.models))
+        view = rgb[:, :reach] if w >= h else rgb[:reach]
+
+        def late() -> bool:
+            return clock() > deadline
+
+        for tile in sweep:
+            tiles, covered = self._tiled(FULL_RANGE, view, tile, late)
+            found += tiles
+            reach = min(reach, covered)
         faces = confident(_merge(found, w, h), self.min_score, floor)
-        if SHORT_RANGE not in self.models:
-            return faces
-        for divisor in _CLOSE_LOOK_DIVISORS:
-            if faces or min(h, w) // divisor < _MIN_TILE:
+        for tile in close:
+            if faces or late():
                 break
-            close = _merge(self._tiled(SHORT_RANGE, rgb, min(h, w) // divisor), w, h)
-            faces = [f for f in close if f.score >= max(self.min_score, _CLOSE_LOOK_SCORE)]
-        return faces
+            tiles, covered = self._tiled(SHORT_RANGE, view, tile, late)
+            reach = min(reach, covered)
+            faces = [f for f in _merge(tiles, w, h) if f.score >= max(self.min_score, _CLOSE_LOOK_SCORE)]
+        return Detection(faces, (0, 0, reach, h) if w >= h else (0, 0, w, reach))
+
+
+def _reach(long: int, short: int, tiles: list[int], budget: int) -> int:
+    """How far along the long side square tiles of each side in ``tiles`` fit in ``budget`` passes in all."""
+    def cost(length: int) -> int:
+        return sum(len(_starts(length, t)) * len(_starts(short, t)) for t in tiles)
+
+    if cost(long) <= budget:
+        return long
+    low, high = 0, long  # cost(low) fits or low is 0; cost(high) does not
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if cost(middle) <= budget else (low, middle)
+    return max(low, 1)
 
 
 def confident(candidates: list[Face], min_score: float, floor: float) -> list[Face]:
@@ -185,6 +242,8 @@ def confident(candidates: list[Face], min_score: float, floor: float) -> list[Fa
 
 def _merge(found: list[tuple[np.ndarray, np.ndarray]], width: int, height: int) -> list[Face]:
     """One face per cluster of overlapping detections, largest first."""
+    if not found:
+        return []
     pts = np.concatenate([f[0] for f in found])
     scores = np.concatenate([f[1] for f in found])
     faces = [_to_face(p, s, width, height) for p, s in _weighted_nms(pts, scores)]

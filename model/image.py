@@ -1,69 +1,223 @@
-"""Decode user images safely into BGR uint8 arrays.
+"""Decode user pictures safely into small, upright BGR uint8 arrays.
 
-Pillow reads the header first, so the pixel count is checked *before* any
-pixel is decompressed: a 30000x30000 PNG is refused in microseconds instead of
-allocating gigabytes. EXIF orientation is applied (phones store portraits
-sideways), and grayscale, alpha, 16-bit, palette and CMYK images all come out
-as plain 3-channel BGR.
+What a picture may cost is settled before any pixel is decoded. Pillow reads
+only the header, so the real pixel count is checked against ``max_pixels``
+first; an icon is checked by the picture inside it, which may be far larger
+than the 256x256 its directory declares; formats outside a short list are
+refused. Then no more is decoded than the analysis needs, ``work_pixels``
+(the detector looks at tiles shrunk to 192 pixels, the classifier at 48x48
+faces, so more pixels only cost memory):
 
-Plain 8-bit RGB/gray JPEG, PNG and WebP (nearly every selfie) are decoded by
-OpenCV, which also applies the EXIF orientation and is several times faster
-than Pillow's decode-transpose-convert path; everything else goes through Pillow.
+* JPEG is decoded by libjpeg at 1/2, 1/4 or 1/8 scale when it is that large;
+* 8-bit RGB and grey PNG and WebP, nearly every picture sent as a file, are
+  decoded by OpenCV at 3 or 1 bytes a pixel, and shrunk at once;
+* everything else (alpha, palette, 16-bit, CMYK, GIF, BMP, TIFF) is decoded by
+  Pillow in its own compact form, at most 4 bytes a pixel, then converted,
+  laid on white and shrunk one band of rows at a time, in integers or float32:
+  never a full-size float64 or a second full-size copy.
+
+So a 40-megapixel picture holds at most 160 MB while it is decoded and 12 MB
+after. EXIF orientation is applied (phones store portraits sideways), and the
+result is always 3-channel BGR; transparent areas become white, as most chat
+apps display them.
 """
 
 from __future__ import annotations
 
 import io
-import warnings
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import BmpImagePlugin, IcoImagePlugin, Image, UnidentifiedImageError
 
-from model.errors import ImageTooLarge, InvalidImage
+from model.errors import ImageTooLarge, InputError, InvalidImage
 
-_FAST_FORMATS = {"JPEG", "PNG", "WEBP"}
-_BACKGROUND = (255, 255, 255)
-"""Transparent areas become white, as most chat apps display them."""
+_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")
+"""What Pillow may open (icons are read apart, below): the formats people send, whose headers tell the real size."""
+_ICON = b"\0\0\1\0"
+_PNG = b"\x89PNG\r\n\x1a\n"
+_ICON_SIDE = 256
+"""The largest picture an icon's directory can declare; a bitmap entry claiming more is not an icon."""
+_BAND_PIXELS = 2_000_000
+"""Source pixels converted at a time on the band-by-band path."""
+_ORIENTATION = 0x0112
+_ORIENT: dict[int, Callable[[np.ndarray], np.ndarray]] = {
+    2: lambda a: cv2.flip(a, 1),
+    3: lambda a: cv2.rotate(a, cv2.ROTATE_180),
+    4: lambda a: cv2.flip(a, 0),
+    5: cv2.transpose,
+    6: lambda a: cv2.rotate(a, cv2.ROTATE_90_CLOCKWISE),
+    7: lambda a: cv2.rotate(cv2.transpose(a), cv2.ROTATE_180),
+    8: lambda a: cv2.rotate(a, cv2.ROTATE_90_COUNTERCLOCKWISE),
+}
+"""EXIF orientation -> what turns the stored picture upright (as ``PIL.ImageOps.exif_transpose``)."""
 
 
-def decode_image(data: bytes, max_pixels: int) -> np.ndarray:
-    """Return the image in ``data`` as an upright (H, W, 3) BGR uint8 array."""
+@dataclass(frozen=True)
+class Picture:
+    """A decoded picture: upright BGR of at most ``work_pixels``, and the upright original's size."""
+
+    bgr: np.ndarray
+    size: tuple[int, int]
+    """(width, height) of the upright original, which ``bgr`` may show smaller."""
+
+
+def decode_image(data: bytes, max_pixels: int, work_pixels: int) -> Picture:
+    """The picture in ``data``, upright, as BGR of at most ``work_pixels`` pixels.
+
+    Raises :class:`InvalidImage` for what is not a readable picture and :class:`ImageTooLarge`
+    for one of more than ``max_pixels``, both before decoding any pixel where the format allows.
+    """
     if not data:
         raise InvalidImage("the file is empty")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image: Image.Image = Image.open(io.BytesIO(data))
-            width, height = image.size
-            if width * height > max_pixels:
-                raise ImageTooLarge(f"the image is {width}x{height} pixels; the limit is {max_pixels:,} pixels")
-            if image.format in _FAST_FORMATS and image.mode in ("RGB", "L"):
-                fast = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-                if fast is not None:
-                    return fast
-            image.load()
-            image = ImageOps.exif_transpose(image)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        if data.startswith(_ICON):
+            return _decode_icon(data, max_pixels, work_pixels)
+        image = Image.open(io.BytesIO(data), formats=_FORMATS)
+        width, height = image.size
+        _check_size(width, height, max_pixels)
+        bgr = _decode_opencv(data, image, work_pixels) if _opencv_reads(image) else None
+        if bgr is None:
+            bgr = _decode_pillow(image, work_pixels)
+    except InputError:
+        raise
+    except Image.DecompressionBombError:
         raise ImageTooLarge("the image has too many pixels to open safely") from None
     except UnidentifiedImageError:
         raise InvalidImage("this is not an image format I can read (JPEG, PNG, WebP, ...)") from None
-    except (OSError, SyntaxError, ValueError):
+    except (OSError, SyntaxError, ValueError, EOFError, cv2.error):
         raise InvalidImage("the image is damaged or cut off") from None
-    return _to_bgr(image)
+    turned = (bgr.shape[1] > bgr.shape[0]) != (width > height) and width != height
+    return Picture(bgr, (height, width) if turned else (width, height))
 
 
-def _to_bgr(image: Image.Image) -> np.ndarray:
-    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
-        pixels = np.asarray(image, dtype=np.float64)
-        peak = 65535.0 if pixels.max() > 255 else 255.0
-        gray = np.clip(pixels * (255.0 / peak), 0, 255).astype(np.uint8)
-        return np.repeat(gray[:, :, None], 3, axis=2)
-    if image.mode == "P":
-        image = image.convert("RGBA")
-    if image.mode in ("RGBA", "LA", "PA"):
-        canvas = Image.new("RGB", image.size, _BACKGROUND)
-        canvas.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
-        image = canvas
-    rgb = np.asarray(image.convert("RGB"))
-    return np.ascontiguousarray(rgb[:, :, ::-1])
+def _check_size(width: int, height: int, max_pixels: int) -> None:
+    if width * height > max_pixels:
+        raise ImageTooLarge(f"the image is {width}x{height} pixels; the limit is {max_pixels:,} pixels")
+
+
+def work_size(width: int, height: int, work_pixels: int) -> tuple[int, int]:
+    """(width, height) scaled to at most ``work_pixels``, keeping the aspect ratio (down to 1-pixel strips)."""
+    if width * height <= work_pixels:
+        return width, height
+    scale = math.sqrt(work_pixels / (width * height))
+    w, h = max(1, int(width * scale)), max(1, int(height * scale))
+    if w * h > work_pixels:  # a strip one pixel across keeps its length within the budget
+        w, h = (work_pixels // h, h) if w > h else (w, work_pixels // w)
+    return w, h
+
+
+def _shrink(image: np.ndarray, work_pixels: int) -> np.ndarray:
+    w, h = work_size(image.shape[1], image.shape[0], work_pixels)
+    return image if (w, h) == (image.shape[1], image.shape[0]) else cv2.resize(image, (w, h),
+                                                                                interpolation=cv2.INTER_AREA)
+
+
+def _reduction(width: int, height: int, work_pixels: int) -> int:
+    """The largest JPEG decoding scale divisor that still leaves at least ``work_pixels``."""
+    return next((d for d in (8, 4, 2) if (width // d) * (height // d) >= work_pixels), 1)
+
+
+def _opencv_reads(image: Image.Image) -> bool:
+    """8-bit RGB or grey JPEG, PNG or WebP without transparency: OpenCV decodes them compactly and fast."""
+    return (image.format in ("JPEG", "MPO", "PNG", "WEBP") and image.mode in ("RGB", "L")
+            and "transparency" not in image.info)
+
+
+_OPENCV_FLAGS = {  # divisor -> (colour, grey)
+    1: (cv2.IMREAD_COLOR, cv2.IMREAD_GRAYSCALE),
+    2: (cv2.IMREAD_REDUCED_COLOR_2, cv2.IMREAD_REDUCED_GRAYSCALE_2),
+    4: (cv2.IMREAD_REDUCED_COLOR_4, cv2.IMREAD_REDUCED_GRAYSCALE_4),
+    8: (cv2.IMREAD_REDUCED_COLOR_8, cv2.IMREAD_REDUCED_GRAYSCALE_8),
+}
+
+
+def _decode_opencv(data: bytes, image: Image.Image, work_pixels: int) -> np.ndarray | None:
+    """OpenCV's decode (EXIF orientation applied), reduced on load for JPEG; None if OpenCV cannot read it."""
+    divisor = _reduction(*image.size, work_pixels) if image.format in ("JPEG", "MPO") else 1
+    decoded = cv2.imdecode(np.frombuffer(data, np.uint8), _OPENCV_FLAGS[divisor][image.mode == "L"])
+    if decoded is None:
+        return None
+    small = _shrink(decoded, work_pixels)
+    del decoded
+    return small if small.ndim == 3 else cv2.cvtColor(small, cv2.COLOR_GRAY2BGR)
+
+
+def _decode_pillow(image: Image.Image, work_pixels: int) -> np.ndarray:
+    """Pillow's decode in the format's own form, converted and shrunk band by band, then turned upright."""
+    if image.format in ("JPEG", "MPO"):  # CMYK and other JPEGs: libjpeg's scaled decoding too
+        divisor = _reduction(*image.size, work_pixels)
+        image.draft(None, (image.size[0] // divisor, image.size[1] // divisor))
+    image.load()
+    orientation = image.getexif().get(_ORIENTATION, 1)
+    as_array, finish = _band_converter(image)
+    width, height = image.size
+    rgb = _shrink_in_bands(lambda y0, y1: as_array(image.crop((0, y0, width, y1))), finish, width, height,
+                           work_size(width, height, work_pixels))
+    bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+    return _ORIENT[orientation](bgr) if orientation in _ORIENT else bgr
+
+
+Band = Callable[[Image.Image], np.ndarray]
+Finish = Callable[[np.ndarray], np.ndarray]
+
+
+def _band_converter(image: Image.Image) -> tuple[Band, Finish]:
+    """How a band of ``image`` becomes an array to shrink, and how a shrunk one becomes 8-bit RGB.
+
+    Integer grey (16-bit PNG, TIFF) is shrunk as float32 and then scaled to 8 bits; alpha is laid on
+    white after shrinking, where it costs a fraction of the work.
+    """
+    if image.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
+        high = image.getextrema()[1]  # one band: (low, high)
+        peak = 65535.0 if isinstance(high, (int, float)) and high > 255 else 255.0  # 8-bit values in 16 bits stay
+
+        def grey(small: np.ndarray) -> np.ndarray:
+            return cv2.cvtColor(cv2.convertScaleAbs(small, alpha=255.0 / peak), cv2.COLOR_GRAY2RGB)
+        return lambda band: np.asarray(band).astype(np.float32), grey
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info:
+        return lambda band: np.asarray(band.convert("RGBA")), _on_white
+    return lambda band: np.asarray(band.convert("RGB")), lambda small: small
+
+
+def _on_white(rgba: np.ndarray) -> np.ndarray:
+    """Colour channels of a 4-channel array laid over white by its alpha, in integers."""
+    colour, alpha = rgba[:, :, :3].astype(np.uint16), rgba[:, :, 3:].astype(np.uint16)
+    return ((colour * alpha + 255 * (255 - alpha) + 127) // 255).astype(np.uint8)
+
+
+def _shrink_in_bands(rows: Callable[[int, int], np.ndarray], finish: Finish, width: int, height: int,
+                     size: tuple[int, int]) -> np.ndarray:
+    """The picture whose rows ``y0:y1`` ``rows`` returns, shrunk to ``size`` and finished, one band at a time."""
+    out_w, out_h = size
+    out = np.empty((out_h, out_w, 3), np.uint8)
+    step = max(1, (_BAND_PIXELS // width) * out_h // height)
+    for r0 in range(0, out_h, step):
+        r1 = min(out_h, r0 + step)
+        band = rows(r0 * height // out_h, r1 * height // out_h if r1 < out_h else height)
+        if band.shape[:2] != (r1 - r0, out_w):
+            band = cv2.resize(band, (out_w, r1 - r0), interpolation=cv2.INTER_AREA)
+        out[r0:r1] = finish(band)
+    return out
+
+
+def _decode_icon(data: bytes, max_pixels: int, work_pixels: int) -> Picture:
+    """An icon's largest entry (the one Pillow would open), its real size checked first.
+
+    A PNG entry is decoded as any PNG, whatever the directory says of it; a bitmap entry
+    must be what an icon can hold.
+    """
+    entry = IcoImagePlugin.IcoFile(io.BytesIO(data)).entry[0]
+    inner = data[entry.offset:entry.offset + entry.size]
+    if inner.startswith(_PNG):
+        return decode_image(inner, max_pixels, work_pixels)
+    width, height = BmpImagePlugin.DibImageFile(io.BytesIO(inner)).size
+    height //= 2  # the colour bitmap and its mask
+    _check_size(width, height, max_pixels)
+    if max(width, height) > _ICON_SIDE:
+        raise InvalidImage(f"the icon claims a {width}x{height} bitmap; icons hold at most 256x256")
+    image = Image.open(io.BytesIO(data), formats=("ICO",))
+    return Picture(_decode_pillow(image, work_pixels), image.size)

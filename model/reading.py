@@ -57,10 +57,18 @@ class ImageEmotion:
     """(width, height) of the upright original."""
     preview: np.ndarray = field(repr=False)
     scale: float
+    searched: tuple[int, int, int, int]
+    """(x, y, w, h) of the part searched for faces, in original pixels: the whole picture unless the work
+    budget cut the search short (a very long strip), then the start of it along its long side."""
+
+    @property
+    def searched_fraction(self) -> float:
+        """How much of the picture was searched: 1.0 for all of it."""
+        return min(1.0, self.searched[2] * self.searched[3] / max(1, self.size[0] * self.size[1]))
 
     def to_dict(self) -> dict:
         return {"kind": "image", "width": self.size[0], "height": self.size[1],
-                "faces": [f.to_dict() for f in self.faces]}
+                "searched": list(self.searched), "faces": [f.to_dict() for f in self.faces]}
 
 
 @dataclass(frozen=True)

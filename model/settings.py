@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
@@ -26,6 +27,15 @@ class ModelSettings(BaseSettings):
     tta: Literal["none", "flip", "flip-shift"] = "flip"
     max_pixels: int = 40_000_000
     """Images with more pixels than this are refused before decoding (decompression bombs)."""
+    image_work_pixels: int = 4_000_000
+    """Pictures are analysed at most this large, shrunk while decoding where the format allows: the detector
+    looks at tiles shrunk to 192 pixels and the classifier at 48x48 faces, so more pixels would only cost memory."""
+    image_max_passes: int = Field(140, ge=16)
+    """Detector passes per picture. Every picture up to 4:1 gets its full search (132 passes at most); a longer
+    one is searched from its start as far as this allows, and the reading says how far (``ImageEmotion.searched``)."""
+    image_deadline: float = 1.5
+    """Seconds per picture, decoding included, after which no further detector pass starts; the reading says
+    what was searched by then."""
     max_faces: int = 10
     """At most this many faces (the largest) are classified per image."""
     min_face_score: float = 0.6

@@ -61,7 +61,7 @@ def test_group_photo_returns_every_face_largest_first(analyzer):
 
 def test_exif_rotation_is_honoured(analyzer):
     data = _bytes(DATA / "derived_exif6_rot90cw_congress_B001230.jpg")
-    assert decode_image(data, 10**8).shape[:2] == (275, 225)  # stored 275 wide, shown upright
+    assert decode_image(data, 10**8, 10**8).bgr.shape[:2] == (275, 225)  # stored 275 wide, shown upright
     faces = analyzer.analyze_image(data).faces
     assert len(faces) == 1 and faces[0].box[3] < 275
 
@@ -75,7 +75,7 @@ def test_every_exif_orientation_decodes_like_pillow(orientation):
     exif[0x0112] = orientation
     data = _encode(img, "JPEG", exif=exif, quality=95)
     expected = np.asarray(ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB"))[:, :, ::-1]
-    got = decode_image(data, 10**8)
+    got = decode_image(data, 10**8, 10**8).bgr
     assert got.shape == expected.shape
     assert np.abs(got.astype(int) - expected).mean() < 3  # same picture, decoder rounding aside
 
@@ -91,7 +91,7 @@ def test_alpha_grayscale_16bit_cmyk_webp_all_work(analyzer):
         "palette png": _encode(rgb.convert("P"), "PNG"),
     }
     for name, data in variants.items():
-        bgr = decode_image(data, 10**8)
+        bgr = decode_image(data, 10**8, 10**8).bgr
         assert bgr.ndim == 3 and bgr.shape[2] == 3 and bgr.dtype == np.uint8, name
         assert len(analyzer.analyze_image(data).faces) == 1, name
 
@@ -151,8 +151,8 @@ def test_small_tight_face_is_found_by_the_close_look(analyzer):
     scene[500:600, 700:800] = cv2.resize(img, (100, 100), interpolation=cv2.INTER_CUBIC)
     bgr = cv2.cvtColor(scene, cv2.COLOR_GRAY2BGR)
     full_only = FaceDetector(analyzer.settings.min_face_score, models=(FULL_RANGE,))
-    assert full_only.detect(bgr) == []
-    faces = analyzer.detector.detect(bgr)
+    assert full_only.detect(bgr).faces == []
+    faces = analyzer.detector.detect(bgr).faces
     assert len(faces) == 1
     x, y, w, h = faces[0].box
     assert 700 <= x + w / 2 <= 800 and 500 <= y + h / 2 <= 600
@@ -166,12 +166,12 @@ def test_smaller_tight_face_needs_the_third_size_tiles(analyzer, monkeypatch):
     scene = np.full((480, 640), 120, np.uint8)
     scene[300:380, 400:480] = cv2.resize(img, (80, 80), interpolation=cv2.INTER_CUBIC)
     bgr = cv2.cvtColor(scene, cv2.COLOR_GRAY2BGR)
-    faces = analyzer.detector.detect(bgr)
+    faces = analyzer.detector.detect(bgr).faces
     assert len(faces) == 1
     x, y, w, h = faces[0].box
     assert 400 <= x + w / 2 <= 480 and 300 <= y + h / 2 <= 380
     monkeypatch.setattr(model.detect, "_CLOSE_LOOK_DIVISORS", (2,))
-    assert analyzer.detector.detect(bgr) == []
+    assert analyzer.detector.detect(bgr).faces == []
 
 
 def test_a_lone_near_miss_is_taken_only_when_nothing_is_confident():
@@ -190,8 +190,9 @@ def test_detection_rate_on_faces_dev(analyzer):
     import csv
 
     rows = list(csv.DictReader(open(FACES_DEV / "labels.csv")))
-    right = sum(len(analyzer.detector.detect(decode_image((FACES_DEV / r["path"]).read_bytes(), 10**8)))
-                == int(r["faces"]) for r in rows)
+    work = analyzer.settings.image_work_pixels
+    right = sum(len(analyzer.detector.detect(decode_image((FACES_DEV / r["path"]).read_bytes(), 10**8, work).bgr)
+                    .faces) == int(r["faces"]) for r in rows)
     assert right / len(rows) >= 0.97, f"{right}/{len(rows)}"
 
 
