@@ -73,8 +73,8 @@ PRIVACY = (
     "• /forget deletes all of it at once."
 )
 
-NO_FACE = (
-    "🤔 I couldn't find a face in that picture.\n"
+NO_FACE = "🤔 I couldn't find a face in that picture."
+NO_FACE_TIPS = (
     "Tips: face the camera, make sure your face is well lit and not too small, and avoid strong backlight. "
     "Or pick your mood:"
 )
@@ -162,14 +162,27 @@ def headline(reading: Reading) -> Headline | None:
         if not reading.faces:
             return None
         main = reading.faces[0]
-        return Headline(main.probs, main.label, "photo", photo_summary(reading.faces), main.ranked())
+        summary = photo_summary(reading.faces) + searched_note(reading)
+        return Headline(main.probs, main.label, "photo", summary, main.ranked())
     if reading.probs is None or reading.label is None:
         return None
     return Headline(reading.probs, reading.label, "video", video_summary(reading), reading.ranked())
 
 
 def no_face(reading: Reading) -> str:
-    return NO_FACE if isinstance(reading, ImageEmotion) else NO_FACE_VIDEO
+    if isinstance(reading, ImageEmotion):
+        return f"{NO_FACE}{searched_note(reading)}\n{NO_FACE_TIPS}"
+    return NO_FACE_VIDEO
+
+
+def searched_note(picture: ImageEmotion) -> str:
+    """One sentence saying what part was searched when the work budget cut a picture's search short; "" if not."""
+    fraction = picture.searched_fraction
+    if fraction >= 1:
+        return ""
+    side = "left" if picture.searched[2] < picture.size[0] else "top"
+    part = f"its {side} {fraction:.0%}" if fraction >= 0.01 else f"less than 1% of it, at the {side}"
+    return f"\n📏 That picture is too big to search whole in time, so I searched only {part}."
 
 
 def songs_text(tracks: Sequence[Track], heading: str) -> str:

@@ -83,9 +83,11 @@ class EmotionAnalyzer:
         faces = found.faces[: self.settings.max_faces]
         readings = self._classify(faces, self._inputs(bgr, faces))
         to_original = picture.size[0] / bgr.shape[1], picture.size[1] / bgr.shape[0]
+        whole = found.searched == (0, 0, bgr.shape[1], bgr.shape[0])
+        searched = (0, 0, *picture.size) if whole else _scaled(found.searched, to_original)
         preview = shrink(bgr, self.settings.preview_side)
         return ImageEmotion([replace(r, box=_scaled(r.box, to_original)) for r in readings], picture.size,
-                            preview, preview.shape[1] / picture.size[0], _scaled(found.searched, to_original))
+                            preview, preview.shape[1] / picture.size[0], searched)
 
     def _inputs(self, bgr: np.ndarray, faces: list[Face]) -> np.ndarray:
         gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)

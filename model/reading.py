@@ -82,7 +82,7 @@ class FrameEmotion:
 @dataclass(frozen=True)
 class VideoEmotion:
     duration: float
-    """The video's length as its file says (or as far as it could be read)."""
+    """The video's length as its file says, or as far as its frames go when they end sooner or it gives none."""
     seconds_analysed: float
     """How much of it the timeline covers: at most ``video_max_seconds``, less when decoding hit its budget."""
     timeline: list[FrameEmotion]

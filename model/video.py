@@ -5,7 +5,8 @@ Sampling policy: look at the first ``video_max_seconds`` only, take frames at
 ``video_max_frames`` (24), spread evenly. A 10 s video note thus costs 20
 frames whatever its frame rate.
 
-The cost of a video is bounded three ways, whatever its metadata claims:
+The cost of a video is bounded three ways, whatever its metadata claims (and
+when the frames end before the length it claims, the length read is reported):
 frames larger than ``video_max_pixels`` are refused before any decoding; frames
 are decoded one after another only while that stays within
 ``video_decode_pixels``, and beyond that the reader seeks straight to the next
@@ -96,6 +97,7 @@ def read_frames(data: bytes, settings: ModelSettings, clock: Callable[[], float]
         frames: list[tuple[float, np.ndarray]] = []
         position = decoded = 0
         late, seeking = False, True
+        last, ended = -1, None  # the last frame read; the frames the stream really has, if it ends early
         for index in sample_indices(count, fps, settings):
             if clock() > deadline:
                 late = True
@@ -112,9 +114,12 @@ def read_frames(data: bytes, settings: ModelSettings, clock: Callable[[], float]
             ok, frame = cap.read() if position == index else (False, None)
             if not ok or frame is None:
                 late = clock() > deadline
+                if not late:  # it ends where decoding stopped, or (sought past its end) after the last frame read
+                    ended = position if position < index else last + 1
                 break
             position += 1
             decoded += 1
+            last = index
             frames.append((index / fps, shrink(frame, settings.video_frame_side)))
     finally:
         cap.release()
@@ -122,7 +127,7 @@ def read_frames(data: bytes, settings: ModelSettings, clock: Callable[[], float]
         if late:
             raise VideoTooSlow("this video takes me too long to decode; a shorter or smaller clip works better")
         raise InvalidVideo("the video has no frames I can decode")
-    duration = (count if known else position) / fps
+    duration = (ended if ended is not None else count if known else position) / fps
     covered = min(duration, settings.video_max_seconds)
     if late:
         step = 1.0 / settings.video_sample_fps
