@@ -41,7 +41,7 @@ _ICON = b"\0\0\1\0"
 _PNG = b"\x89PNG\r\n\x1a\n"
 _ICON_SIDE = 256
 """The largest picture an icon's directory can declare; a bitmap entry claiming more is not an icon."""
-_BAND_PIXELS = 2_000_000
+_BAND_PIXELS = 1_000_000
 """Source pixels converted at a time on the band-by-band path."""
 _ORIENTATION = 0x0112
 _ORIENT: dict[int, Callable[[np.ndarray], np.ndarray]] = {
@@ -69,7 +69,8 @@ def decode_image(data: bytes, max_pixels: int, work_pixels: int) -> Picture:
     """The picture in ``data``, upright, as BGR of at most ``work_pixels`` pixels.
 
     Raises :class:`InvalidImage` for what is not a readable picture and :class:`ImageTooLarge`
-    for one of more than ``max_pixels``, both before decoding any pixel where the format allows.
+    for one of more than ``max_pixels``, or one whose decoding would take more memory than a
+    picture of ``max_pixels`` at 4 bytes a pixel; both before any pixel is decoded.
     """
     if not data:
         raise InvalidImage("the file is empty")
@@ -79,8 +80,9 @@ def decode_image(data: bytes, max_pixels: int, work_pixels: int) -> Picture:
         image = Image.open(io.BytesIO(data), formats=_FORMATS)
         width, height = image.size
         _check_size(width, height, max_pixels)
+        _check_cost(image, max_pixels, work_pixels)
         bgr = _decode_opencv(data, image, work_pixels) if _opencv_reads(image) else None
-        if bgr is None:
+        if bgr is None and image.format != "WEBP":  # Pillow would take several times the memory for WebP
             bgr = _decode_pillow(image, work_pixels)
     except InputError:
         raise
@@ -89,7 +91,9 @@ def decode_image(data: bytes, max_pixels: int, work_pixels: int) -> Picture:
     except UnidentifiedImageError:
         raise InvalidImage("this is not an image format I can read (JPEG, PNG, WebP, ...)") from None
     except (OSError, SyntaxError, ValueError, EOFError, cv2.error):
-        raise InvalidImage("the image is damaged or cut off") from None
+        bgr = None
+    if bgr is None:
+        raise InvalidImage("the image is damaged or cut off")
     turned = (bgr.shape[1] > bgr.shape[0]) != (width > height) and width != height
     return Picture(bgr, (height, width) if turned else (width, height))
 
@@ -97,6 +101,33 @@ def decode_image(data: bytes, max_pixels: int, work_pixels: int) -> Picture:
 def _check_size(width: int, height: int, max_pixels: int) -> None:
     if width * height > max_pixels:
         raise ImageTooLarge(f"the image is {width}x{height} pixels; the limit is {max_pixels:,} pixels")
+
+
+def _check_cost(image: Image.Image, max_pixels: int, work_pixels: int) -> None:
+    """Refuse a picture whose full-size decoding would take more than ``max_pixels`` at 4 bytes a pixel.
+
+    Bytes a pixel, measured (peak resident memory): OpenCV decodes JPEG and WebP through a second
+    buffer (about 6 for RGB, 8 with alpha), JPEG at the reduced size; Pillow holds PNG in its own form
+    (1 for grey and palette, 2 for 16-bit grey, 4 otherwise); GIF, BMP and TIFF are counted twice that,
+    as their decoders may also keep a whole-image buffer.
+    """
+    width, height = image.size
+    pixels = width * height
+    if image.format in ("JPEG", "MPO"):
+        divisor = _reduction(width, height, work_pixels)
+        pixels, per_pixel = (width // divisor) * (height // divisor), 6
+    elif image.format == "WEBP":
+        per_pixel = 8 if _has_alpha(image) else 6
+    else:
+        per_pixel = _PILLOW_BYTES.get(image.mode, 4) * (1 if image.format == "PNG" else 2)
+    if pixels * per_pixel > 4 * max_pixels:
+        most = 4 * max_pixels // per_pixel
+        raise ImageTooLarge(f"the image is {width}x{height} pixels; the limit for this kind of "
+                            f"{image.format} picture is {most:,} pixels")
+
+
+_PILLOW_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2}
+"""Bytes a pixel of Pillow's own forms; the others take 4."""
 
 
 def work_size(width: int, height: int, work_pixels: int) -> tuple[int, int]:
@@ -121,10 +152,13 @@ def _reduction(width: int, height: int, work_pixels: int) -> int:
     return next((d for d in (8, 4, 2) if (width // d) * (height // d) >= work_pixels), 1)
 
 
+def _has_alpha(image: Image.Image) -> bool:
+    return image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
+
+
 def _opencv_reads(image: Image.Image) -> bool:
-    """8-bit RGB or grey JPEG, PNG or WebP without transparency: OpenCV decodes them compactly and fast."""
-    return (image.format in ("JPEG", "MPO", "PNG", "WEBP") and image.mode in ("RGB", "L")
-            and "transparency" not in image.info)
+    """RGB or grey JPEG (OpenCV decodes it reduced, and fast) and WebP (Pillow's decoder takes far more memory)."""
+    return image.format == "WEBP" or image.format in ("JPEG", "MPO") and image.mode in ("RGB", "L")
 
 
 _OPENCV_FLAGS = {  # divisor -> (colour, grey)
@@ -137,8 +171,18 @@ _OPENCV_FLAGS = {  # divisor -> (colour, grey)
 
 def _decode_opencv(data: bytes, image: Image.Image, work_pixels: int) -> np.ndarray | None:
     """OpenCV's decode (EXIF orientation applied), reduced on load for JPEG; None if OpenCV cannot read it."""
+    buffer = np.frombuffer(data, np.uint8)
+    if image.format == "WEBP" and _has_alpha(image):
+        bgra = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED)
+        if bgra is None:
+            return None
+        height, width = bgra.shape[:2]
+        size = work_size(width, height, work_pixels)
+        return _in_bands(lambda y0, y1, rows: _on_white(cv2.resize(bgra[y0:y1], (size[0], rows),
+                                                                   interpolation=cv2.INTER_AREA)), width, height,
+                         size)
     divisor = _reduction(*image.size, work_pixels) if image.format in ("JPEG", "MPO") else 1
-    decoded = cv2.imdecode(np.frombuffer(data, np.uint8), _OPENCV_FLAGS[divisor][image.mode == "L"])
+    decoded = cv2.imdecode(buffer, _OPENCV_FLAGS[divisor][image.mode == "L"])
     if decoded is None:
         return None
     small = _shrink(decoded, work_pixels)
@@ -147,60 +191,55 @@ def _decode_opencv(data: bytes, image: Image.Image, work_pixels: int) -> np.ndar
 
 
 def _decode_pillow(image: Image.Image, work_pixels: int) -> np.ndarray:
-    """Pillow's decode in the format's own form, converted and shrunk band by band, then turned upright."""
+    """Pillow's decode in the format's own form, converted and shrunk band by band, then turned upright.
+
+    Each band is cropped, converted to RGB, RGBA (shrunk with its alpha premultiplied, then laid
+    on white) or float32 grey (16-bit, scaled to 8 bits after shrinking), and shrunk by Pillow.
+    """
     if image.format in ("JPEG", "MPO"):  # CMYK and other JPEGs: libjpeg's scaled decoding too
         divisor = _reduction(*image.size, work_pixels)
         image.draft(None, (image.size[0] // divisor, image.size[1] // divisor))
     image.load()
     orientation = image.getexif().get(_ORIENTATION, 1)
-    as_array, finish = _band_converter(image)
     width, height = image.size
-    rgb = _shrink_in_bands(lambda y0, y1: as_array(image.crop((0, y0, width, y1))), finish, width, height,
-                           work_size(width, height, work_pixels))
-    bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+    size = work_size(width, height, work_pixels)
+    mode, finish = _conversion(image)
+
+    def band(y0: int, y1: int, rows: int) -> np.ndarray:
+        part = image.crop((0, y0, width, y1))
+        part = part if part.mode == mode else part.convert(mode)
+        return finish(np.asarray(part.resize((size[0], rows), Image.Resampling.BOX)))
+
+    bgr = _in_bands(band, width, height, size)
     return _ORIENT[orientation](bgr) if orientation in _ORIENT else bgr
 
 
-Band = Callable[[Image.Image], np.ndarray]
-Finish = Callable[[np.ndarray], np.ndarray]
-
-
-def _band_converter(image: Image.Image) -> tuple[Band, Finish]:
-    """How a band of ``image`` becomes an array to shrink, and how a shrunk one becomes 8-bit RGB.
-
-    Integer grey (16-bit PNG, TIFF) is shrunk as float32 and then scaled to 8 bits; alpha is laid on
-    white after shrinking, where it costs a fraction of the work.
-    """
+def _conversion(image: Image.Image) -> tuple[str, Callable[[np.ndarray], np.ndarray]]:
+    """The mode a band of ``image`` is shrunk in, and how a shrunk band becomes 8-bit BGR."""
     if image.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
         high = image.getextrema()[1]  # one band: (low, high)
         peak = 65535.0 if isinstance(high, (int, float)) and high > 255 else 255.0  # 8-bit values in 16 bits stay
-
-        def grey(small: np.ndarray) -> np.ndarray:
-            return cv2.cvtColor(cv2.convertScaleAbs(small, alpha=255.0 / peak), cv2.COLOR_GRAY2RGB)
-        return lambda band: np.asarray(band).astype(np.float32), grey
-    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info:
-        return lambda band: np.asarray(band.convert("RGBA")), _on_white
-    return lambda band: np.asarray(band.convert("RGB")), lambda small: small
+        return "F", lambda grey: cv2.cvtColor(cv2.convertScaleAbs(grey, alpha=255.0 / peak), cv2.COLOR_GRAY2BGR)
+    if _has_alpha(image):
+        return "RGBA", lambda rgba: _on_white(rgba)[:, :, ::-1]
+    return "RGB", lambda rgb: rgb[:, :, ::-1]
 
 
-def _on_white(rgba: np.ndarray) -> np.ndarray:
+def _on_white(pixels: np.ndarray) -> np.ndarray:
     """Colour channels of a 4-channel array laid over white by its alpha, in integers."""
-    colour, alpha = rgba[:, :, :3].astype(np.uint16), rgba[:, :, 3:].astype(np.uint16)
+    colour, alpha = pixels[:, :, :3].astype(np.uint16), pixels[:, :, 3:].astype(np.uint16)
     return ((colour * alpha + 255 * (255 - alpha) + 127) // 255).astype(np.uint8)
 
 
-def _shrink_in_bands(rows: Callable[[int, int], np.ndarray], finish: Finish, width: int, height: int,
-                     size: tuple[int, int]) -> np.ndarray:
-    """The picture whose rows ``y0:y1`` ``rows`` returns, shrunk to ``size`` and finished, one band at a time."""
+def _in_bands(band: Callable[[int, int, int], np.ndarray], width: int, height: int,
+              size: tuple[int, int]) -> np.ndarray:
+    """A BGR picture of ``size`` built a band at a time: ``band(y0, y1, n)`` is source rows y0:y1 as n rows."""
     out_w, out_h = size
     out = np.empty((out_h, out_w, 3), np.uint8)
     step = max(1, (_BAND_PIXELS // width) * out_h // height)
     for r0 in range(0, out_h, step):
         r1 = min(out_h, r0 + step)
-        band = rows(r0 * height // out_h, r1 * height // out_h if r1 < out_h else height)
-        if band.shape[:2] != (r1 - r0, out_w):
-            band = cv2.resize(band, (out_w, r1 - r0), interpolation=cv2.INTER_AREA)
-        out[r0:r1] = finish(band)
+        out[r0:r1] = band(r0 * height // out_h, r1 * height // out_h if r1 < out_h else height, r1 - r0)
     return out
 
 

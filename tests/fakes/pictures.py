@@ -44,3 +44,10 @@ def icon(entry: bytes, declared: int = 256) -> bytes:
     side = declared % 256  # the directory stores 256 as 0
     directory = struct.pack("<HHH", 0, 1, 1) + struct.pack("<BBBBHHII", side, side, 0, 0, 1, 32, len(entry), 22)
     return directory + entry
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A PNG that claims ``width`` x ``height`` RGB pixels and holds almost none: refused by its header alone."""
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(b"\0" * 100))
+            + _chunk(b"IEND", b""))
