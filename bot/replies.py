@@ -176,13 +176,18 @@ def no_face(reading: Reading) -> str:
 
 
 def searched_note(picture: ImageEmotion) -> str:
-    """One sentence saying what part was searched when the work budget cut a picture's search short; "" if not."""
+    """One sentence saying what was searched when the work budget cut a picture's search short; "" if it did not.
+
+    The whole picture is always looked at once, shrunk, which finds large faces; the budget cuts the
+    closer look, tile by tile from the start of its long side, that small faces need.
+    """
     fraction = picture.searched_fraction
     if fraction >= 1:
         return ""
     side = "left" if picture.searched[2] < picture.size[0] else "top"
-    part = f"its {side} {fraction:.0%}" if fraction >= 0.01 else f"less than 1% of it, at the {side}"
-    return f"\n📏 That picture is too big to search whole in time, so I searched only {part}."
+    done = (f"I searched only its {side} {fraction:.0%} closely" if fraction >= 0.01
+            else "I only looked at it as a whole, for large faces")
+    return f"\n📏 That picture is too big to search whole in time, so {done}."
 
 
 def songs_text(tracks: Sequence[Track], heading: str) -> str:

@@ -295,6 +295,24 @@ def test_long_video_summary_says_what_was_analysed(analyzer, tmp_path):
     assert video.to_dict()["seconds_analysed"] == 3
 
 
+def test_a_clip_claiming_to_be_longer_reports_the_length_read(analyzer, tmp_path):
+    """A 5 s clip whose header claims 1000 hours: the reading and the reply speak of 5 s."""
+    from bot.replies import video_summary
+
+    path = tmp_path / "clip.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, (480, 480))
+    for frame in _face_frames(50):
+        writer.write(frame)
+    writer.release()
+    data = bytearray(path.read_bytes())
+    claimed = 1000 * 3600 * 10  # frames at 10 fps
+    struct.pack_into("<I", data, data.find(b"avih") + 8 + 16, claimed)  # total frames
+    struct.pack_into("<I", data, data.find(b"strh") + 8 + 32, claimed)  # stream length
+    video = analyzer.analyze_video(bytes(data))
+    assert video.duration == pytest.approx(5, abs=0.2) and video.seconds_analysed == pytest.approx(5, abs=0.2)
+    assert video_summary(video).startswith("Over 5 s")
+
+
 def _indexed_video(path: Path, n: int, size: tuple[int, int] = (160, 120), fps: float = 30.0) -> bytes:
     """Frame i is flat grey at level (i * 7) % 250, so the frame a reader returns can be told from its pixels."""
     return _video(path, [np.full((size[1], size[0], 3), (i * 7) % 250, np.uint8) for i in range(n)], fps)

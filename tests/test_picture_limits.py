@@ -79,7 +79,7 @@ def test_a_long_strip_is_searched_from_its_start_within_the_pass_budget(frugal, 
     x, y, w, h = reading.searched
     assert (x, y, h) == (0, 0, 64) and 0 < w < 60000
     assert reading.searched_fraction == pytest.approx(w / 60000)
-    assert f"searched only its left {w / 60000:.0%}" in replies.no_face(reading)
+    assert f"searched only its left {w / 60000:.0%} closely" in replies.no_face(reading)
 
 
 def test_pictures_up_to_4_to_1_get_their_whole_search(patient, passes):
@@ -182,3 +182,14 @@ def test_the_bot_names_the_real_reason_and_what_was_searched(fake, frugal, catal
         assert "couldn't find a face" in reply and "searched only its left" in reply
 
     run_bot(fake, frugal, catalog, scenario)
+
+
+def test_the_note_says_which_part_was_searched_closely():
+    from model import ImageEmotion
+
+    def note(searched: tuple[int, int, int, int]) -> str:
+        return replies.searched_note(ImageEmotion([], (100, 10000), np.zeros((8, 1, 3), np.uint8), 0.01, searched))
+
+    assert note((0, 0, 100, 10000)) == ""
+    assert "searched only its top 25% closely" in note((0, 0, 100, 2500))
+    assert "only looked at it as a whole, for large faces" in note((0, 0, 100, 50))
