@@ -149,15 +149,14 @@ class FaceDetector:
         pts = (pts * side - np.array([left, top], np.float32)) / scale
         return pts.reshape(-1, 16), scores
 
-    def _tiled(self, model: BlazeFace, rgb: np.ndarray, tile: int,
+    def _tiled(self, model: BlazeFace, rgb: np.ndarray, tile: int, wide: bool,
                late: Callable[[], bool]) -> tuple[list[tuple[np.ndarray, np.ndarray]], int]:
         """Detections of ``model`` on overlapping square tiles, in whole-image pixels, and how far they reached.
 
-        Tiles go column by column along the long side, so when ``late()`` stops them the part searched is
-        the start of the image up to the returned length.
+        Tiles go column by column along the whole image's long side (x if ``wide``), so when ``late()``
+        stops them the part searched is the start of the image up to the returned length.
         """
         h, w = rgb.shape[:2]
-        wide = w >= h
         across = _starts(h if wide else w, tile)
         found, reach = [], 0
         for along in _starts(w if wide else h, tile):
@@ -167,7 +166,7 @@ class FaceDetector:
                 x, y = (along, other) if wide else (other, along)
                 pts, scores = self._run(model, rgb[y:y + tile, x:x + tile])
                 found.append((pts + np.tile([x, y], 8).astype(np.float32), scores))
-            reach = min(along + tile, max(h, w))
+            reach = min(along + tile, w if wide else h)
         return found, reach
 
     def detect(self, bgr: np.ndarray, deadline: float = math.inf,
@@ -194,23 +193,24 @@ class FaceDetector:
         close = ([short // d for d in _CLOSE_LOOK_DIVISORS if short // d >= _MIN_TILE]
                  if SHORT_RANGE in self.models else [])
         reach = _reach(long, short, sweep + close, self.max_passes - len(self.models))
-        view = rgb[:, :reach] if w >= h else rgb[:reach]
+        wide = w >= h
+        view = rgb[:, :reach] if wide else rgb[:reach]
 
         def late() -> bool:
             return clock() > deadline
 
         for tile in sweep:
-            tiles, covered = self._tiled(FULL_RANGE, view, tile, late)
+            tiles, covered = self._tiled(FULL_RANGE, view, tile, wide, late)
             found += tiles
             reach = min(reach, covered)
         faces = confident(_merge(found, w, h), self.min_score, floor)
         for tile in close:
             if faces or late():
                 break
-            tiles, covered = self._tiled(SHORT_RANGE, view, tile, late)
+            tiles, covered = self._tiled(SHORT_RANGE, view, tile, wide, late)
             reach = min(reach, covered)
             faces = [f for f in _merge(tiles, w, h) if f.score >= max(self.min_score, _CLOSE_LOOK_SCORE)]
-        return Detection(faces, (0, 0, reach, h) if w >= h else (0, 0, w, reach))
+        return Detection(faces, (0, 0, reach, h) if wide else (0, 0, w, reach))
 
 
 def _reach(long: int, short: int, tiles: list[int], budget: int) -> int:

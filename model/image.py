@@ -4,17 +4,18 @@ What a picture may cost is settled before any pixel is decoded. Pillow reads
 only the header, so the real pixel count is checked against ``max_pixels``
 first; an icon is checked by the picture inside it, which may be far larger
 than the 256x256 its directory declares; formats outside a short list are
-refused. Then no more is decoded than the analysis needs, ``work_pixels``
-(the detector looks at tiles shrunk to 192 pixels, the classifier at 48x48
-faces, so more pixels only cost memory):
+refused; and so is a picture whose decoder would need more memory than a
+``max_pixels`` picture at 4 bytes a pixel. Then no more is decoded than the
+analysis needs, ``work_pixels`` (the detector looks at tiles shrunk to 192
+pixels, the classifier at 48x48 faces, so more pixels only cost memory):
 
-* JPEG is decoded by libjpeg at 1/2, 1/4 or 1/8 scale when it is that large;
-* 8-bit RGB and grey PNG and WebP, nearly every picture sent as a file, are
-  decoded by OpenCV at 3 or 1 bytes a pixel, and shrunk at once;
-* everything else (alpha, palette, 16-bit, CMYK, GIF, BMP, TIFF) is decoded by
-  Pillow in its own compact form, at most 4 bytes a pixel, then converted,
-  laid on white and shrunk one band of rows at a time, in integers or float32:
-  never a full-size float64 or a second full-size copy.
+* RGB and grey JPEG, nearly every photo, is decoded by libjpeg through OpenCV
+  at 1/2, 1/4 or 1/8 scale when it is that large, and shrunk at once;
+* WebP is decoded by OpenCV (Pillow's WebP decoder holds several copies);
+* everything else (PNG of every kind, CMYK JPEG, GIF, BMP, TIFF) by Pillow in
+  its own compact form, at most 4 bytes a pixel, then converted and shrunk a
+  band of rows at a time (16-bit grey as float32, alpha premultiplied and laid
+  on white): never a full-size float64 or a second full-size copy.
 
 So a 40-megapixel picture holds at most 160 MB while it is decoded and 12 MB
 after. EXIF orientation is applied (phones store portraits sideways), and the
