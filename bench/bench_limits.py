@@ -73,7 +73,7 @@ start = time.perf_counter()
 try:
     reading = analyzer.analyze_image(data).to_dict()
     width, height = reading["width"], reading["height"]
-    x, y, w, h = reading.get("searched", (0, 0, width, height))
+    x, y, w, h = reading.get("searched", (0, 0, width, height))  # readings before the pass budget searched all
     outcome = f"{len(reading['faces'])} face(s), searched {w * h / (width * height):.1%}"
 except Exception as exc:
     outcome = f"refused: {exc}"
