@@ -7,7 +7,7 @@ video analysed in under 10 s and under 500 MB. A selfie and a typical 10 s video
 baselines in the same run.
 
 The hostile pictures are built in memory by ``tests/fakes/pictures.py`` (kilobytes each: a
-208333x192 grey PNG, 40-megapixel 16-bit, RGBA, palette and RGB PNGs, icons that declare 256x256
+208333x192 grey PNG, 40-megapixel 16-bit, RGBA, palette (half transparent) and RGB PNGs, icons that declare 256x256
 and hold far larger PNGs); the 40-megapixel JPEG and the selfie put the test portrait on a grey canvas.
 
 The worst-case files are written by this script (a real portrait on a grey frame, H.264 with one

@@ -5,8 +5,7 @@ Sampling policy: look at the first ``video_max_seconds`` only, take frames at
 ``video_max_frames`` (24), spread evenly. A 10 s video note thus costs 20
 frames whatever its frame rate.
 
-The cost of a video is bounded three ways, whatever its metadata claims (and
-when the frames end before the length it claims, the length read is reported):
+The cost of a video is bounded three ways, whatever its metadata claims:
 frames larger than ``video_max_pixels`` are refused before any decoding; frames
 are decoded one after another only while that stays within
 ``video_decode_pixels``, and beyond that the reader seeks straight to the next
@@ -14,7 +13,8 @@ sampled frame (unless a seek proves slow: with few key frames FFmpeg decodes
 from the last key frame up to every target, so seeking stops and frames are
 decoded in order); and decoding stops at ``video_deadline`` seconds, keeping
 what it has (``seconds_analysed`` says how far it got). Each kept frame is shrunk at
-once to ``video_frame_side`` pixels on its long side.
+once to ``video_frame_side`` pixels on its long side. When the frames end before
+the length the metadata claims, the length read is the one reported.
 
 The bytes are decoded from memory (OpenCV's FFmpeg backend reads a Python
 stream), so a video never touches the disk.
