@@ -82,6 +82,14 @@ def test_a_long_strip_is_searched_from_its_start_within_the_pass_budget(frugal, 
     assert f"searched only its left {w / 60000:.0%} closely" in replies.no_face(reading)
 
 
+def test_a_tall_strip_is_searched_from_its_top(frugal, passes):
+    reading = frugal.analyze_image(png(64, 60000))
+    assert passes[0] <= PASSES
+    x, y, w, h = reading.searched
+    assert (x, y, w) == (0, 0, 64) and 0 < h < 60000
+    assert "searched only its top" in replies.no_face(reading)
+
+
 def test_pictures_up_to_4_to_1_get_their_whole_search(patient, passes):
     faceless = cv2.imencode(".jpg", np.full((1000, 4000, 3), 120, np.uint8))[1].tobytes()  # so every stage runs
     reading = patient.analyze_image(faceless)
