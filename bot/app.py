@@ -170,8 +170,3 @@ def build_application(settings: BotSettings, analyzer: EmotionAnalyzer, catalog:
     app.add_error_handler(handlers.on_error)
     name_handlers(app)
     return app
-
-
-def webhook_path(settings: BotSettings) -> str:
-    """The local path of the webhook: the last segment of its public URL."""
-    return settings.webhook_url.rstrip("/").rsplit("/", 1)[-1]

@@ -15,9 +15,10 @@ import logging
 import signal
 from collections.abc import AsyncIterator
 
-from bot.app import ALLOWED_UPDATES, BotApp, webhook_path
+from bot.app import ALLOWED_UPDATES, BotApp
 from bot.context import BotData
 from bot.server import OpsServer
+from bot.settings import webhook_path
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ async def running(app: BotApp, poll_interval: float = 0.0, poll_timeout: int = 1
     settings = app.bot_data.settings
     server = None
     if settings.mode == "webhook":
-        server = OpsServer(app, settings.webhook_listen, settings.webhook_port, webhook_path(settings))
+        server = OpsServer(app, settings.webhook_listen, settings.webhook_port, webhook_path(settings.webhook_url))
     elif settings.ops_port is not None:
         server = OpsServer(app, settings.ops_listen, settings.ops_port)
     async with app:
