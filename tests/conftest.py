@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -98,3 +99,16 @@ def fake():
 
     with FakeTelegram() as server:
         yield server
+
+
+@pytest.fixture
+def root_logging():
+    """Tests that call ``bot.logs.configure`` get the process's logging back afterwards."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    levels = {name: logging.getLogger(name).level for name in logging.root.manager.loggerDict}
+    yield
+    root.handlers[:], root.level = handlers, level
+    for name, old in levels.items():
+        logging.getLogger(name).setLevel(old)
+    logging.captureWarnings(False)

@@ -1,0 +1,151 @@
+"""The webhook/ops server and the process around it, attacked: floods of connections, forged updates, leaky logs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import socket
+import time
+
+import httpx
+import pytest
+
+from bot.app import build_application
+from bot.runner import running
+from bot.settings import ConfigError, check, webhook_path
+from tests.fakes.telegram import FakeTelegram
+from tests.test_bot import _settings, wait
+from tests.test_ops import SECRET, free_port, webhook_settings
+
+AUTH = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+
+
+def _closed_within(sock: socket.socket, seconds: float) -> bytes | None:
+    """What the server sent before closing ``sock`` within ``seconds``; None when it is still open."""
+    sock.settimeout(seconds)
+    received = b""
+    try:
+        while chunk := sock.recv(4096):
+            received += chunk
+    except TimeoutError:
+        return None
+    except ConnectionResetError:
+        pass
+    return received
+
+
+def _flood(port: int, count: int, limit: int, timeout: float) -> None:
+    """``count`` idle connections, then stalled and trickling requests: none is held past its limits."""
+    idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(count)]
+    try:
+        time.sleep(0.3)
+        open_now = [s for s in idle if _closed_within(s, 0.01) is None]
+        assert len(open_now) <= limit, f"{len(open_now)} idle connections kept, the limit is {limit}"
+        started = time.monotonic()
+        answers = [_closed_within(s, timeout + 2) for s in open_now]
+        assert all(a is not None and a.startswith(b"HTTP/1.1 408") for a in answers), answers[:3]
+        assert time.monotonic() - started < timeout + 1.5
+    finally:
+        for s in idle:
+            s.close()
+
+    half_line = socket.create_connection(("127.0.0.1", port))
+    half_line.sendall(b"GET /heal")
+    trickle = socket.create_connection(("127.0.0.1", port))
+    trickle.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+    slow_body = socket.create_connection(("127.0.0.1", port))
+    slow_body.sendall(f"POST /tg-hook HTTP/1.1\r\nHost: x\r\n{list(AUTH)[0]}: {SECRET}\r\n"
+                      "Content-Length: 1000\r\n\r\n{".encode())
+    started = time.monotonic()
+    try:
+        for _ in range(int(timeout * 2) + 6):  # a byte every half second: never quiet, never done
+            for s in (trickle, slow_body):
+                try:
+                    s.sendall(b"X-a: b\r\n" if s is trickle else b" ")
+                except OSError:
+                    pass
+            time.sleep(0.5)
+        for s in (half_line, trickle, slow_body):
+            answer = _closed_within(s, 0.5)
+            assert answer is not None and answer.startswith(b"HTTP/1.1 408"), answer
+    finally:
+        for s in (half_line, trickle, slow_body):
+            s.close()
+    assert time.monotonic() - started < timeout + 6
+
+
+def test_the_server_keeps_no_idle_stalled_or_trickling_connections(fake, analyzer, catalog, caplog):
+    port, limit, timeout = free_port(), 20, 1.0
+    caplog.set_level(logging.WARNING, logger="bot.connections")
+
+    async def main() -> None:
+        settings = webhook_settings(fake, port, SERVER_MAX_CONNECTIONS=limit, SERVER_REQUEST_TIMEOUT=timeout)
+        async with running(build_application(settings, analyzer, catalog)), \
+                httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as http:
+            await asyncio.to_thread(_flood, port, 300, limit, timeout)
+            assert (await http.get("/healthz")).text == "ok"  # nothing left over from the flood
+            fake.user_sends_text(501, "/help")
+            mark = fake.mark()
+            assert (await http.post("/tg-hook", json=fake.take_updates()[0], headers=AUTH)).status_code == 200
+            await wait(fake, "sendMessage", 501, mark)
+
+    asyncio.run(main())
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.connections"]
+    assert len(lines) <= 2, lines  # 280 refusals and 24 timeouts: one line each kind, not one per connection
+
+
+@pytest.mark.parametrize("body", [
+    b'{"update_id": "abc", "message": {"message_id": 1, "date": 1, "chat": {"id": 1, "type": "private"}}}',
+    b'{"update_id": 7, "message": {"message_id": 1, "date": 100000000000000000000, '
+    b'"chat": {"id": 1, "type": "private"}, "text": "hi"}}',
+    b'{"update_id": 100000000000000000000000}',
+    b'{"update_id": true}',
+    b'{"update_id": 8, "message": ' + b"[" * 50_000 + b"]" * 50_000 + b"}",
+    b"[" * 200_000 + b"]" * 200_000,
+], ids=["update-id-text", "date-1e20", "update-id-huge", "update-id-bool", "nested-message", "nested"])
+def test_forged_updates_get_400_and_one_log_line(fake, analyzer, catalog, caplog, body):
+    port = free_port()
+    caplog.set_level(logging.WARNING)
+
+    async def main() -> None:
+        async with running(build_application(webhook_settings(fake, port), analyzer, catalog)), \
+                httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+            assert (await http.post("/tg-hook", content=body, headers=AUTH)).status_code == 400
+            assert (await http.get("/healthz")).status_code == 200
+
+    asyncio.run(main())
+    refused = [r for r in caplog.records if r.name == "bot.server"]
+    assert len(refused) <= 1 and not any(r.exc_info for r in caplog.records)  # (throttled: one a minute at most)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_webhook_url_without_a_path_is_refused(fake):
+    for url in ("https://bot.example.com", "https://bot.example.com/", "https://bot.example.com/?x=1"):
+        with pytest.raises(ConfigError, match="WEBHOOK_URL needs a path"):
+            check(webhook_settings(fake, 8443).model_copy(update={"webhook_url": url}))
+    assert webhook_path("https://bot.example.com/a/tg-hook/?x=1#y") == "tg-hook"
+    assert check(webhook_settings(fake, 8443)).webhook_url.endswith("/tg-hook")
+
+
+def test_json_logs_make_every_line_json_uvicorns_included(fake: FakeTelegram, analyzer, catalog, capsys,
+                                                          root_logging):
+    from bot.logs import configure
+
+    configure("INFO", "json")
+    port = free_port()
+
+    def bad_request() -> bytes | None:
+        with socket.create_connection(("127.0.0.1", port)) as raw:
+            raw.sendall(b"GET / HTTP/1.1\r\nno colon here\r\n\r\n")  # uvicorn logs "Invalid HTTP request received."
+            return _closed_within(raw, 5)
+
+    async def main() -> None:
+        async with running(build_application(_settings(fake, OPS_PORT=port), analyzer, catalog), poll_timeout=1):
+            assert (await asyncio.to_thread(bad_request) or b"").startswith(b"HTTP/1.1 400")
+
+    asyncio.run(main())
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert any("Invalid HTTP request" in line for line in lines)
+    for line in lines:
+        assert isinstance(json.loads(line), dict), line
