@@ -39,6 +39,8 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 UNFINISHED_AFTER = 300.0
 """Seconds after which pending work must belong to a process that died: no job lives half as long."""
 HOUSEKEEPING_EVERY = 60.0
+ANALYSIS_THREADS = "analysis"
+"""Name prefix of the analysis pool's threads."""
 
 BotApp = Application[Any, Any, Any, Any, BotData, Any]
 
@@ -129,7 +131,7 @@ def build_application(settings: BotSettings, analyzer: EmotionAnalyzer, catalog:
     )
     data = app.bot_data
     data.settings, data.analyzer, data.catalog = settings, analyzer, catalog
-    data.pool = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="analysis")
+    data.pool = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix=ANALYSIS_THREADS)
     data.limiter = (SharedRateLimiter(catalog, settings.rate_limit, settings.rate_window) if settings.rate_shared
                     else RateLimiter(settings.rate_limit, settings.rate_window))
     data.in_flight = asyncio.Semaphore(settings.media_in_flight)

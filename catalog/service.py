@@ -25,7 +25,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.build import FAMILIES
-from catalog.db import make_engine, prepare
+from catalog.db import erase_deleted, make_engine, prepare
 from catalog.moods import EMOTIONS, TARGETS, default_strategy, dominant, lift_target, regions, scale
 from catalog.recommend import Pick, SongIndex, Taste, choose, describe, path_points
 from catalog.schema import (
@@ -533,6 +533,7 @@ class Catalog:
                                 ("preferences", Preference.user_id), ("playlists", SavedPlaylist.user_id),
                                 ("rate_limit", RateWindow.user_id), ("user", User.id)):
                 counts[name] = _count(s.execute(delete(owner.class_).where(owner == user_id)))
+        erase_deleted(self.engine)
         return counts
 
     # -- overview ------------------------------------------------------------------------
