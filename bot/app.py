@@ -36,9 +36,11 @@ from model import EmotionAnalyzer
 
 log = logging.getLogger(__name__)
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
-UNFINISHED_AFTER = 300.0
-"""Seconds after which pending work must belong to a process that died: no job lives half as long."""
-HOUSEKEEPING_EVERY = 60.0
+HEARTBEAT_EVERY = 5.0
+"""Seconds between heartbeats of the work this process is running (and looks for dead processes' work)."""
+UNFINISHED_AFTER = 3 * HEARTBEAT_EVERY
+"""Pending work with no heartbeat for this long belongs to a process that died: three beats missed."""
+PRUNE_EVERY = 60.0
 ANALYSIS_THREADS = "analysis"
 """Name prefix of the analysis pool's threads."""
 
@@ -74,12 +76,17 @@ def _request(read_timeout: float) -> HTTPXRequest:
 
 
 async def _housekeeping(app: BotApp) -> None:
-    """Forever: find work whose process died and ask those users to send again; drop old rate windows."""
+    """Forever: mark this process's running work alive, find work whose process died and ask those users to
+    send again (within ``UNFINISHED_AFTER`` + ``HEARTBEAT_EVERY`` seconds of a crash, or of the next start), drop
+    old rate windows."""
+    pruned = -PRUNE_EVERY
     while True:
         try:
             data = app.bot_data
+            await asyncio.to_thread(data.catalog.keep_alive, list(data.analyses.values()))
             unfinished = await asyncio.to_thread(data.catalog.claim_unfinished, UNFINISHED_AFTER)
-            if data.settings.rate_shared:
+            if data.settings.rate_shared and time.monotonic() - pruned >= PRUNE_EVERY:
+                pruned = time.monotonic()
                 await asyncio.to_thread(data.catalog.prune_rate_windows, time.time() - 2 * data.settings.rate_window)
             for work in unfinished:
                 await app.bot.send_message(work.chat_id, replies.RESEND, reply_parameters=ReplyParameters(
@@ -88,7 +95,7 @@ async def _housekeeping(app: BotApp) -> None:
             log.warning("could not ask a user to resend: %s", exc.message)
         except Exception:
             log.exception("housekeeping failed; trying again later")
-        await asyncio.sleep(HOUSEKEEPING_EVERY)
+        await asyncio.sleep(HEARTBEAT_EVERY)
 
 
 async def _post_init(app: BotApp) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import logging
 import socket
@@ -15,7 +16,7 @@ from bot.app import build_application
 from bot.runner import running
 from bot.settings import ConfigError, check, webhook_path
 from tests.fakes.telegram import FakeTelegram
-from tests.test_bot import _settings, wait
+from tests.test_bot import PHOTO, _settings, run_bot, wait
 from tests.test_ops import SECRET, free_port, webhook_settings
 
 AUTH = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
@@ -149,3 +150,39 @@ def test_json_logs_make_every_line_json_uvicorns_included(fake: FakeTelegram, an
     assert any("Invalid HTTP request" in line for line in lines)
     for line in lines:
         assert isinstance(json.loads(line), dict), line
+
+
+def test_work_of_a_killed_process_is_apologised_for_soon_after_the_next_start(fake, analyzer, catalog, slow_bot):
+    user = 502
+    crashed = slow_bot(fake, catalog.settings.database_url)
+    fake.wait_for("setMyCommands", None, 0, 120)
+    mark = fake.mark()
+    fake.user_sends_photo(user, PHOTO)
+    fake.wait_for("getFile", None, mark, 30)
+    time.sleep(1.5)  # in the analysis
+    crashed.kill()  # no shutdown, no goodbye: as a crash or an out-of-memory kill
+    crashed.communicate()
+    assert fake.count("sendMessage", mark) == 0
+    mark = fake.mark()
+
+    async def scenario():
+        started = time.monotonic()
+        sorry = await wait(fake, "sendMessage", user, mark, timeout=45)
+        assert "send it again" in sorry.params["text"]
+        assert time.monotonic() - started <= 30
+
+    run_bot(fake, analyzer, catalog, scenario)
+
+
+def test_running_work_keeps_its_heartbeat(catalog):
+    from sqlalchemy import update
+
+    from catalog.schema import PendingWork
+
+    work = catalog.begin_work(503, 503, 77)
+    with catalog.session.begin() as s:  # a long analysis: begun a minute ago
+        s.execute(update(PendingWork).where(PendingWork.id == work).values(started_at=dt.datetime.now(dt.UTC)
+                                                                            - dt.timedelta(minutes=1)))
+    catalog.keep_alive([(503, 77)])
+    assert catalog.claim_unfinished(15) == []  # its process is alive
+    assert [(w.chat_id, w.message_id) for w in catalog.claim_unfinished(0)] == [(503, 77)]

@@ -127,36 +127,18 @@ def test_forget_leaves_no_readable_trace_and_files_are_owner_only(tmp_path, seed
     catalog.engine.dispose()
 
 
-def test_sigterm_during_a_long_analysis_exits_within_the_grace(fake, tmp_path, seeded_sqlite):
-    """An analysis that takes a minute (as a hostile picture could) must not hold the process past its grace."""
+def test_sigterm_during_a_long_analysis_exits_within_the_grace(fake, tmp_path, seeded_sqlite, slow_bot):
     shutil.copyfile(seeded_sqlite, tmp_path / "catalog.db")
-    driver = tmp_path / "slow_bot.py"
-    driver.write_text(
-        "import sys, time\nimport model\nfrom bot.__main__ import main\nreal = model.get_analyzer\n"
-        "class Slow:\n    def __init__(self, inner): self.inner = inner\n"
-        "    def __getattr__(self, name): return getattr(self.inner, name)\n"
-        "    def analyze(self, *args, **kwargs):\n"
-        "        time.sleep(60)\n        return self.inner.analyze(*args, **kwargs)\n"
-        "model.get_analyzer = lambda: Slow(real())\nsys.exit(main([]))\n")
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": fake.base_url,
-           "TELEGRAM_BASE_FILE_URL": fake.base_file_url, "DATABASE_URL": f"sqlite:///{tmp_path / 'catalog.db'}",
-           "BOT_SHUTDOWN_GRACE": "1", "PYTHONPATH": str(ROOT)}
-    bot = subprocess.Popen([sys.executable, str(driver)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                           env=env, cwd=tmp_path)
-    try:
-        fake.wait_for("setMyCommands", None, 0, 120)
-        mark = fake.mark()
-        fake.user_sends_photo(SOMEONE, PHOTO)
-        fake.wait_for("getFile", None, mark, 30)
-        time.sleep(1.5)  # downloaded and in the analysis by now
-        stopping = time.monotonic()
-        bot.send_signal(signal.SIGTERM)
-        out, err = bot.communicate(timeout=20)
-        took = time.monotonic() - stopping
-    finally:
-        if bot.poll() is None:
-            bot.kill()
-            bot.communicate()
+    bot = slow_bot(fake, f"sqlite:///{tmp_path / 'catalog.db'}", BOT_SHUTDOWN_GRACE="1")
+    fake.wait_for("setMyCommands", None, 0, 120)
+    mark = fake.mark()
+    fake.user_sends_photo(SOMEONE, PHOTO)
+    fake.wait_for("getFile", None, mark, 30)
+    time.sleep(1.5)  # downloaded and in the analysis by now
+    stopping = time.monotonic()
+    bot.send_signal(signal.SIGTERM)
+    out, err = bot.communicate(timeout=20)
+    took = time.monotonic() - stopping
     assert bot.returncode == 0, err[-2000:]
     assert took < 1 + 5, f"{took:.1f} s after SIGTERM with a 1 s grace"
     assert "send it again" in fake.wait_for("sendMessage", SOMEONE, mark, 5).params["text"]
