@@ -76,9 +76,12 @@ def _request(read_timeout: float) -> HTTPXRequest:
 
 
 async def _housekeeping(app: BotApp) -> None:
-    """Forever: mark this process's running work alive, find work whose process died and ask those users to
-    send again (within ``UNFINISHED_AFTER`` + ``HEARTBEAT_EVERY`` seconds of a crash, or of the next start), drop
-    old rate windows."""
+    """Forever, every few seconds: mark this process's running work alive, ask the users of dead work to resend.
+
+    Work whose heartbeat stopped is found within ``UNFINISHED_AFTER`` +
+    ``HEARTBEAT_EVERY`` seconds of the crash (or of the next start, if that is
+    later). Old shared rate windows are dropped once a minute.
+    """
     pruned = -PRUNE_EVERY
     while True:
         try:
