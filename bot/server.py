@@ -164,9 +164,10 @@ class _Uvicorn(uvicorn.Server):
 
 
 def server_config(asgi: Any, max_connections: int, request_timeout: float, **options: Any) -> uvicorn.Config:
-    """uvicorn's configuration for a server open to the network: bounded (:mod:`bot.connections`), and logging
-    through the root handler (``log_config=None``: uvicorn's own handlers would print plain text beside JSON)."""
-    return uvicorn.Config(asgi, http=guarded(max_connections, request_timeout), backlog=BACKLOG,
+    """uvicorn's configuration for a server open to the network: bounded (:mod:`bot.connections`; no WebSocket
+    upgrades, which would leave its limits), and logging through the root handler (``log_config=None``:
+    uvicorn's own handlers would print plain text beside JSON)."""
+    return uvicorn.Config(asgi, http=guarded(max_connections, request_timeout), ws="none", backlog=BACKLOG,
                           timeout_keep_alive=5, log_config=None, log_level="warning", lifespan="off",
                           access_log=False, **options)
 
