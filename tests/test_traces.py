@@ -89,9 +89,13 @@ def test_a_rejected_token_stops_the_bot_with_one_line(fake, tmp_path, seeded_sql
     assert wrong.split(":")[1] not in done.stderr + done.stdout
 
 
+MARKERS = (DIARY.encode(), b"0.73519")
+"""Bytes of what :func:`_marked` stores: a saved list's name, and a reading's probability as stored (JSON text)."""
+
+
 def _marked(catalog) -> None:
-    """A user with a reading, a saved list named with a marker, feedback and settings."""
-    catalog.record_mood(SOMEONE, [0, 0, 0, 0.8, 0, 0.2, 0], "photo")
+    """A user with a reading and a saved list that carry the markers, and a like."""
+    catalog.record_mood(SOMEONE, [0, 0, 0, 0.73519, 0, 0.26481, 0], "photo")
     catalog.save_playlist(SOMEONE, DIARY, [1, 2, 3])
     catalog.give_feedback(SOMEONE, 1, "like")
 
@@ -119,11 +123,11 @@ def test_forget_leaves_no_readable_trace_and_files_are_owner_only(tmp_path, seed
     assert stat.S_IMODE(old.stat().st_mode) == 0o600
     _marked(catalog)
     wal = old.with_name("old.db-wal")
-    assert DIARY.encode() in old.read_bytes() + wal.read_bytes()  # the marker is on disk while kept
+    assert all(m in old.read_bytes() + wal.read_bytes() for m in MARKERS)  # on disk while kept
     assert stat.S_IMODE(wal.stat().st_mode) == 0o600
     assert catalog.forget(SOMEONE)["playlists"] == 1
     for f in (old, wal):
-        assert DIARY.encode() not in f.read_bytes(), f"{f.name} still holds the deleted list's name"
+        assert [m for m in MARKERS if m in f.read_bytes()] == [], f"{f.name} still holds deleted rows"
     catalog.engine.dispose()
 
 
