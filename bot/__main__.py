@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from bot.logs import JsonFormatter, native_output_logged
 from bot.logs import configure as configure_logging
 from bot.redact import redact
 from bot.settings import BotSettings, ConfigError
@@ -67,7 +68,9 @@ def run(settings: BotSettings) -> None:
     check(settings)  # before loading anything: a bad token should fail in a second, not after the model loads
     if sentry.init(settings.sentry_dsn):
         log.info("errors are reported to Sentry, scrubbed")
-    app = build_application(settings, get_analyzer(), get_catalog())
+    with native_output_logged("model"):
+        analyzer = get_analyzer()
+    app = build_application(settings, analyzer, get_catalog())
     if settings.mode == "webhook":
         log.info("webhook mode on %s:%d", settings.webhook_listen, settings.webhook_port)
     else:
@@ -149,8 +152,12 @@ def _first_problem(exc: ValidationError) -> str:
 
 
 def _fail(message: str, status: int = 2) -> int:
-    """One line on stderr, with any secret in it masked, and the exit status."""
-    print(f"error: {redact(message).splitlines()[0] if message else 'unknown'}", file=sys.stderr)
+    """One line on stderr, with any secret in it masked (a JSON log line with ``LOG_FORMAT=json``)."""
+    line = f"error: {redact(message).splitlines()[0] if message else 'unknown'}"
+    if any(isinstance(h.formatter, JsonFormatter) for h in logging.getLogger().handlers):
+        log.critical(line)
+    else:
+        print(line, file=sys.stderr)
     return status
 
 

@@ -10,11 +10,16 @@ included, so ``LOG_FORMAT=json`` makes every line JSON.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
+import sys
+import tempfile
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from types import TracebackType
 
 from bot.redact import RedactFilter, register
 
@@ -72,9 +77,48 @@ def throttle(*names: str) -> None:
             logger.addFilter(Throttle())
 
 
+@contextlib.contextmanager
+def native_output_logged(name: str) -> Iterator[None]:
+    """Lines that native code writes straight to file descriptor 2 meanwhile, logged afterwards as ``name``'s.
+
+    LiteRT prints "Created TensorFlow Lite XNNPACK delegate" that way; logged,
+    it leaves JSON logs all JSON.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            for line in sink.read().decode(errors="replace").splitlines():
+                if line.strip():
+                    logging.getLogger(name).info("%s", line.strip())
+
+
+def _uncaught(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+    logging.getLogger("bot").critical("unhandled %s", kind.__name__, exc_info=(kind, value, tb))
+
+
+def _uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
+    if args.exc_value is not None:
+        logging.getLogger("bot").critical("unhandled %s in thread %s", args.exc_type.__name__,
+                                          args.thread.name if args.thread else "?",
+                                          exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
+
+
 def configure(level: str, style: str, secrets: Iterable[str] = ()) -> None:
-    """Root logging at ``level``, as "text" or "json" lines on stderr, ``secrets`` masked everywhere."""
+    """Root logging at ``level``, as "text" or "json" lines on stderr, ``secrets`` masked everywhere.
+
+    Uncaught exceptions go through it too, so even a crash's traceback is one
+    JSON line with the token masked, not Python's raw print.
+    """
     register(secrets)
+    sys.excepthook, threading.excepthook = _uncaught, _uncaught_in_thread
     handler = logging.StreamHandler()
     handler.addFilter(RedactFilter())
     handler.setFormatter(JsonFormatter() if style == "json"

@@ -106,11 +106,15 @@ def fake():
 @pytest.fixture
 def root_logging():
     """Tests that call ``bot.logs.configure`` get the process's logging back afterwards."""
+    import threading
+
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
     levels = {name: logging.getLogger(name).level for name in logging.root.manager.loggerDict}
+    hooks = sys.excepthook, threading.excepthook
     yield
     root.handlers[:], root.level = handlers, level
+    sys.excepthook, threading.excepthook = hooks
     for name, old in levels.items():
         logging.getLogger(name).setLevel(old)
     logging.captureWarnings(False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -74,17 +75,20 @@ def test_database_errors_name_no_values(catalog, capsys, root_logging):
     assert _leaks(str(sentry.scrubbed({"message": leaky, "breadcrumbs": [leaky]}))) == []  # another engine's
 
 
-def test_a_rejected_token_stops_the_bot_with_one_line(fake, tmp_path, seeded_sqlite):
+@pytest.mark.parametrize("level, style", [("DEBUG", "text"), ("INFO", "json")])
+def test_a_rejected_token_stops_the_bot_with_one_line(fake, tmp_path, seeded_sqlite, level, style):
     shutil.copyfile(seeded_sqlite, tmp_path / "catalog.db")
     wrong = "654321:" + "B" * 35
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": wrong, "TELEGRAM_BASE_URL": fake.base_url,
            "TELEGRAM_BASE_FILE_URL": fake.base_file_url, "DATABASE_URL": f"sqlite:///{tmp_path / 'catalog.db'}",
-           "LOG_LEVEL": "DEBUG", "PYTHONPATH": str(ROOT)}
+           "LOG_LEVEL": level, "LOG_FORMAT": style, "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, "-m", "bot"], capture_output=True, text=True, env=env, timeout=120,
                           cwd=tmp_path)
     assert done.returncode != 0
-    last = done.stderr.strip().splitlines()[-1]
-    assert last.startswith("error: Telegram rejected TELEGRAM_BOT_TOKEN"), done.stderr[-2000:]
+    lines = done.stderr.strip().splitlines()
+    if style == "json":
+        lines = [json.loads(line)["message"] for line in lines]  # every line JSON, the error's too
+    assert lines[-1].startswith("error: Telegram rejected TELEGRAM_BOT_TOKEN"), done.stderr[-2000:]
     assert "Traceback" not in done.stderr and wrong not in done.stderr + done.stdout
     assert wrong.split(":")[1] not in done.stderr + done.stdout
 
