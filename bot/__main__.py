@@ -15,7 +15,11 @@ import re
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+
+from bot.logs import JsonFormatter, native_output_logged
 from bot.logs import configure as configure_logging
+from bot.redact import redact
 from bot.settings import BotSettings, ConfigError
 from bot.watch import __doc__ as watch_doc
 from bot.watch import add_arguments, watch
@@ -56,7 +60,7 @@ def run(settings: BotSettings) -> None:
     """Start the bot in polling or webhook mode and block until stopped (Ctrl-C / SIGTERM)."""
     from bot import sentry
     from bot.app import build_application
-    from bot.runner import serve
+    from bot.runner import leave_if_stuck, serve
     from bot.settings import check
     from catalog import get_catalog
     from model import get_analyzer
@@ -64,12 +68,15 @@ def run(settings: BotSettings) -> None:
     check(settings)  # before loading anything: a bad token should fail in a second, not after the model loads
     if sentry.init(settings.sentry_dsn):
         log.info("errors are reported to Sentry, scrubbed")
-    app = build_application(settings, get_analyzer(), get_catalog())
+    with native_output_logged("model"):
+        analyzer = get_analyzer()
+    app = build_application(settings, analyzer, get_catalog())
     if settings.mode == "webhook":
         log.info("webhook mode on %s:%d", settings.webhook_listen, settings.webhook_port)
     else:
         log.info("long polling")
     asyncio.run(serve(app))
+    leave_if_stuck()
 
 
 def health(settings: BotSettings) -> int:
@@ -103,8 +110,11 @@ def main(argv: list[str] | None = None) -> int:
                        description=watch_doc)
     add_arguments(w)
     args = parser.parse_args(argv)
-    settings = BotSettings()
-    configure_logging(settings.log_level, settings.log_format)
+    try:
+        settings = BotSettings()
+    except ValidationError as exc:
+        return _fail(_first_problem(exc))
+    configure_logging(settings.log_level, settings.log_format, secrets=(settings.token, settings.webhook_secret))
     if args.command == "try":
         return try_file(args.path)
     if args.command == "watch":
@@ -113,14 +123,42 @@ def main(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt:  # Ctrl-C before the watch began (while the model loads, say)
             print("stopped", file=sys.stderr)
             return 130
+        except ValidationError as exc:
+            return _fail(_first_problem(exc))
     if args.command == "health":
         return health(settings)
+    from sqlalchemy.exc import SQLAlchemyError
+    from telegram.error import InvalidToken, TelegramError
+
     try:
         run(settings)
     except (ConfigError, OSError) as exc:  # a bad setting, or a port that is taken
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(str(exc))
+    except InvalidToken:  # its own message quotes the token
+        return _fail("Telegram rejected TELEGRAM_BOT_TOKEN: copy it again from @BotFather (/mybots, API Token)")
+    except TelegramError as exc:
+        return _fail(f"Telegram did not answer as expected at start: {exc.message}", 1)
+    except SQLAlchemyError as exc:
+        return _fail(f"the database (DATABASE_URL) failed at start: {type(exc).__name__}: "
+                     f"{getattr(exc, 'orig', None) or exc}", 1)
     return 0
+
+
+def _first_problem(exc: ValidationError) -> str:
+    """One setting's problem in a line, without the value given (it may be a secret)."""
+    error = exc.errors()[0]
+    name = ".".join(str(part) for part in error["loc"])
+    return f"{name}: {error['msg']}" + (f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else "")
+
+
+def _fail(message: str, status: int = 2) -> int:
+    """One line on stderr, with any secret in it masked (a JSON log line with ``LOG_FORMAT=json``)."""
+    line = f"error: {redact(message).splitlines()[0] if message else 'unknown'}"
+    if any(isinstance(h.formatter, JsonFormatter) for h in logging.getLogger().handlers):
+        log.critical(line)
+    else:
+        print(line, file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":

@@ -36,9 +36,13 @@ from model import EmotionAnalyzer
 
 log = logging.getLogger(__name__)
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
-UNFINISHED_AFTER = 300.0
-"""Seconds after which pending work must belong to a process that died: no job lives half as long."""
-HOUSEKEEPING_EVERY = 60.0
+HEARTBEAT_EVERY = 5.0
+"""Seconds between heartbeats of the work this process is running (and looks for dead processes' work)."""
+UNFINISHED_AFTER = 3 * HEARTBEAT_EVERY
+"""Pending work with no heartbeat for this long belongs to a process that died: three beats missed."""
+PRUNE_EVERY = 60.0
+ANALYSIS_THREADS = "analysis"
+"""Name prefix of the analysis pool's threads."""
 
 BotApp = Application[Any, Any, Any, Any, BotData, Any]
 
@@ -72,12 +76,20 @@ def _request(read_timeout: float) -> HTTPXRequest:
 
 
 async def _housekeeping(app: BotApp) -> None:
-    """Forever: find work whose process died and ask those users to send again; drop old rate windows."""
+    """Forever, every few seconds: mark this process's running work alive, ask the users of dead work to resend.
+
+    Work whose heartbeat stopped is found within ``UNFINISHED_AFTER`` +
+    ``HEARTBEAT_EVERY`` seconds of the crash (or of the next start, if that is
+    later). Old shared rate windows are dropped once a minute.
+    """
+    pruned = -PRUNE_EVERY
     while True:
         try:
             data = app.bot_data
+            await asyncio.to_thread(data.catalog.keep_alive, list(data.analyses.values()))
             unfinished = await asyncio.to_thread(data.catalog.claim_unfinished, UNFINISHED_AFTER)
-            if data.settings.rate_shared:
+            if data.settings.rate_shared and time.monotonic() - pruned >= PRUNE_EVERY:
+                pruned = time.monotonic()
                 await asyncio.to_thread(data.catalog.prune_rate_windows, time.time() - 2 * data.settings.rate_window)
             for work in unfinished:
                 await app.bot.send_message(work.chat_id, replies.RESEND, reply_parameters=ReplyParameters(
@@ -86,7 +98,7 @@ async def _housekeeping(app: BotApp) -> None:
             log.warning("could not ask a user to resend: %s", exc.message)
         except Exception:
             log.exception("housekeeping failed; trying again later")
-        await asyncio.sleep(HOUSEKEEPING_EVERY)
+        await asyncio.sleep(HEARTBEAT_EVERY)
 
 
 async def _post_init(app: BotApp) -> None:
@@ -129,7 +141,7 @@ def build_application(settings: BotSettings, analyzer: EmotionAnalyzer, catalog:
     )
     data = app.bot_data
     data.settings, data.analyzer, data.catalog = settings, analyzer, catalog
-    data.pool = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="analysis")
+    data.pool = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix=ANALYSIS_THREADS)
     data.limiter = (SharedRateLimiter(catalog, settings.rate_limit, settings.rate_window) if settings.rate_shared
                     else RateLimiter(settings.rate_limit, settings.rate_window))
     data.in_flight = asyncio.Semaphore(settings.media_in_flight)
@@ -170,8 +182,3 @@ def build_application(settings: BotSettings, analyzer: EmotionAnalyzer, catalog:
     app.add_error_handler(handlers.on_error)
     name_handlers(app)
     return app
-
-
-def webhook_path(settings: BotSettings) -> str:
-    """The local path of the webhook: the last segment of its public URL."""
-    return settings.webhook_url.rstrip("/").rsplit("/", 1)[-1]

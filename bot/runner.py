@@ -4,7 +4,9 @@ python-telegram-bot's ``run_polling`` waits for every running handler on
 SIGTERM, however long; a container runtime kills the process after ~10 s and
 the users' photos would be lost unanswered. Here shutdown stops fetching,
 gives running analyses ``BOT_SHUTDOWN_GRACE`` seconds, then cancels the rest,
-whose users are asked to send again.
+whose users are asked to send again. A cancelled analysis's thread cannot be
+stopped, and Python waits for every pool thread at exit, so a process left
+with one still running ends at once instead (:func:`leave_if_stuck`).
 """
 
 from __future__ import annotations
@@ -12,12 +14,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
+import sys
+import threading
+import time
 from collections.abc import AsyncIterator
 
-from bot.app import ALLOWED_UPDATES, BotApp, webhook_path
+from bot.app import ALLOWED_UPDATES, ANALYSIS_THREADS, BotApp
 from bot.context import BotData
 from bot.server import OpsServer
+from bot.settings import webhook_path
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +48,7 @@ async def running(app: BotApp, poll_interval: float = 0.0, poll_timeout: int = 1
     settings = app.bot_data.settings
     server = None
     if settings.mode == "webhook":
-        server = OpsServer(app, settings.webhook_listen, settings.webhook_port, webhook_path(settings))
+        server = OpsServer(app, settings.webhook_listen, settings.webhook_port, webhook_path(settings.webhook_url))
     elif settings.ops_port is not None:
         server = OpsServer(app, settings.ops_listen, settings.ops_port)
     async with app:
@@ -80,3 +87,27 @@ async def serve(app: BotApp) -> None:
         log.info("running; stop with Ctrl-C or SIGTERM")
         await stop.wait()
     log.info("stopped")
+
+
+def leave_if_stuck() -> None:
+    """After the bot stopped: exit now (status 0) if an analysis thread is still busy with a cut-short picture.
+
+    Its user was already asked to send again; waiting for it would only keep
+    the process alive past the container's grace period.
+    """
+    deadline = time.monotonic() + 0.5  # idle pool threads take a moment to see the pool shut down
+    for thread in threading.enumerate():
+        if thread.name.startswith(ANALYSIS_THREADS):
+            thread.join(max(0.0, deadline - time.monotonic()))
+    busy = [t for t in threading.enumerate() if t.name.startswith(ANALYSIS_THREADS) and t.is_alive()]
+    if not busy:
+        return
+    log.warning("exiting with %d analysis thread(s) still busy on cut-short work", len(busy))
+    with contextlib.suppress(ModuleNotFoundError):
+        import sentry_sdk
+
+        sentry_sdk.flush(2)  # a no-op unless reporting was started
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

@@ -1,18 +1,19 @@
 """Optional error reports to Sentry (``SENTRY_DSN``), scrubbed before they leave the process.
 
-What never leaves: the bot token (wherever it appears in a string), user and
-chat ids, names, message text and captions, media bytes, local variables and
-source lines (sentry-sdk would otherwise attach every frame's locals, photos included).
+What never leaves: the bot token and webhook secret (wherever they appear in a
+string, :mod:`bot.redact`), SQL parameters, user and chat ids, names, message
+text and captions, media bytes, local variables and source lines (sentry-sdk
+would otherwise attach every frame's locals, photos included).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
+from bot.redact import redact
+
 log = logging.getLogger(__name__)
-TOKEN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{30,}")
 PRIVATE_KEYS = frozenset({
     "user_id", "chat_id", "from", "from_user", "user", "chat", "sender_chat", "first_name", "last_name", "username",
     "text", "caption", "photo", "video", "video_note", "animation", "document", "data", "blob", "picture",
@@ -22,13 +23,13 @@ REMOVED = "[removed]"
 
 
 def scrubbed(value: Any) -> Any:
-    """``value`` with private keys' values removed and tokens masked, at any depth."""
+    """``value`` with private keys' values removed and secrets masked, at any depth."""
     if isinstance(value, dict):
         return {k: REMOVED if str(k).lower() in PRIVATE_KEYS else scrubbed(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [scrubbed(v) for v in value]
     if isinstance(value, str):
-        return TOKEN.sub("[token]", value)
+        return redact(value)
     if isinstance(value, bytes | bytearray):
         return REMOVED
     return value

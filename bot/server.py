@@ -7,8 +7,9 @@ In webhook mode it serves everything on ``WEBHOOK_PORT``; in polling mode the
 three operator routes on ``OPS_PORT`` (off when unset).
 
 - ``POST /<path>``: refused with 403 unless it carries the secret token (compared
-  in constant time), 413 over ``MAX_UPDATE_BYTES``, 400 unless it is an update;
-  otherwise queued and answered 200 at once.
+  in constant time), 413 over ``MAX_UPDATE_BYTES``, 400 (and one log line, throttled)
+  unless it is an update python-telegram-bot can read, with an ``update_id`` that
+  fits the database; otherwise queued and answered 200 at once.
 - ``/healthz``: the process answers.
 - ``/readyz``: the database answers, the model is loaded, and in webhook mode
   Telegram reports no recent delivery error (asked at most every 30 s). 503 with
@@ -39,8 +40,11 @@ from telegram.error import TelegramError
 
 from bot import metrics
 from bot.app import BotApp
+from bot.connections import guarded
+from bot.logs import throttle
 
 log = logging.getLogger(__name__)
+throttle(__name__)
 MAX_UPDATE_BYTES = 1_000_000
 """Telegram's updates are a few kilobytes; anything near this is not from Telegram."""
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -48,6 +52,22 @@ WEBHOOK_INFO_TTL = 30.0
 RECENT_ERROR = 300.0
 """A delivery error Telegram reports from the last five minutes makes the replica not ready."""
 CHECK_TIMEOUT = 3.0
+BACKLOG = 128
+"""Connections the kernel holds before they are accepted (uvicorn's default, 2048, only hides a flood)."""
+MAX_UPDATE_ID = 2**63 - 1
+
+
+def read_update(body: bytes, app: BotApp) -> Update | None:
+    """The update in ``body``, or None for anything else: bad JSON, nesting too deep, absurd fields."""
+    try:
+        update = Update.de_json(json.loads(body), app.bot)
+    except Exception as exc:  # noqa: BLE001 - whatever a forged body makes the parser raise, it is not an update
+        log.warning("webhook: refused a body that is not an update (%s)", type(exc).__name__)
+        return None
+    if update is None or type(update.update_id) is not int or not 0 <= update.update_id <= MAX_UPDATE_ID:
+        log.warning("webhook: refused a body that is not an update (no valid update_id)")
+        return None
+    return update
 
 
 class _WebhookHealth:
@@ -112,10 +132,7 @@ def ops_app(app: BotApp, webhook_path: str | None = None) -> Starlette:
                     return PlainTextResponse("too large", 413)
         except ClientDisconnect:
             return PlainTextResponse("incomplete", 400)
-        try:
-            update = Update.de_json(json.loads(body), app.bot)
-        except (ValueError, TypeError, KeyError, AttributeError):
-            update = None
+        update = read_update(bytes(body), app)
         if update is None:
             return PlainTextResponse("not an update", 400)
         await app.update_queue.put(update)
@@ -146,13 +163,23 @@ class _Uvicorn(uvicorn.Server):
         yield
 
 
+def server_config(asgi: Any, max_connections: int, request_timeout: float, **options: Any) -> uvicorn.Config:
+    """uvicorn's configuration for a server open to the network: bounded (:mod:`bot.connections`; no WebSocket
+    upgrades, which would leave its limits), and logging through the root handler (``log_config=None``:
+    uvicorn's own handlers would print plain text beside JSON)."""
+    return uvicorn.Config(asgi, http=guarded(max_connections, request_timeout), ws="none", backlog=BACKLOG,
+                          timeout_keep_alive=5, log_config=None, log_level="warning", lifespan="off",
+                          access_log=False, **options)
+
+
 class OpsServer:
     """uvicorn serving :func:`ops_app` inside the bot's own event loop."""
 
     def __init__(self, app: BotApp, host: str, port: int, webhook_path: str | None = None):
         self.host, self.port = host, port
-        config = uvicorn.Config(ops_app(app, webhook_path), log_level="warning", lifespan="off",
-                                timeout_graceful_shutdown=3, access_log=False)
+        settings = app.bot_data.settings
+        config = server_config(ops_app(app, webhook_path), settings.server_max_connections,
+                               settings.server_request_timeout, timeout_graceful_shutdown=3)
         self._server = _Uvicorn(config)
         self._task: asyncio.Task[None] | None = None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -42,13 +43,19 @@ class BotSettings(BaseSettings):
     """Public HTTPS URL Telegram posts updates to (webhook mode)."""
     webhook_listen: str = Field("127.0.0.1", alias="WEBHOOK_LISTEN")
     """Behind a TLS proxy on the same host; 0.0.0.0 to accept from other hosts (containers)."""
-    webhook_port: int = Field(8443, alias="WEBHOOK_PORT")
+    webhook_port: int = Field(8443, ge=0, le=65535, alias="WEBHOOK_PORT")
     webhook_secret: str = Field("", alias="WEBHOOK_SECRET")
     """Checked against the X-Telegram-Bot-Api-Secret-Token header of every webhook call; required in webhook mode."""
-    ops_port: int | None = Field(None, alias="OPS_PORT")
+    ops_port: int | None = Field(None, ge=0, le=65535, alias="OPS_PORT")
     """Polling mode: serve /healthz, /readyz and /metrics on this port (off when unset; webhook mode serves
     them on the webhook's port)."""
     ops_listen: str = Field("127.0.0.1", alias="OPS_LISTEN")
+    server_max_connections: int = Field(100, ge=1, le=10_000, alias="SERVER_MAX_CONNECTIONS")
+    """Connections the webhook/ops server keeps open at once; more are closed on arrival. Telegram opens at most
+    100 to a webhook (40 by default); each connection is a file descriptor."""
+    server_request_timeout: float = Field(10.0, gt=0, le=300, alias="SERVER_REQUEST_TIMEOUT")
+    """Seconds a connection has to send a whole request (line, headers and body) before it is answered 408 and
+    closed: stalled and trickling clients hold nothing for long."""
     shutdown_grace: float = Field(4.0, alias="BOT_SHUTDOWN_GRACE")
     """On SIGTERM, seconds to let running analyses finish; the users of the rest are asked to send again."""
     log_level: str = Field("INFO", alias="LOG_LEVEL")
@@ -82,6 +89,11 @@ class WatchSettings(BaseSettings):
     """Live feeds served at once by the preview page; more viewers are asked to close one."""
 
 
+def webhook_path(url: str) -> str:
+    """The local path of the webhook: the last segment of its public URL's path ("" when it has none)."""
+    return urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+
+
 class ConfigError(ValueError):
     """A setting is missing or malformed; the message is one line a person can act on."""
 
@@ -96,6 +108,9 @@ def check(settings: BotSettings) -> BotSettings:
                           "as @BotFather gives it")
     if settings.mode == "webhook" and not settings.webhook_url.startswith("https://"):
         raise ConfigError("BOT_MODE=webhook needs WEBHOOK_URL set to a public https:// URL")
+    if settings.mode == "webhook" and not webhook_path(settings.webhook_url):
+        raise ConfigError("WEBHOOK_URL needs a path after the host, e.g. https://bot.example.com/telegram-hook: "
+                          "the bot takes updates on its last segment (/telegram-hook)")
     if settings.mode == "webhook" and not SECRET_PATTERN.match(settings.webhook_secret):
         raise ConfigError("BOT_MODE=webhook needs WEBHOOK_SECRET: 16 to 256 characters of A-Z, a-z, 0-9, _ or - "
                           "(make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))')")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from pathlib import Path
 
 from alembic import command
@@ -28,18 +29,40 @@ _PG_LOCK = 727_001
 """Advisory lock id: replicas starting together on one PostgreSQL migrate and seed one at a time."""
 
 
+OWNER_ONLY = 0o600
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+def _owner_only(path: Path) -> None:
+    """Create the SQLite file readable by its owner alone, and tighten one made before (0644 and the like).
+
+    SQLite creates its ``-wal`` and ``-shm`` files with the database file's own
+    permissions, so they follow; ones left from before are tightened here too.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, OWNER_ONLY))
+    for file in (path, *(path.with_name(path.name + end) for end in SQLITE_COMPANIONS)):
+        try:
+            if file.exists() and file.stat().st_mode & 0o777 != OWNER_ONLY:
+                file.chmod(OWNER_ONLY)
+        except OSError as exc:  # not ours to change (a read-only mount, another owner): say so, carry on
+            log.warning("could not make %s owner-only: %s", file, exc.strerror)
+
+
 def make_engine(url: str) -> Engine:
-    """Create the engine; for SQLite also the folder, foreign keys, WAL and a busy timeout."""
+    """Create the engine; for SQLite also the owner-only file, foreign keys, WAL, secure delete and a busy timeout."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+            _owner_only(Path(parsed.database))
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
+                               hide_parameters=True)  # no user ids or texts in error messages and logs
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record) -> None:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten with zeros, not just unlinked
             if parsed.database and parsed.database != ":memory:":
                 # WAL lets readers work during a write; NORMAL sync is WAL's recommended pairing:
                 # a crash of the process loses nothing, a power cut at most the last commits.
@@ -48,7 +71,25 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+
+
+def erase_deleted(engine: Engine) -> None:
+    """After a delete that must leave no trace (``/forget``): on SQLite, empty the ``-wal`` file.
+
+    Secure delete zeroes the deleted rows in the pages it writes, but those pages
+    go to the write-ahead log, which still holds the earlier versions of the
+    same pages, rows included. A TRUNCATE checkpoint copies the latest pages
+    into the database and cuts the log to nothing. (PostgreSQL keeps dead rows
+    until VACUUM; that is the server's upkeep.)
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as conn:
+        busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").scalar()
+    if busy:
+        log.warning("the write-ahead log could not be emptied (a reader was busy): deleted rows stay in it until "
+                    "a later checkpoint overwrites them")
 
 
 def migrate(engine: Engine) -> None:

@@ -111,8 +111,10 @@ class Feedback(Base):
 class PendingWork(Base):
     """A photo or video being analysed right now: where to answer, never the media itself.
 
-    The row lives for the seconds the analysis takes. If the process dies
-    meanwhile, a later one finds the row and asks the user to send again;
+    The row lives for the seconds the analysis takes. Its process moves
+    ``started_at`` forward every few seconds while the work runs (a heartbeat),
+    so a row that stops moving belongs to a process that died: another process
+    (or the next start) finds it within seconds and asks the user to send again.
     ``/forget`` deletes the user's rows, which also stops an analysis that is
     still running from storing its mood.
     """
@@ -125,6 +127,7 @@ class PendingWork(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     message_id: Mapped[int] = mapped_column(BigInteger)
     started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    """When the work began, then its process's last heartbeat."""
 
 
 class SeenUpdate(Base):

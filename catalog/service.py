@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 from urllib.parse import quote_plus
 
 import numpy as np
-from sqlalchemy import CursorResult, Engine, case, delete, func, select, text
+from sqlalchemy import CursorResult, Engine, case, delete, func, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.build import FAMILIES
-from catalog.db import make_engine, prepare
+from catalog.db import erase_deleted, make_engine, prepare
 from catalog.moods import EMOTIONS, TARGETS, default_strategy, dominant, lift_target, regions, scale
 from catalog.recommend import Pick, SongIndex, Taste, choose, describe, path_points
 from catalog.schema import (
@@ -342,8 +342,15 @@ class Catalog:
         with self.session.begin() as s:
             s.execute(delete(PendingWork).where(PendingWork.id == work))
 
+    def keep_alive(self, works: Sequence[tuple[int, int]]) -> None:
+        """Heartbeat of this process's running work, by (chat id, message id): not to be claimed as dead."""
+        if works:
+            with self.session.begin() as s:
+                s.execute(update(PendingWork).where(tuple_(PendingWork.chat_id, PendingWork.message_id).in_(works))
+                          .values(started_at=utcnow()))
+
     def claim_unfinished(self, older_than: float) -> list[Unfinished]:
-        """Take (delete and return) work started more than ``older_than`` seconds ago: its process died.
+        """Take (delete and return) work with no heartbeat for ``older_than`` seconds: its process died.
 
         Delete-returning makes the claim atomic, so with several replicas each
         user is told once.
@@ -533,6 +540,7 @@ class Catalog:
                                 ("preferences", Preference.user_id), ("playlists", SavedPlaylist.user_id),
                                 ("rate_limit", RateWindow.user_id), ("user", User.id)):
                 counts[name] = _count(s.execute(delete(owner.class_).where(owner == user_id)))
+        erase_deleted(self.engine)
         return counts
 
     # -- overview ------------------------------------------------------------------------

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -98,3 +101,71 @@ def fake():
 
     with FakeTelegram() as server:
         yield server
+
+
+@pytest.fixture
+def root_logging():
+    """Tests that call ``bot.logs.configure`` get the process's logging back afterwards."""
+    import threading
+
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    levels = {name: logging.getLogger(name).level for name in logging.root.manager.loggerDict}
+    hooks = sys.excepthook, threading.excepthook
+    yield
+    root.handlers[:], root.level = handlers, level
+    sys.excepthook, threading.excepthook = hooks
+    for name, old in levels.items():
+        logging.getLogger(name).setLevel(old)
+    logging.captureWarnings(False)
+
+
+SLOW_BOT = """
+import sys, time
+import model
+from bot.__main__ import main
+
+real = model.get_analyzer
+
+class Slow:
+    def __init__(self, inner):
+        self.inner = inner
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def analyze(self, *args, **kwargs):
+        time.sleep(60)
+        return self.inner.analyze(*args, **kwargs)
+
+model.get_analyzer = lambda: Slow(real())
+sys.exit(main([]))
+"""
+
+
+@pytest.fixture
+def slow_bot(tmp_path):
+    """Start ``python -m bot`` as its own process, with analyses that take a minute (as a hostile picture could).
+
+    Called as ``slow_bot(fake, database_url, **env)``; the process is killed at the end of the test if still running.
+    """
+    started: list[subprocess.Popen] = []
+    driver = tmp_path / "slow_bot.py"
+    driver.write_text(SLOW_BOT)
+
+    def start(fake, database_url: str, **env: str) -> subprocess.Popen:
+        from tests.fakes.telegram import TOKEN
+
+        environment = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": fake.base_url,
+                       "TELEGRAM_BASE_FILE_URL": fake.base_file_url, "DATABASE_URL": database_url,
+                       "PYTHONPATH": str(Path(__file__).parents[1]), **env}
+        process = subprocess.Popen([sys.executable, str(driver)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True, env=environment, cwd=tmp_path)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()

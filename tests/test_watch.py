@@ -146,6 +146,30 @@ def test_sources_are_parsed_and_passwords_hidden():
     assert stream.kind == "stream" and stream.live and "hunter2" not in stream.name
 
 
+@pytest.mark.parametrize("url, shown", [
+    ("rtsp://admin:p@ss@10.0.0.5:554/live", "rtsp://***@10.0.0.5:554/live"),
+    ("rtsp://admin:pa/ss@10.0.0.5/live", "rtsp://***@10.0.0.5/live"),
+    ("rtsp://admin:pa?ss@10.0.0.5/live", "rtsp://***@10.0.0.5/live"),
+    ("http://cam.lan/video.mjpg?user=admin&pwd=hunter2&res=hd", "http://cam.lan/video.mjpg?user=***&pwd=***&res=hd"),
+    ("http://cam.lan/v.cgi?Password=hun;ter2", "http://cam.lan/v.cgi?Password=***"),
+    ("https://cdn.example/live.m3u8?token=hunter2#t", "https://cdn.example/live.m3u8?token=***#t"),
+    ("https://cdn.example/live.m3u8?api_key=hunter2&x=1", "https://cdn.example/live.m3u8?api_key=***&x=1"),
+    ("http://cam.lan/live", "http://cam.lan/live"),
+])
+def test_every_kind_of_stream_credential_is_hidden(url, shown):
+    assert Source.parse(url).name == shown
+
+
+def test_a_port_out_of_range_gets_one_line(capsys, tmp_path, monkeypatch):
+    video = write_video(tmp_path / "clip.mp4", scene(1))
+    assert main(["watch", str(video), "--preview", "--port", "70000"]) == 2
+    assert capsys.readouterr().err.strip() == "error: --port must be between 0 and 65535 (0: any free port)"
+    monkeypatch.setenv("WATCH_PREVIEW_PORT", "70000")
+    assert main(["watch", str(video), "--preview"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: WATCH_PREVIEW_PORT: ") and "\n" not in err
+
+
 @pytest.mark.parametrize("source, message", [
     ("7", "camera 7 does not exist or is busy"),
     ("/dev/video99", "no such camera device: /dev/video99"),
@@ -272,6 +296,32 @@ def test_the_preview_page_serves_the_live_watch(tmp_path, analyzer, watch_catalo
         reader.stop()
         runner.join(10)
         server.stop()
+
+
+def test_the_preview_answers_only_to_its_own_address():
+    """DNS rebinding: a page from rebind.attacker.example whose name now points to 127.0.0.1 gets nothing."""
+    shared = PreviewState()
+    shared.publish(cv2.imencode(".jpg", np.zeros((8, 8, 3), np.uint8))[1].tobytes(), {"faces": [], "ended": None})
+    server = PreviewServer(shared, "127.0.0.1", 0, clients=2)
+    server.start()
+    port = server.port
+    try:
+        with httpx.Client(base_url=server.url, timeout=5) as http:
+            for host in ("rebind.attacker.example", f"rebind.attacker.example:{port}", f"127.0.0.1:{port + 1}",
+                         f"localhost.attacker.example:{port}", f"127.0.0.1.attacker.example:{port}", ""):
+                for path in ("/frame.jpg", "/state", "/stream.mjpg", "/"):
+                    assert http.get(path, headers={"Host": host}).status_code == 421, (host, path)
+            for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}", f"LOCALHOST:{port}"):
+                assert http.get("/frame.jpg", headers={"Host": host}).status_code == 200, host
+    finally:
+        server.stop()
+    from bot.watch.preview import HostCheck
+
+    everywhere = HostCheck(None, "0.0.0.0", 8765)  # bound to every interface: reached by any address, never a name
+    assert everywhere.allowed("192.168.1.20:8765") and everywhere.allowed("[fe80::1]:8765")
+    assert not everywhere.allowed("cam.attacker.example:8765") and not everywhere.allowed("192.168.1.20:80")
+    named = HostCheck(None, "studio.lan", 80)
+    assert named.allowed("studio.lan") and named.allowed("studio.lan:80") and not named.allowed("other.lan")
 
 
 def test_ctrl_c_stops_cleanly_with_a_summary(tmp_path, seeded_sqlite):

@@ -53,6 +53,8 @@ def watch(args: argparse.Namespace) -> int:
         settings.rate = args.rate
     if not 1 <= args.songs <= 10:
         return _fail("--songs must be between 1 and 10", 2)
+    if args.port is not None and not 0 <= args.port <= 65535:
+        return _fail("--port must be between 0 and 65535 (0: any free port)", 2)
     source = Source.parse(args.source)
     quiet_opencv()
     with contextlib.ExitStack() as stack:

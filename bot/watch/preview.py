@@ -1,7 +1,10 @@
 """``--preview``: a local page with the annotated feed, the current mood and its songs, updating by itself.
 
 Served by starlette + uvicorn on a thread beside the watch, bound to 127.0.0.1
-unless told otherwise. Routes:
+unless told otherwise. Only requests addressed to that socket are answered
+(``Host`` is checked, 421 otherwise): without that check, any web page the user
+opens could point its own host name at 127.0.0.1 (DNS rebinding) and read the
+camera. Routes:
 
 - ``/``: the page (the feed is an ``<img>`` on ``/stream.mjpg``; the rest polls ``/state``);
 - ``/stream.mjpg``: the annotated analysed frames as MJPEG, at most ``clients`` viewers at once;
@@ -14,6 +17,7 @@ The watch publishes; the server only reads what was published last.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -25,9 +29,13 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from bot.server import listening_socket
+from bot.server import listening_socket, server_config
 
 BOUNDARY = "frame"
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]"})
+WILDCARDS = frozenset({"0.0.0.0", "::", ""})
+MAX_CONNECTIONS = 64
+REQUEST_TIMEOUT = 10.0
 
 
 class PreviewState:
@@ -99,6 +107,44 @@ def preview_app(shared: PreviewState, clients: int = 4) -> Starlette:
                              Route("/stream.mjpg", _Feed(shared, clients), methods=["GET"])])
 
 
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+class HostCheck:
+    """ASGI middleware: 421 for a request whose ``Host`` is not a name this server was bound as, with its port.
+
+    Loopback names always pass; the bind host too; with a wildcard bind
+    (0.0.0.0, ::) any IP address does, since rebinding needs a host name.
+    """
+
+    def __init__(self, app: Any, host: str, port: int):
+        self.app, self.port = app, port
+        self.names = LOOPBACK_NAMES | ({f"[{host}]" if ":" in host else host} - WILDCARDS)
+        self.any_ip = host in WILDCARDS
+
+    def allowed(self, value: str) -> bool:
+        name, _, port = value.lower().rpartition(":") if not value.endswith("]") else (value.lower(), "", "")
+        if not name:
+            name, port = port, ""
+        if port != str(self.port) and not (port == "" and self.port == 80):
+            return False
+        return name in self.names or (self.any_ip and _is_ip(name))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
+            if not self.allowed(host):
+                await PlainTextResponse(f"this preview answers only to the address it listens on, "
+                                        f"e.g. http://127.0.0.1:{self.port}/", 421)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 class PreviewServer:
     """uvicorn on a daemon thread; the socket is bound in the constructor so a taken port fails at once."""
 
@@ -109,8 +155,8 @@ class PreviewServer:
             raise OSError(f"the preview {exc}; choose another port with --port") from None
         self.port = self._socket.getsockname()[1]
         self.url = f"http://{f'[{host}]' if ':' in host else host}:{self.port}/"
-        config = uvicorn.Config(preview_app(shared, clients), log_level="warning", timeout_graceful_shutdown=2,
-                                lifespan="off")
+        config = server_config(HostCheck(preview_app(shared, clients), host, self.port), MAX_CONNECTIONS,
+                               REQUEST_TIMEOUT, timeout_graceful_shutdown=2)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]},
                                         name="preview", daemon=True)

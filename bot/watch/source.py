@@ -23,6 +23,23 @@ import numpy as np
 from model.video import shrink
 
 SourceKind = Literal["camera", "file", "stream"]
+SECRET_PARAMETER = re.compile(r"(?i)([?&;][^=&;#]*(?:pass|pwd|token|secret|key|auth|sig|credential|session|user|login)"
+                              r"[^=&;#]*=)[^&#]*")
+
+
+def hide_credentials(url: str) -> str:
+    """``url`` fit to print: everything before its last ``@`` and the values of secret-looking parameters hidden.
+
+    The last ``@``, because passwords hold ``@`` and ``/`` unescaped as often as
+    not (``rtsp://admin:p@ss/1@cam``); a path that happens to hold one is hidden
+    too, which costs a less precise name and never a password.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    if "@" in rest:
+        rest = "***@" + rest.rsplit("@", 1)[1]
+    return scheme + "://" + SECRET_PARAMETER.sub(r"\1***", rest)
 
 
 class SourceError(Exception):
@@ -52,7 +69,7 @@ class Source:
         """How to show the source: a URL without its password, a camera by number."""
         if isinstance(self.target, int):
             return f"camera {self.target}"
-        return re.sub(r"//[^/@]*@", "//***@", self.target)
+        return hide_credentials(self.target)
 
     @property
     def live(self) -> bool:
