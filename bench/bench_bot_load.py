@@ -16,7 +16,7 @@ One replica polls (SQLite by default). ``--replicas 2`` runs two webhook replica
 PostgreSQL (``--database``), updates spread round robin over them, with the shared rate
 limit on; afterwards the database is checked: one mood reading and one song list per photo,
 none lost, none twice.
-Targets (issue 18): one 2-core replica answers at least 30 photos/s in the burst; p95 under
+Targets: one 2-core replica answers at least 30 photos/s in the burst; p95 under
 1 s at a steady 15/s.
 
     python bench/bench_bot_load.py [--rate 15 --seconds 10 --burst 200]

@@ -2,7 +2,7 @@
 
 Each case runs in a fresh child process that loads the analyzer first, so the figures are the
 analysis alone: wall time and peak resident memory above the loaded process (``ru_maxrss``).
-Targets (issue 15): any accepted video analysed in under 10 s and under 500 MB extra memory.
+Targets: any accepted video analysed in under 10 s and under 500 MB extra memory.
 A typical 10 s video note is the baseline in the same run.
 
 The worst-case files are written by this script (a real portrait on a grey frame, H.264 with one

@@ -9,7 +9,7 @@ person in front of a webcam would), watched
 The baseline in the same run is the analysis alone (``analyze_array`` on the same
 frames, back to back). Latency is from the moment a frame is read to its status
 update; CPU share is this process's CPU time over wall time and all cores.
-Targets (issue 17): at least 5 analysed frames/s with one face, latency p95 under 300 ms.
+Targets: at least 5 analysed frames/s with one face, latency p95 under 300 ms.
 
     python bench/bench_watch.py [--seconds 30]
 """

@@ -370,31 +370,31 @@ def test_portable_training_from_a_pack_within_a_time_budget(small_csv, trained, 
                          "16", "--init-weights", str(run / "best.keras")]) == 0
     assert json.loads((warm / "state.json").read_text())["init_weights_sha256"] == hashlib.sha256(
         (run / "best.keras").read_bytes()).hexdigest()
-    out = tmp_path / "device-out"  # the device command as the GPU machine runs it, with this machine's Python
+    out = tmp_path / "gpu-out"  # the script as a GPU machine runs it, with this machine's Python
     out.mkdir()
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", "KERAS_BACKEND": "tensorflow",
-           "PACK": str(pack), "RUN": str(tmp_path / "device-run"), "OUT": str(out), "TEACHERS": "2",
+           "PACK": str(pack), "RUN": str(tmp_path / "gpu-run"), "OUT": str(out), "TEACHERS": "2",
            "TEACHER_MINUTES": "0.1", "STUDENT_MINUTES": "0.1",  # STUDENTS left at its default
            "STUDENT_ARGS": "--arch tiny --batch-size 16 --distill-weight 0.5"}
     subprocess.run([str(ROOT / "scripts" / "gpu-train"), "--arch", "tiny", "--batch-size", "16"],
                    env=env, check=True, capture_output=True)
     too_many = subprocess.run([str(ROOT / "scripts" / "gpu-train")], env={**env, "TEACHERS": "6"},
                               capture_output=True, text=True)
-    assert too_many.returncode == 2 and "8 files a device call returns" in too_many.stderr
+    assert too_many.returncode == 2 and "at most 8 result files" in too_many.stderr
     assert {p.name for p in out.iterdir()} == {"teacher-1.f16.npz", "teacher-2.f16.npz", "student-1.f16.npz",
                                               "student-2.f16.npz", "runs.tgz"}
-    student = json.loads((tmp_path / "device-run" / "student-1" / "config.json").read_text())
-    teachers = [str(tmp_path / "device-run" / f"teacher-{i}" / "best.keras") for i in (1, 2)]
+    student = json.loads((tmp_path / "gpu-run" / "student-1" / "config.json").read_text())
+    teachers = [str(tmp_path / "gpu-run" / f"teacher-{i}" / "best.keras") for i in (1, 2)]
     assert student["teacher"] == ",".join(teachers) and student["fit_budget"] and student["degrade"] == 0.5
-    assert [json.loads((tmp_path / "device-run" / f"teacher-{i}" / "config.json").read_text())["seed"]
+    assert [json.loads((tmp_path / "gpu-run" / f"teacher-{i}" / "config.json").read_text())["seed"]
             for i in (1, 2)] == [7172, 7173]
     with pytest.raises(SystemExit):  # a budgeted run's schedule ended with its command
-        portable_cli(["--out", str(tmp_path / "device-run" / "student-1"), "--resume"])
+        portable_cli(["--out", str(tmp_path / "gpu-run" / "student-1"), "--resume"])
     assert "cannot be resumed" in capsys.readouterr().err
     from training.export import export
 
-    card_dir = export(tmp_path / "device-run" / "student-1" / "best.keras", trained.report, tmp_path / "card",
-                      tmp_path / "device-run" / "student-1", "scripts/gpu-train")
+    card_dir = export(tmp_path / "gpu-run" / "student-1" / "best.keras", trained.report, tmp_path / "card",
+                      tmp_path / "gpu-run" / "student-1", "scripts/gpu-train")
     card = json.loads((card_dir / "model_card.json").read_text())
     assert card["hardware"] == "CPU (TensorFlow)" and [t["file"] for t in card["teachers"]] == teachers
     assert card["data"].startswith(f"FER2013 challenge CSV, Training and PublicTest packed at 32 grey levels for the "
@@ -557,7 +557,7 @@ def test_calibrated_model_card_carries_the_offsets(trained, tmp_path, small_csv)
     assert "held-out halves, calibrated" in (tmp_path / "cal" / "MODEL_CARD.md").read_text()
 
 
-def test_pack_and_unpack_carry_a_run_across_sessions(trained, tmp_path, small_csv, capsys):
+def test_pack_and_unpack_move_a_run_to_another_folder(trained, tmp_path, small_csv, capsys):
     import keras
 
     from training.fit import FitConfig, fit

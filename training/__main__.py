@@ -140,7 +140,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="what the offsets maximise on PublicTest")
     c.add_argument("--on-bad-row", choices=("error", "skip"), default="error")
 
-    k = sub.add_parser("pack", help="the newest epoch of a run in one small file, to carry a long run across sessions")
+    k = sub.add_parser("pack", help="the newest epoch of a run in one small file, to move or archive a long run")
     k.add_argument("--run", required=True, help="run folder (last.keras, config.json, state.json, log.csv)")
     k.add_argument("--out", required=True, help="the .npz file to write (replaced in place)")
     u = sub.add_parser("unpack", help="rebuild a resumable run folder from a pack; then `fit --out RUN --resume`")
@@ -153,7 +153,7 @@ def _parser() -> argparse.ArgumentParser:
     d2.add_argument("--out", required=True, help="the .npz file to write")
 
     t = sub.add_parser("teacher-probs", help="teachers' mean probabilities for a pack's Training faces in one small "
-                                             "file, to distil from with --teacher where the teachers cannot travel")
+                                             "file, to distil from with --teacher without copying the teachers")
     t.add_argument("--pack", required=True, help="the pack-data file the student will train on")
     t.add_argument("--models", nargs="+", required=True, help="the teachers (.keras)")
     t.add_argument("--out", required=True, help="the .npz file to write")
