@@ -652,14 +652,32 @@ def test_shipped_model_loads_with_plain_keras(tmp_path):
     assert out.stdout.strip().endswith("ok"), out.stderr[-2000:]
 
 
-def test_cli_without_tensorflow_names_the_setup_command(tmp_path):
-    fake = tmp_path / "no-tf" / "tensorflow"
-    fake.mkdir(parents=True)
-    (fake / "__init__.py").write_text("raise ModuleNotFoundError('no tensorflow here', name='tensorflow')\n")
+def test_cli_without_tensorflow_helps_and_names_the_setup_command(tmp_path):
+    """Without TensorFlow and Keras (as the bot's own install is), help works and a command names the set-up."""
+    for name in ("tensorflow", "keras"):
+        fake = tmp_path / "no-tf" / name
+        fake.mkdir(parents=True)
+        (fake / "__init__.py").write_text(f"raise ModuleNotFoundError('no {name} here', name='{name}')\n")
     root = Path(__file__).resolve().parents[1]
-    out = subprocess.run([sys.executable, "-m", "training", "fit", "--help"], capture_output=True, text=True,
-                         env={"PYTHONPATH": f"{tmp_path / 'no-tf'}:{root}", "PATH": "/usr/bin:/bin"}, cwd=tmp_path)
+    env = {"PYTHONPATH": f"{tmp_path / 'no-tf'}:{root}", "PATH": "/usr/bin:/bin"}
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "training", *args], capture_output=True, text=True, env=env,
+                              cwd=tmp_path)
+
+    helped = cli("--help")
+    assert helped.returncode == 0, helped.stderr
+    assert "make train-setup" in helped.stdout and "pack-data" in helped.stdout and "teacher-probs" in helped.stdout
+    assert cli("fit", "--help").returncode == 0
+    out = cli("fit", "--data", "x.csv", "--out", "runs/x")
     assert out.returncode == 2 and "make train-setup" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_cli_architecture_names_match_the_architectures():
+    from training.__main__ import ARCHITECTURE_NAMES
+    from training.architectures import ARCHITECTURES
+
+    assert sorted(ARCHITECTURE_NAMES) == sorted(ARCHITECTURES)
 
 
 def test_cli_help_and_bad_data(tmp_path):
