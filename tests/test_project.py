@@ -61,7 +61,7 @@ def _load_time_imports(path: Path) -> set[str]:
 
 
 def test_the_gpu_path_loads_without_tensorflow():
-    """A GPU machine may have no TensorFlow (JAX or PyTorch only): nothing training.portable or choose loads may need it."""
+    """A GPU machine may have JAX or PyTorch and no TensorFlow: nothing training.portable or choose loads needs it."""
     todo, seen = ["training.portable", "training.choose"], set()
     while todo:
         module = todo.pop()
@@ -77,8 +77,8 @@ def test_the_gpu_path_loads_without_tensorflow():
 
 
 def test_the_tree_travels_to_a_gpu_machine_with_the_pack():
-    """A copy to a GPU machine should stay under 64 MiB: the tracked tree, the training pack (26.9 MB) and the Keras wheels
-    (2.9 MB) together, so the tree must stay under 37 MB (the shipped model's files are most of it)."""
+    """A copy to a GPU machine should stay under 64 MiB: the tracked tree, the training pack (26.9 MB) and the
+    Keras wheels (2.9 MB) together, so the tree must stay under 37 MB (the shipped model's files are most of it)."""
     import subprocess
 
     listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True)
