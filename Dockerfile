@@ -25,14 +25,15 @@ RUN useradd --system --uid 10001 --create-home --home-dir /home/moodtunes moodtu
 COPY --from=build /opt/moodtunes /opt/moodtunes
 ENV PATH=/opt/moodtunes/bin:$PATH \
     PYTHONUNBUFFERED=1 \
-    MPLCONFIGDIR=/opt/moodtunes/matplotlib \
+    MPLCONFIGDIR=/home/moodtunes/.config/matplotlib \
     DATABASE_URL=sqlite:////data/moodtunes.db \
     OPS_PORT=9100 \
     OPS_LISTEN=0.0.0.0 \
     WEBHOOK_LISTEN=0.0.0.0
-# matplotlib's font list, built once here rather than at every container start
-RUN python3 -c "import matplotlib.font_manager"
 USER moodtunes
+# matplotlib's font list, built once here as the runtime user, into MPLCONFIGDIR in that user's home, where
+# every container start finds it readable and writable (built as root, it is rebuilt in /tmp at each start)
+RUN python3 -c "import matplotlib.font_manager"
 WORKDIR /data
 VOLUME /data
 EXPOSE 8443 9100

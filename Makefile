@@ -2,10 +2,10 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-SAMPLE ?= tests/data/congress_A000210.jpg
+SAMPLE ?= tests/data/congress_D000407.jpg
 FER ?= ../shared/data/fer2013/fer2013.csv.gz
 
-.PHONY: run test lint bench train train-setup evaluate clean
+.PHONY: run test lint bench train train-setup evaluate clean sample-conversation
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ test: lint
 lint: $(VENV)/.test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+
+## sample-conversation: rewrite README.md's sample conversation from a run of the real bot against the fake Bot API
+sample-conversation: $(VENV)/.test
+	$(BIN)/python scripts/sample_conversation.py
 
 ## bench: every benchmark in bench/, figures printed and saved to bench/results/
 bench: $(VENV)/.bench

@@ -2,21 +2,21 @@
 
 The fake Bot API (tests/fakes/telegram.py) and the users it plays run in their own
 process (bench/_telegram_load.py), so the bot's two cores are the bot's. The bot
-runs as ``python -m bot`` processes, each photo going the full way (getFile,
+runs as python -m bot processes, each photo going the full way (getFile,
 download, decode, detect, classify, record the mood, recommend, annotate,
 sendPhoto). Three scenarios:
 
-* steady: photos arrive at ``--rate`` per second (open loop) for ``--seconds``; the time from
+* steady: photos arrive at --rate per second (open loop) for --seconds; the time from
   arrival to the bot's reply (p50/p95) and whether every photo got one;
-* burst: ``--burst`` photos arrive at once; handled photos per second is the capacity;
-* mixed: at ``--rate`` events per second, a third photos, a third commands (/mood, /history,
+* burst: --burst photos arrive at once; handled photos per second is the capacity;
+* mixed: at --rate events per second, a third photos, a third commands (/mood, /history,
   /playlist sad), a third button presses (👍, 🔁 more, ⚙️ settings); time to the first answer.
 
-One replica polls (SQLite by default). ``--replicas 2`` runs two webhook replicas on one
-PostgreSQL (``--database``), updates spread round robin over them, with the shared rate
+One replica polls (SQLite by default). --replicas 2 runs two webhook replicas on one
+PostgreSQL (--database), updates spread round robin over them, with the shared rate
 limit on; afterwards the database is checked: one mood reading and one song list per photo,
 none lost, none twice.
-Targets (issue 18): one 2-core replica answers at least 30 photos/s in the burst; p95 under
+Targets: one 2-core replica answers at least 30 photos/s in the burst; p95 under
 1 s at a steady 15/s.
 
     python bench/bench_bot_load.py [--rate 15 --seconds 10 --burst 200]

@@ -1,7 +1,7 @@
 """Inference speed: photo end to end, classifier per face, video note, cold start.
 
-Targets (issue 3): photo p50 < 50 ms (1280x720 JPEG, one face), 10 s 640x640 video note < 1.5 s,
-cold start (import + model load) < 5 s; (issue 16) at most 15 ms per face end to end: what each face
+Targets: photo p50 < 50 ms (1280x720 JPEG, one face), 10 s 640x640 video note < 1.5 s,
+cold start (import + model load) < 5 s; at most 15 ms per face end to end: what each face
 adds to a photo's analysis (crop, preprocessing, classifier with TTA), from a three-face photo's time
 less its detection time. Baseline in the same run: the same network through
 Keras (``model.predict`` and a compiled call) against the LiteRT runtime the bot uses.

@@ -9,7 +9,7 @@ Then users with preferences (two liked families each): the share of songs within
 labelled songs: held-out agreement of the fitted mood regions with ``data_moods.csv``. And latency:
 a 5-song recommendation on the full catalogue (SQLite) for a user with history and preferences.
 
-Targets (issue 13): >= 40 distinct songs of 50, none in more than 3 lists, Jaccard < 0.10;
+Targets: >= 40 distinct songs of 50, none in more than 3 lists, Jaccard < 0.10;
 recommendation p50 under 15 ms with memory and preferences.
 
     python bench/bench_recommend_quality.py

@@ -1,15 +1,15 @@
 """Live camera mode in real time: analysed frames per second, latency, dropped frames, CPU share.
 
-The source is a 30 s 640x480 30 fps video made here from real portraits (faces-dev
+The source is a 30 s 640x480 30 fps video the benchmark makes from real portraits (faces-dev
 photos in tests/data: a neutral face, then a happy one, gliding and growing as a
 person in front of a webcam would), watched
 1. as a file (read at its own pace, as a camera delivers it),
 2. as a local HTTP MJPEG stream served by a child process (an IP camera), and
 3. as a file with the analysis rate unbounded (30/s), for the headroom.
-The baseline in the same run is the analysis alone (``analyze_array`` on the same
+The baseline in the same run is the analysis alone (analyze_array on the same
 frames, back to back). Latency is from the moment a frame is read to its status
 update; CPU share is this process's CPU time over wall time and all cores.
-Targets (issue 17): at least 5 analysed frames/s with one face, latency p95 under 300 ms.
+Targets: at least 5 analysed frames/s with one face, latency p95 under 300 ms.
 
     python bench/bench_watch.py [--seconds 30]
 """

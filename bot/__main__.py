@@ -1,4 +1,4 @@
-"""``python -m bot``: run the MoodTunes Telegram bot, or try its pipeline without Telegram.
+"""python -m bot: run the MoodTunes Telegram bot, or try its pipeline without Telegram.
 
     python -m bot                 # long polling (default) or webhook, per BOT_MODE
     python -m bot try selfie.jpg  # no token needed: prints the reply the bot would send

@@ -1,11 +1,11 @@
-"""``python -m catalog``: manage the song catalogue and try the recommender.
+"""python -m catalog: manage the song catalogue and try the recommender.
 
     python -m catalog build ../shared/data/songs            # rebuild the seed and mood regions from sources
     python -m catalog init                                  # create + seed the database
     python -m catalog import songs.csv.gz                   # upsert songs, report bad rows
     python -m catalog recommend happy --n 10
     python -m catalog recommend sad --strategy lift --target calm
-    python -m catalog recommend fear --seed 3           # each seed is another new user
+    python -m catalog recommend fear --seed 3               # each seed is another new user
     python -m catalog stats
 """
 

@@ -1,4 +1,4 @@
-"""``python -m model predict PATH...``: emotions of the faces in photos and videos.
+"""python -m model predict PATH...: emotions of the faces in photos and videos.
 
     python -m model predict selfie.jpg
     python -m model predict selfie.jpg clip.mp4 --json

@@ -1,4 +1,4 @@
-"""The bot against hostile and clumsy input: each test is a defect found by probing it (issue 15).
+"""The bot against hostile and clumsy input: each test is a defect found by probing it.
 
 All of them drive the real Application against the local fake Bot API, which
 enforces Telegram's limits (sendPhoto dimensions, 4096-character messages).

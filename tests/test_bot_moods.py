@@ -1,4 +1,4 @@
-"""Your music, your way (issue 14): a mood by hand, "was this right?", settings, saved playlists, why each song."""
+"""Your music, your way: a mood by hand, "was this right?", settings, saved playlists, why each song."""
 
 from __future__ import annotations
 

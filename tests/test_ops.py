@@ -255,10 +255,15 @@ def _compose() -> list[str] | None:
 
 @pytest.mark.skipif(_compose() is None, reason="no compose tool here")
 def test_compose_file_is_valid(tmp_path):
-    """`compose config` on compose.yaml with .env made from .env.example, as the README's deployer does."""
+    """`compose config` on compose.yaml with .env made from .env.example, as docs/deploying.md says: refused
+    until POSTGRES_PASSWORD is set."""
     shutil.copy(ROOT / "compose.yaml", tmp_path)
     shutil.copytree(ROOT / "deploy", tmp_path / "deploy")
-    shutil.copy(ROOT / ".env.example", tmp_path / ".env")
+    env_file = (ROOT / ".env.example").read_text()
+    (tmp_path / ".env").write_text(env_file)
+    refused = subprocess.run([*_compose(), "config"], capture_output=True, text=True, cwd=tmp_path)
+    assert refused.returncode != 0 and "set POSTGRES_PASSWORD in .env" in refused.stderr
+    (tmp_path / ".env").write_text(env_file.replace("\nPOSTGRES_PASSWORD=\n", "\nPOSTGRES_PASSWORD=a-test-password\n"))
     for profiles in ([], ["--profile", "webhook"], ["--profile", "webhook", "--profile", "replicas"]):
         result = subprocess.run([*_compose(), *profiles, "config"], capture_output=True, text=True, cwd=tmp_path)
         assert result.returncode == 0, result.stderr

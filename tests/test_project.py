@@ -61,7 +61,7 @@ def _load_time_imports(path: Path) -> set[str]:
 
 
 def test_the_gpu_path_loads_without_tensorflow():
-    """The lent GPU machine has no TensorFlow: nothing training.portable or choose loads may need it."""
+    """A GPU machine may have JAX or PyTorch and no TensorFlow: nothing training.portable or choose loads needs it."""
     todo, seen = ["training.portable", "training.choose"], set()
     while todo:
         module = todo.pop()
@@ -77,8 +77,8 @@ def test_the_gpu_path_loads_without_tensorflow():
 
 
 def test_the_tree_travels_to_a_gpu_machine_with_the_pack():
-    """A device call carries at most 64 MiB: the tracked tree, the training pack (26.9 MB) and the Keras wheels
-    (2.9 MB) together, so the tree must stay under 37 MB (the shipped model's files are most of it)."""
+    """A copy to a GPU machine should stay under 64 MiB: the tracked tree, the training pack (26.9 MB) and the
+    Keras wheels (2.9 MB) together, so the tree must stay under 37 MB (the shipped model's files are most of it)."""
     import subprocess
 
     listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True)
@@ -87,3 +87,36 @@ def test_the_tree_travels_to_a_gpu_machine_with_the_pack():
     size = sum((ROOT / name).stat().st_size for name in listed.stdout.decode().split("\0")
                if name and (ROOT / name).is_file())
     assert size < 37_000_000, f"the tracked tree is {size / 1e6:.1f} MB"
+
+
+PROCESS_WORDS = re.compile("|".join([
+    r"\bsessions? \d", r"\bGPU session", r"\b(this|next|working|a later|another) session\b",
+    r"\b(across|between) sessions\b", r"\bsittings?\b", r"\blent\b", r"\bdevice (call|command|tool|time)",
+    r"\bwhat to carry\b", r"\bcarry \[", r"closing note", r"\bissues? #?\d", r"\(#\d+\)", r"files_at",
+    r"\btimeout_s\b", r"minutes a command", r"never leaves this machine", r"slower that day",
+    r"\bcoordinator\b", r"\bworktrees?\b",
+]), re.IGNORECASE)
+"""Words that tell how the project was made rather than what it is. A database ``Session`` or a watch
+session matches none of them: only numbered or organisational uses of the word do."""
+
+
+def test_project_files_speak_of_the_product_only():
+    """Docs, comments, help texts and scripts describe the product, never how the work on it was organised."""
+    import subprocess
+
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True)
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout")
+    found = []
+    for name in listed.stdout.decode().split("\0"):
+        path = ROOT / name
+        if not name or name == "tests/test_project.py" or not path.is_file():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue  # images, weights, compressed data
+        for number, line in enumerate(text.splitlines(), 1):
+            if match := PROCESS_WORDS.search(line):
+                found.append(f"{name}:{number}: {match.group(0)!r}")
+    assert found == [], "\n".join(found)

@@ -370,31 +370,31 @@ def test_portable_training_from_a_pack_within_a_time_budget(small_csv, trained, 
                          "16", "--init-weights", str(run / "best.keras")]) == 0
     assert json.loads((warm / "state.json").read_text())["init_weights_sha256"] == hashlib.sha256(
         (run / "best.keras").read_bytes()).hexdigest()
-    out = tmp_path / "device-out"  # the device command as the GPU machine runs it, with this machine's Python
+    out = tmp_path / "gpu-out"  # the script as a GPU machine runs it, with this machine's Python
     out.mkdir()
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", "KERAS_BACKEND": "tensorflow",
-           "PACK": str(pack), "RUN": str(tmp_path / "device-run"), "OUT": str(out), "TEACHERS": "2",
+           "PACK": str(pack), "RUN": str(tmp_path / "gpu-run"), "OUT": str(out), "TEACHERS": "2",
            "TEACHER_MINUTES": "0.1", "STUDENT_MINUTES": "0.1",  # STUDENTS left at its default
            "STUDENT_ARGS": "--arch tiny --batch-size 16 --distill-weight 0.5"}
     subprocess.run([str(ROOT / "scripts" / "gpu-train"), "--arch", "tiny", "--batch-size", "16"],
                    env=env, check=True, capture_output=True)
     too_many = subprocess.run([str(ROOT / "scripts" / "gpu-train")], env={**env, "TEACHERS": "6"},
                               capture_output=True, text=True)
-    assert too_many.returncode == 2 and "8 files a device call returns" in too_many.stderr
+    assert too_many.returncode == 2 and "at most 8 result files" in too_many.stderr
     assert {p.name for p in out.iterdir()} == {"teacher-1.f16.npz", "teacher-2.f16.npz", "student-1.f16.npz",
                                               "student-2.f16.npz", "runs.tgz"}
-    student = json.loads((tmp_path / "device-run" / "student-1" / "config.json").read_text())
-    teachers = [str(tmp_path / "device-run" / f"teacher-{i}" / "best.keras") for i in (1, 2)]
+    student = json.loads((tmp_path / "gpu-run" / "student-1" / "config.json").read_text())
+    teachers = [str(tmp_path / "gpu-run" / f"teacher-{i}" / "best.keras") for i in (1, 2)]
     assert student["teacher"] == ",".join(teachers) and student["fit_budget"] and student["degrade"] == 0.5
-    assert [json.loads((tmp_path / "device-run" / f"teacher-{i}" / "config.json").read_text())["seed"]
+    assert [json.loads((tmp_path / "gpu-run" / f"teacher-{i}" / "config.json").read_text())["seed"]
             for i in (1, 2)] == [7172, 7173]
     with pytest.raises(SystemExit):  # a budgeted run's schedule ended with its command
-        portable_cli(["--out", str(tmp_path / "device-run" / "student-1"), "--resume"])
+        portable_cli(["--out", str(tmp_path / "gpu-run" / "student-1"), "--resume"])
     assert "cannot be resumed" in capsys.readouterr().err
     from training.export import export
 
-    card_dir = export(tmp_path / "device-run" / "student-1" / "best.keras", trained.report, tmp_path / "card",
-                      tmp_path / "device-run" / "student-1", "scripts/gpu-train")
+    card_dir = export(tmp_path / "gpu-run" / "student-1" / "best.keras", trained.report, tmp_path / "card",
+                      tmp_path / "gpu-run" / "student-1", "scripts/gpu-train")
     card = json.loads((card_dir / "model_card.json").read_text())
     assert card["hardware"] == "CPU (TensorFlow)" and [t["file"] for t in card["teachers"]] == teachers
     assert card["data"].startswith(f"FER2013 challenge CSV, Training and PublicTest packed at 32 grey levels for the "
@@ -557,7 +557,7 @@ def test_calibrated_model_card_carries_the_offsets(trained, tmp_path, small_csv)
     assert "held-out halves, calibrated" in (tmp_path / "cal" / "MODEL_CARD.md").read_text()
 
 
-def test_pack_and_unpack_carry_a_run_across_sessions(trained, tmp_path, small_csv, capsys):
+def test_pack_and_unpack_move_a_run_to_another_folder(trained, tmp_path, small_csv, capsys):
     import keras
 
     from training.fit import FitConfig, fit
@@ -652,14 +652,32 @@ def test_shipped_model_loads_with_plain_keras(tmp_path):
     assert out.stdout.strip().endswith("ok"), out.stderr[-2000:]
 
 
-def test_cli_without_tensorflow_names_the_setup_command(tmp_path):
-    fake = tmp_path / "no-tf" / "tensorflow"
-    fake.mkdir(parents=True)
-    (fake / "__init__.py").write_text("raise ModuleNotFoundError('no tensorflow here', name='tensorflow')\n")
+def test_cli_without_tensorflow_helps_and_names_the_setup_command(tmp_path):
+    """Without TensorFlow and Keras (as the bot's own install is), help works and a command names the set-up."""
+    for name in ("tensorflow", "keras"):
+        fake = tmp_path / "no-tf" / name
+        fake.mkdir(parents=True)
+        (fake / "__init__.py").write_text(f"raise ModuleNotFoundError('no {name} here', name='{name}')\n")
     root = Path(__file__).resolve().parents[1]
-    out = subprocess.run([sys.executable, "-m", "training", "fit", "--help"], capture_output=True, text=True,
-                         env={"PYTHONPATH": f"{tmp_path / 'no-tf'}:{root}", "PATH": "/usr/bin:/bin"}, cwd=tmp_path)
+    env = {"PYTHONPATH": f"{tmp_path / 'no-tf'}:{root}", "PATH": "/usr/bin:/bin"}
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "training", *args], capture_output=True, text=True, env=env,
+                              cwd=tmp_path)
+
+    helped = cli("--help")
+    assert helped.returncode == 0, helped.stderr
+    assert "make train-setup" in helped.stdout and "pack-data" in helped.stdout and "teacher-probs" in helped.stdout
+    assert cli("fit", "--help").returncode == 0
+    out = cli("fit", "--data", "x.csv", "--out", "runs/x")
     assert out.returncode == 2 and "make train-setup" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_cli_architecture_names_match_the_architectures():
+    from training.__main__ import ARCHITECTURE_NAMES
+    from training.architectures import ARCHITECTURES
+
+    assert sorted(ARCHITECTURE_NAMES) == sorted(ARCHITECTURES)
 
 
 def test_cli_help_and_bad_data(tmp_path):

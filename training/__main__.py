@@ -1,4 +1,6 @@
-"""``python -m training``: rebuild the emotion CNN from FER2013 offline.
+"""python -m training: rebuild the emotion CNN from FER2013 offline.
+
+Needs TensorFlow and Keras beside the bot's own install: make train-setup (or .venv/bin/pip install -e '.[train]').
 
     FER=../shared/data/fer2013/fer2013.csv.gz
     python -m training fit --data $FER --out runs/vgg
@@ -7,7 +9,7 @@
     python -m training evaluate --model runs/vgg/best.keras --data $FER --out reports/vgg
     python -m training robustness --model model/weights/emotion_cnn.keras --data $FER --out reports/robustness
     python -m training ensemble --models runs/a/best.keras runs/b/best.keras --out runs/ens.keras
-    python -m training swa --models runs/vgg/epochs/epoch-010.keras runs/vgg/epochs/epoch-012.keras \
+    python -m training swa --models runs/vgg/epochs/epoch-010.keras runs/vgg/epochs/epoch-012.keras \\
         --data $FER --out runs/vgg-swa.keras
     python -m training calibrate --model runs/vgg/best.keras --data $FER --out runs/vgg/calibrated.keras
     python -m training export --model runs/vgg/best.keras --run runs/vgg --report reports/vgg --to model/weights
@@ -27,6 +29,9 @@ from pathlib import Path
 
 from model.tta import TTA_MODES
 
+ARCHITECTURE_NAMES = ("mini_xception", "tiny", "vgg", "vgg_wide")
+"""training.architectures.ARCHITECTURES' names, spelt out so that --help needs no Keras (a test keeps them equal)."""
+
 TRAIN_SETUP_HINT = ("training needs TensorFlow and Keras, which the bot's own install leaves out: run "
                     "`make train-setup` (or `.venv/bin/pip install -e '.[train]'`)")
 
@@ -42,8 +47,7 @@ def _missing_training_stack() -> str | None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from training.architectures import ARCHITECTURES
-
+    """Every command and option; imports nothing heavy, so --help works without TensorFlow."""
     p = argparse.ArgumentParser(prog="python -m training", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
@@ -53,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--out", required=True, help="run folder: checkpoints, log.csv, state.json")
     f.add_argument("--resume", action="store_true",
                    help="continue the run in --out from last.keras with its saved config")
-    f.add_argument("--arch", choices=sorted(ARCHITECTURES), default="vgg")
+    f.add_argument("--arch", choices=ARCHITECTURE_NAMES, default="vgg")
     f.add_argument("--epochs", type=int, default=30, help="total epochs of the schedule")
     f.add_argument("--batch-size", type=int, default=64)
     f.add_argument("--lr", type=float, default=2e-3, help="peak AdamW learning rate")
@@ -67,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--on-bad-row", choices=("error", "skip"), default="error",
                    help="stop at the first malformed row, or skip and count them")
     f.add_argument("--dedup", action="store_true",
-                   help="drop Training copies of test images, label conflicts and repeats (see `describe`)")
+                   help="drop Training copies of test images, label conflicts and repeats (see describe)")
     f.add_argument("--degrade", type=float, default=0.0,
                    help="share of training faces given camera blur, noise and JPEG loss (0 to 1)")
     f.add_argument("--mixup", type=float, default=0.0,
@@ -85,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
                                      "targets beside the labels (training.ferplus)")
     f.add_argument("--ferplus-weight", type=float, default=0.3, help="how far targets move toward the votes (0.3)")
     f.add_argument("--snapshots", action="store_true",
-                   help="keep every epoch's checkpoint in OUT/epochs/ for `swa`")
+                   help="keep every epoch's checkpoint in OUT/epochs/ for swa")
 
     d = sub.add_parser("describe", help="class counts per split and the census of identical images")
     d.add_argument("--data", required=True, help="FER2013 CSV or image-folder root")
@@ -140,20 +144,20 @@ def _parser() -> argparse.ArgumentParser:
                    help="what the offsets maximise on PublicTest")
     c.add_argument("--on-bad-row", choices=("error", "skip"), default="error")
 
-    k = sub.add_parser("pack", help="the newest epoch of a run in one small file, to carry a long run across sessions")
+    k = sub.add_parser("pack", help="the newest epoch of a run in one small file, to move or archive a long run")
     k.add_argument("--run", required=True, help="run folder (last.keras, config.json, state.json, log.csv)")
     k.add_argument("--out", required=True, help="the .npz file to write (replaced in place)")
-    u = sub.add_parser("unpack", help="rebuild a resumable run folder from a pack; then `fit --out RUN --resume`")
+    u = sub.add_parser("unpack", help="rebuild a resumable run folder from a pack, then: fit --out RUN --resume")
     u.add_argument("packed", help="the .npz file written by pack")
     u.add_argument("--out", required=True, help="run folder to (re)create")
 
     d2 = sub.add_parser("pack-data", help="Training and PublicTest (never PrivateTest) in one file, for training "
-                                           "elsewhere with `python -m training.portable`")
+                                           "elsewhere with python -m training.portable")
     d2.add_argument("--data", required=True, help="FER2013 CSV or image-folder root")
     d2.add_argument("--out", required=True, help="the .npz file to write")
 
     t = sub.add_parser("teacher-probs", help="teachers' mean probabilities for a pack's Training faces in one small "
-                                             "file, to distil from with --teacher where the teachers cannot travel")
+                                             "file, to distil from with --teacher without copying the teachers")
     t.add_argument("--pack", required=True, help="the pack-data file the student will train on")
     t.add_argument("--models", nargs="+", required=True, help="the teachers (.keras)")
     t.add_argument("--out", required=True, help="the .npz file to write")
@@ -172,14 +176,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
     missing_package = _missing_training_stack()
     if missing_package:
         print(f"error: {TRAIN_SETUP_HINT} ({missing_package} is not installed)", file=sys.stderr)
         return 2
     from training.data import DatasetError
 
-    parser = _parser()
-    args = parser.parse_args(argv)
     if args.command in ("ensemble", "swa") and len(args.models) < 2:
         parser.error(f"{args.command} needs at least two --models")
     models = getattr(args, "models", None) or [getattr(args, "model", None)]

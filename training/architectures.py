@@ -64,7 +64,7 @@ def vgg_wide() -> keras.Model:
     """The teacher: the shipped VGG at 1.5x width (48-96-192-384, dense 384), about 4 M parameters.
 
     Trained from scratch with mixup on a long schedule, then distilled into
-    ``vgg``; on this CPU a step costs 1.8x the shipped net's.
+    ``vgg``; on a 2-core AMD EPYC a step costs 1.8x the shipped net's.
     """
     return vgg(widths=(48, 96, 192, 384), dense=384, name="vgg_wide")
 

@@ -5,7 +5,7 @@ trainer does in its pipeline: one affine warp per face (flip, rotation, zoom and
 shift in one matrix, edges repeated), random erasing and, for a share of
 faces, blur, sensor noise and JPEG. Keras' own random image layers are no
 substitute: on JAX on an H200 a training step with them took 479 ms against
-the net's 4.1 ms alone (EXPERIMENTS.md, "GPU session 1").
+the net's 4.1 ms alone (EXPERIMENTS.md, 2026-11-26).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""A run in one small file, and back: what the next session needs to continue a long run.
+"""A run in one small file, and back: what another machine (or a later start) needs to continue a long run.
 
-Long runs (a teacher takes tens of CPU hours) outlive a working session, whose
-background jobs die with it, so the run must travel through the repository.
+Long runs (a teacher takes tens of CPU hours) are often stopped and continued
+elsewhere, so a run must fit in a file small enough to copy or archive.
 ``last.keras`` of the 4 M-parameter teacher is 48 MB; the pack is about a
 quarter of that:
 

@@ -80,7 +80,7 @@ def mean_probs(teachers: Sequence[str | Path], images: np.ndarray, labels: np.nd
 def save_probs(teachers: Sequence[str | Path], images: np.ndarray, labels: np.ndarray, path: str | Path) -> None:
     """The teachers' :func:`mean_probs` in one small file (float16, with the labels they were read for and the
     teachers' names), so that a student can be distilled where the teacher files are not: three vgg_wide teachers
-    are 48 MB, too much to carry to a GPU machine beside the pack; their probabilities are 0.4 MB."""
+    are 48 MB, too much to copy to a GPU machine beside the pack; their probabilities are 0.4 MB."""
     probs = mean_probs(teachers, images, labels)
     with open(path, "wb") as f:
         np.savez_compressed(f, probs=probs.astype(np.float16), labels=labels.astype(np.uint8),

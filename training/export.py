@@ -91,7 +91,7 @@ def export(model_path: str | Path, report_dir: str | Path, dest: str | Path,
                    training_hours=round(seconds / 3600, 2))
         if "init_weights_sha256" in state:
             run["init_weights_sha256"] = state["init_weights_sha256"]
-        if "device" in state:  # runs of training.portable say where they ran (a lent GPU, say)
+        if "device" in state:  # runs of training.portable record the hardware they trained on
             run["hardware"] = state["device"]
         if run["config"].get("teacher"):
             run["teachers"] = _teachers(run["config"])
@@ -111,7 +111,7 @@ def export(model_path: str | Path, report_dir: str | Path, dest: str | Path,
         "date": dt.date.today().isoformat(),
         "hardware": f"{_cpu_name()}, {os.cpu_count()} cores, no GPU",
         "command": command,
-        **run,  # after "hardware": a run's own device replaces this machine's
+        **run,  # after "hardware": the hardware a run trained on replaces the exporting machine
         "metrics": figures,
     }
     calibration_md = ""

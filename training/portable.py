@@ -1,26 +1,26 @@
-"""Training on any Keras backend, in a fixed time: the path for a lent GPU (JAX or PyTorch, no TensorFlow).
+"""Training on any Keras backend, in a fixed time: the path for a machine with a GPU (PyTorch or JAX).
 
-The GPU machine has JAX and PyTorch but not TensorFlow, and runs one command
-for at most 10 minutes. So this trainer uses only Keras, NumPy and OpenCV:
+Such a machine often has JAX or PyTorch but not TensorFlow, and GPU time is
+usually counted in minutes. So this trainer uses only Keras, NumPy and OpenCV:
 
 - the data is a pack of Training and PublicTest at 5 bits per pixel, 27 MB
-  (``python -m training pack-data``; PrivateTest never leaves this machine),
+  (python -m training pack-data; PrivateTest is never packed, so it stays unseen),
   read with NumPy and the standard library's lzma; each training face gets
   uniform noise of one grey-level step, so the net sees a continuous range of
   levels, as it will on full-precision faces, not only the 32 a pack holds;
 - each batch is augmented on the host as the TensorFlow trainer augments
-  (:mod:`training.augment_host`), mixup and class weights included;
-- a run is ``--minutes`` long: after each epoch it stops if the next would not
-  fit, keeping that epoch; ``--resume`` continues the schedule in a later command.
-  With ``--fit-budget`` the schedule is the budget itself: the learning rate
+  (training.augment_host), mixup and class weights included;
+- a run is --minutes long: after each epoch it stops if the next would not
+  fit, keeping that epoch; --resume continues the schedule in a later run.
+  With --fit-budget the schedule is the budget itself: the learning rate
   follows a cosine over the minutes, whatever an epoch costs on the machine at
-  hand, so one command is one whole run.
+  hand, so one call is one whole run.
 
-The run folder is :mod:`training.fit`'s (``config.json``, ``log.csv``,
-``state.json``, ``best.keras``, ``last.keras``), loadable anywhere
-(``python -m training evaluate`` and ``export`` take them as they are);
-``best.f16.npz`` is the best net in half the bytes, small enough to come back
-from the GPU machine (``python -m training restore``).
+The run folder is training.fit's (config.json, log.csv,
+state.json, best.keras, last.keras), loadable anywhere
+(python -m training evaluate and export take them as they are);
+best.f16.npz is the best net in half the bytes, small enough to come back
+from the GPU machine (python -m training restore).
 
     KERAS_BACKEND=jax python -m training.portable --pack fer-train-public.xz --out runs/teacher-gpu \\
         --arch vgg_wide --fit-budget --epochs 400 --minutes 8 --mixup 0.3
@@ -62,7 +62,7 @@ def write_pack(splits: dict[str, tuple[np.ndarray, np.ndarray]], path: str | Pat
 
     Sizes for FER2013's 28,697 + 3,589 faces (raw 74 MB): lossless 57 MB, 6 bits 39 MB, 5 bits 30 MB, 5 bits
     stored as :func:`_residuals` 27 MB. The shipped model's PublicTest accuracy on faces so reduced: 69.21% as
-    they are, 69.04% at 6 bits, 68.90% at 5 (the vgg of session 7).
+    they are, 69.04% at 6 bits, 68.90% at 5 (the vgg shipped on 2026-11-25).
     """
     if set(splits) != set(SPLITS):
         raise ValueError(f"a pack holds exactly {SPLITS}")
@@ -272,7 +272,7 @@ def portable_fit(cfg: FitConfig, pack: str | Path, minutes: float, resume: bool 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m training.portable", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--pack", help="Training + PublicTest pack from `python -m training pack-data`")
+    p.add_argument("--pack", help="Training + PublicTest pack from python -m training pack-data")
     p.add_argument("--out", required=True, help="run folder (resumable)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out with its saved config")
     p.add_argument("--minutes", type=float, default=9.0, help="time budget of this command (default 9)")

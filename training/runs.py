@@ -137,7 +137,7 @@ def freeze_batch_norm(model: keras.Model) -> int:
 
     A fine-tune on a new mix of faces (photo views) then shares batch norm exactly with the net it started
     from, so the two can be weight-averaged as they are (``swa --keep-batch-norm``), and the average keeps
-    what the fine-tune learnt (EXPERIMENTS.md, session 11). A non-trainable BatchNormalization also
+    what the fine-tune learnt (EXPERIMENTS.md, 2026-11-26). A non-trainable BatchNormalization also
     normalises with its running statistics while training.
     """
     held = list(batch_norms(model))

@@ -1,8 +1,8 @@
-"""Live camera mode, ``python -m bot watch SOURCE``: the mood of the faces in a camera or stream, and songs for it.
+"""Live camera mode, python -m bot watch SOURCE: the mood of the faces in a camera or stream, and songs for it.
 
-A second front end beside the Telegram bot, on the same ``model`` and ``catalog``.
-Frames stay in memory; files are written only when asked (``--jsonl``,
-``--annotate``, ``--chart``), and the catalogue records nothing of a watch.
+A second front end beside the Telegram bot, on the same emotion model and song catalogue.
+Frames stay in memory; files are written only when asked (--jsonl, --annotate,
+--chart), and the catalogue records nothing of a watch.
 """
 
 from __future__ import annotations
