@@ -102,7 +102,7 @@ def _enrich(merged, genres: dict[str, list[str]]) -> build_explicit.Evidence:
     import pandas as pd
 
     listed = [genres.get(i, []) for i in merged.spotify_id]
-    features = merged[["instrumentalness", "speechiness", "danceability"]].astype(float).fillna(0.0)
+    features = merged[["instrumentalness", "speechiness", "danceability", "energy"]].astype(float).fillna(0.0)
     merged["language"] = languages(merged.title.astype(str).tolist(), merged.artist.tolist(), listed,
                                    features.instrumentalness.tolist(), features.speechiness.tolist())
     by_artist = build_families.artist_families(merged.artist.tolist(), listed, GENRE_FAMILY)

@@ -47,7 +47,8 @@ _HOLIDAY = _words(
 )
 _CHILDREN = _words(
     r"the wiggles", r"kidz bop", r"cocomelon", r"pinkfong", r"baby shark", r"super simple songs", r"nursery rhymes?",
-    r"little baby bum", r"kinderlieder", r"kinder", r"kids(?! see ghosts)", r"children'?s songs?",
+    r"little baby bum", r"kinderlieder", r"kinder", r"for kids", r"kids'? songs?", r"kidz",
+    r"cooltime kids", r"onyx kids", r"kids'? (?:music|party|favou?rites|hits|club)", r"children'?s songs?",
     r"canciones infantiles",
     r"toddlers?", r"sesame street", r"barney", r"peppa pig", r"paw patrol", r"mini pop kids", r"the countdown kids",
 )
@@ -66,14 +67,16 @@ _SLEEP = _words(
     r"nature sounds", r"binaural", r"stress relief", r"relaxing music", r"meditation", r"meditative", r"deep sleep",
     r"sleep music", r"music for sleep", r"sleeping music", r"asmr", r"\d+\s?hz", r"solfeggio", r"spa music",
     r"yoga music", r"weißes rauschen", r"rauschen", r"einschlafen", r"schlafmusik", r"zum schlafen",
-    r"thunderstorms?", r"rain noise", r"sleep aid", r"baby sleep", r"healing frequenc\w*", r"chakra",
+    r"thunderstorms?", r"rain noise", r"sleep aid", r"baby sleep", r"healing frequenc\w*", r"chakra", r"reiki",
+    r"relajar", r"relajaci[oó]n", r"relajante", r"sonidos de la lluvia", r"para dormir", r"meditaci[oó]n",
+    r"relaxar", r"para relaxar", r"medita[cç][aã]o", r"sons da natureza", r"concentraci[oó]n",
 )
 _SLEEP_TITLE_ONLY = _words(r"sleep", r"rain", r"relax\w*", r"calm\w*", r"ocean", r"waves", r"noise", r"lullaby")
 _SPOKEN = _words(r"skit", r"interview", r"audiobook", r"hörbuch", r"kapitel \d+", r"chapter \d+", r"spoken word",
                  r"sermon")
 _SPOKEN_ALBUM_ARTIST = _words(r"stand-?up", r"comedy", r"live at the comedy", r"netflix special")
 _WORSHIP = _words(r"worship", r"hillsong", r"bethel music", r"elevation worship", r"maverick city", r"planetshakers",
-                  r"jesus culture", r"chris tomlin", r"passion", r"gateway worship", r"vertical worship",
+                  r"jesus culture", r"chris tomlin", r"passion(?= \||$)", r"gateway worship", r"vertical worship",
                   r"housefires", r"upperroom", r"praise", r"hymns?", r"louvor", r"adoraç[aã]o", r"alabanza",
                   r"ministério", r"minist[eé]rio", r"gospel", r"harpa crist[aã]",
                   r"we the kingdom", r"for king (&|and) country", r"casting crowns", r"mercyme", r"lauren daigle",
@@ -97,6 +100,8 @@ class Row:
 def row_tags(row: Row) -> set[str]:
     """The tags one track earns on its own (before its artist's tags are spread)."""
     tags = {GENRE_TAGS[g] for g in row.genres if g in GENRE_TAGS}
+    if row.instrumentalness >= 0.5:
+        tags.discard("worship")    # world-music's instrumental tracks are meditation and rain sounds, not hymns
     everywhere = f"{row.title} | {row.album} | {row.artists}"
     album_artist = f"{row.album} | {row.artists}"
     if _HOLIDAY.search(f"{row.title} | {row.album}"):
