@@ -112,7 +112,7 @@ def _german(t: Track) -> str:
     if t.instrumental and (t.artist_family == "classical/instrumental" or _CLASSICAL_TITLE.search(t.title)):
         return "classical/instrumental"
     if t.artist_family:
-        return t.artist_family
+        return _song(t)
     return "hip-hop" if t.speechiness >= 0.2 else "classical/instrumental" if t.instrumental else "pop"
 
 

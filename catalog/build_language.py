@@ -233,7 +233,7 @@ def languages(titles: Sequence[str], artists: Sequence[str], genres: Sequence[Se
             score[lang] += _WEIGHT_ARTIST * artist_rel[artist] * value
         if ROMANISED_HINDI.search(cleaned[i]):
             score["hi"] += 2.0
-        score["id"] += 1.75 * min(2, len(INDONESIAN.findall(cleaned[i])))
+        score["id"] += 3.5 * min(2, len(INDONESIAN.findall(cleaned[i])))
         for lang, value in _genre_hint([genres[i]]).items():
             score[lang] += value
         for lang, value in artist_hint[artist].items():

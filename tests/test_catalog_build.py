@@ -90,8 +90,8 @@ def test_explicit_evaluation_hides_each_tracks_own_flag():
         (build_explicit.MIN_HISTORY + 1, 0, 1, 1)
 
 
-def _row(title, album="", artists="X", genres=(), instrumentalness=0.0, speechiness=0.05):
-    return Row(title, album, artists, list(genres), instrumentalness, speechiness)
+def _row(title, album="", artists="X", genres=(), instrumentalness=0.0, speechiness=0.05, artist_family=""):
+    return Row(title, album, artists, list(genres), instrumentalness, speechiness, artist_family)
 
 
 @pytest.mark.parametrize("row, tags", [
@@ -108,6 +108,11 @@ def _row(title, album="", artists="X", genres=(), instrumentalness=0.0, speechin
     (_row("Oceans", artists="Hillsong UNITED"), {"worship"}),
     (_row("missing us", genres=["chill"], instrumentalness=0.9), {"lofi"}),
     (_row("Hymn for the Weekend", artists="Coldplay"), set()),
+    (_row("Air", artists="Johann Sebastian Bach", genres=["sleep"], instrumentalness=0.9,
+          artist_family="classical/instrumental"), set()),
+    (_row("Black Label", album="New American Gospel", artists="Lamb of God"), set()),
+    (_row("Hit a Muthafucka", album="Chapter 2: World Domination"), set()),
+    (_row("Kapitel 12", album="Die drei ???", speechiness=0.5), {"spoken"}),
 ])
 def test_tags(row, tags):
     assert row_tags(row) == tags
