@@ -29,7 +29,7 @@ tracks; for those the family is decided per track:
 * german: Bach, Handel and film scores next to German rap and pop: instrumental
   classical works are classical/instrumental, else the artist's family, else
   hip-hop for rap, pop for the rest;
-* malay (Malayalam film music): world, hip-hop for rap.
+* malay (Malayalam film music): world, hip-hop for rap; its Indonesian pop: pop.
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ RULES: dict[str, Callable[[Track], str]] = {
     "j-dance": lambda t: "pop" if t.language == "ja" else "electronic" if t.artist_family == "electronic" else "world",
     "comedy": lambda t: "",
     "hardcore": _hardcore, "german": _german,
-    "malay": lambda t: "hip-hop" if t.rap else "world",
+    "malay": lambda t: "hip-hop" if t.rap else "pop" if t.language == "id" else "world",
 }
 """Source genres whose family depends on the track (the rest: ``GENRE_FAMILY``)."""
 

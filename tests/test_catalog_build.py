@@ -171,7 +171,7 @@ def test_families_of_the_mixed_genres():
         "classical/instrumental"
     assert _family(["german"], speechiness=0.4) == "hip-hop"
     assert _family(["german"]) == "pop"
-    assert _family(["malay"]) == "world"
+    assert _family(["malay"], language="ml") == "world" and _family(["malay"], language="id") == "pop"
     assert _family(["rock", "comedy"]) == "rock"
 
 
