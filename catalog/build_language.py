@@ -14,8 +14,10 @@ Evidence, strongest first:
    the title (short titles count little: "Honest" says nothing), the same
    identifier on all of the artist's titles together (an artist usually sings in
    one language, and twenty titles are a long text), region genres as a hint
-   (brazil: pt, french: fr, ...), and a small prior for English, the language of
-   most of the catalogue. The identifier is ``lingua`` restricted to the Latin-script
+   (brazil: pt, french: fr, ...; the track's own and the mean over the artist's
+   tracks), common romanised Hindi and Indonesian words (which the identifier
+   does not know), and a small prior for English, the language of most of the
+   catalogue, which also decides when nothing else is known. The identifier is ``lingua`` restricted to the Latin-script
    languages the catalogue holds, which keeps it fast and stops rare languages
    from winning on short texts.
 """
@@ -60,8 +62,9 @@ The 114k table files some artists under region genres by association: its
 j-pop and j-rock seeds hold Indonesian and Turkish bands and Jamaican
 dancehall (a Japanese title is in Kana anyway, so these weigh less); malay is
 Malayalam film music, whose romanised titles the identifier reads as Finnish or
-Indonesian, so it weighs much, but also Indonesian pop (told by its words); german and swedish hold
-much English, TidyTuesday's latin playlists much English tropical house.
+Indonesian, so it weighs much, but also Indonesian pop (told by its words);
+german and swedish hold much English, TidyTuesday's latin playlists much English
+tropical house.
 """
 
 CALM_INSTRUMENTAL_GENRES = frozenset("classical piano ambient new-age sleep study chill".split())
@@ -183,7 +186,7 @@ def _has_vocals(instrumentalness: float, speechiness: float, genres: Iterable[st
 
 def languages(titles: Sequence[str], artists: Sequence[str], genres: Sequence[Sequence[str]],
               instrumentalness: Sequence[float], speechiness: Sequence[float]) -> list[str]:
-    """The language code of each track ("zxx" for no vocals, "" when nothing can be told)."""
+    """The language code of each track ("zxx" for no vocals; English when nothing else is known)."""
     n = len(titles)
     japanese = {g for g, (lang, _) in GENRE_HINTS.items() if lang == "ja"}
     by_artist: dict[str, list[int]] = defaultdict(list)
@@ -192,7 +195,7 @@ def languages(titles: Sequence[str], artists: Sequence[str], genres: Sequence[Se
     artist_kana = {a: any(scripts(titles[i])["kana"] for i in rows) for a, rows in by_artist.items()}
 
     def script_of(i: int) -> str:
-        text = f"{titles[i]}"
+        text = str(titles[i])
         context = bool(japanese.intersection(genres[i])) or artist_kana[str(artists[i])] or \
             bool(scripts(artists[i])["kana"])
         found = script_language(scripts(text), context, "iranian" in genres[i], text)
@@ -240,4 +243,3 @@ def languages(titles: Sequence[str], artists: Sequence[str], genres: Sequence[Se
             score[lang] += value
         out.append(max(score, key=score.__getitem__))
     return out
-
