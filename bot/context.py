@@ -25,7 +25,12 @@ class BotData:
     catalog: Catalog
     pool: ThreadPoolExecutor
     """Threads for image/video analysis, so the event loop never waits on a video."""
+    charts: ThreadPoolExecutor
+    """One thread drawing charts, so that a flood of /mood never queues before anyone's photo in ``pool``."""
     limiter: RateLimiter | SharedRateLimiter
+    """Photos and videos per user."""
+    actions: RateLimiter | SharedRateLimiter
+    """Commands, button presses and other messages per user."""
     downloads: httpx.AsyncClient
     """Streams files from Telegram with a hard byte limit (python-telegram-bot's download buffers whole files)."""
     in_flight: asyncio.Semaphore
