@@ -79,7 +79,8 @@ def main() -> None:
               f"{c['stored']['recommendations']:>7}")
     print(f"(readings and songs include the two /playlist sad before each flood; quiet p50 {quiet} ms)")
     print("target: every selfie answered in under 1 s during any flood")
-    save("flood", {"code": str(args.code.resolve()), "selfies_per_case": args.selfies, "cases": cases})
+    name = "flood" if args.code.resolve() == ROOT else "flood_other_code"
+    save(name, {"code": str(args.code.resolve()), "selfies_per_case": args.selfies, "cases": cases})
 
 
 if __name__ == "__main__":

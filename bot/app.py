@@ -28,7 +28,7 @@ from telegram.request import HTTPXRequest
 
 from bot import budget, handlers, metrics, personal, privacy, replies, settings_menu
 from bot.context import CONTEXT_TYPES, BotData
-from bot.limits import RateLimiter, SharedRateLimiter
+from bot.limits import RateLimiter, SharedRateLimiter, Turns
 from bot.settings import BotSettings, check
 from bot.tracing import TracedUpdates, name_handlers
 from catalog import Catalog
@@ -138,6 +138,7 @@ def build_application(settings: BotSettings, analyzer: EmotionAnalyzer, catalog:
         else (RateLimiter(settings.rate_limit, settings.rate_window),
               RateLimiter(settings.action_limit, settings.rate_window)))
     data.in_flight = asyncio.Semaphore(settings.media_in_flight)
+    data.turns = Turns()
     data.analyses = {}
 
     # Before any handler, in this order (one group each, so that each runs): redeliveries, blank buttons,

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
-from bot.limits import RateLimiter, SharedRateLimiter
+from bot.limits import RateLimiter, SharedRateLimiter, Turns
 from bot.settings import BotSettings
 from catalog import Catalog
 from model import EmotionAnalyzer
@@ -35,6 +35,8 @@ class BotData:
     """Streams files from Telegram with a hard byte limit (python-telegram-bot's download buffers whole files)."""
     in_flight: asyncio.Semaphore
     """Photos and videos between download and reply at once; the rest wait their turn, in order."""
+    turns: Turns
+    """One piece of tracked work per user at a time (``bot.songs.tracked``)."""
     analyses: dict[asyncio.Task[Any], tuple[int, int]]
     """Running media analyses -> (chat id, message id), for a bounded shutdown."""
     housekeeping: asyncio.Task[None]

@@ -161,6 +161,9 @@ async def _analyse(update: Update, context: Context, file_id: str, size: int | N
     task = asyncio.current_task()
     assert task is not None
     async with tracked(context, user.id, msg.chat_id, msg.message_id) as work:
+        if data.stopping:  # shutdown began while this waited for the user's turn
+            await msg.reply_text(replies.RESEND)
+            return
         data.analyses[task] = (msg.chat_id, msg.message_id)
         try:
             async with data.in_flight:

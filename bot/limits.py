@@ -1,4 +1,4 @@
-"""Per-user rate limits: in memory for one process, in the database for replicas.
+"""Per-user rate limits (in memory for one process, in the database for replicas), and per-user turns.
 
 Two limits, each with its own windows: photos and videos (so that one chatty
 user cannot starve the analysis workers) and every other action, commands and
@@ -14,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from catalog import Catalog
@@ -73,3 +74,24 @@ class SharedRateLimiter:
         if used <= self.limit:
             return Verdict(0.0, False)
         return Verdict(max(left, 0.1), tell=used == self.limit + 1)
+
+
+class Turns:
+    """One lock per user who has work running or waiting; forgotten when nobody holds or awaits it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def turn(self, user_id: int) -> AsyncIterator[None]:
+        lock, users = self._locks.get(user_id, (asyncio.Lock(), 0))
+        self._locks[user_id] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[user_id]
+            if users == 1:
+                del self._locks[user_id]
+            else:
+                self._locks[user_id] = (lock, users - 1)

@@ -4,7 +4,9 @@ A handler that stores something (a reading, the songs it suggests, a like, a
 setting, a saved list) first notes pending work (:func:`tracked`) and hands its
 id to every write. ``/forget`` deletes the user's pending work with their data,
 so a write that comes after it stores nothing and raises
-:class:`catalog.Forgotten` instead of bringing the user back.
+:class:`catalog.Forgotten` instead of bringing the user back. A user's tracked
+work also runs one piece at a time: the actions a flood gets past the budget
+wait their turn instead of filling the database threads that everyone shares.
 """
 
 from __future__ import annotations
@@ -27,13 +29,14 @@ log = logging.getLogger(__name__)
 
 @asynccontextmanager
 async def tracked(context: Context, user_id: int, chat_id: int, message_id: int) -> AsyncIterator[int]:
-    """Pending work for the block's writes (its id to pass them), ended when the block ends, however it ends."""
-    catalog = context.bot_data.catalog
-    work = await asyncio.to_thread(catalog.begin_work, user_id, chat_id, message_id)
-    try:
-        yield work
-    finally:
-        await asyncio.to_thread(catalog.end_work, work)
+    """In the user's turn, pending work for the block's writes (its id to pass them), ended however the block ends."""
+    data = context.bot_data
+    async with data.turns.turn(user_id):
+        work = await asyncio.to_thread(data.catalog.begin_work, user_id, chat_id, message_id)
+        try:
+            yield work
+        finally:
+            await asyncio.to_thread(data.catalog.end_work, work)
 
 
 async def send_songs(msg: Message, context: Context, user_id: int, work: int, mood: Sequence[float] | str,
