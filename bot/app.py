@@ -139,6 +139,7 @@ def build_application(settings: BotSettings, analyzer: EmotionAnalyzer, catalog:
               RateLimiter(settings.action_limit, settings.rate_window)))
     data.in_flight = asyncio.Semaphore(settings.media_in_flight)
     data.turns = Turns()
+    data.refusals = asyncio.Semaphore(budget.REFUSALS_AT_ONCE)
     data.analyses = {}
 
     # Before any handler, in this order (one group each, so that each runs): redeliveries, blank buttons,

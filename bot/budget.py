@@ -6,16 +6,26 @@ media handlers). Everything else a person sends costs one action from
 further, a button press is answered (Telegram shows a spinner until it is) and
 a message streak is told once. The check is one dictionary look-up, or one
 upsert with ``BOT_RATE_SHARED`` so that replicas share the budget.
+
+A burst of hundreds of presses still needs hundreds of answers: they are sent
+in the background a few at a time (``REFUSALS_AT_ONCE``), so that the
+handler's slot is free at once and other users' replies are not queued behind
+the answers in the event loop.
 """
 
 from __future__ import annotations
 
-from telegram import Message, Update
+import asyncio
+
+from telegram import CallbackQuery, Message, Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot import metrics, replies
 from bot.context import Context
 from bot.tracing import outcome
+
+REFUSALS_AT_ONCE = 4
+"""Answers to refused presses in flight at once, for the whole process."""
 
 
 def _media(msg: Message) -> bool:
@@ -47,7 +57,13 @@ async def spend(update: Update, context: Context) -> None:
     metrics.ACTIONS_REFUSED.inc()
     outcome("rate_limited")
     if update.callback_query is not None:
-        await update.callback_query.answer(replies.slow_down(verdict.wait))
+        context.application.create_task(_answer(update.callback_query, verdict.wait, context.bot_data.refusals),
+                                        update)
     elif verdict.tell and update.message is not None:
         await update.message.reply_text(replies.slow_down(verdict.wait))
     raise ApplicationHandlerStop
+
+
+async def _answer(query: CallbackQuery, wait: float, slots: asyncio.Semaphore) -> None:
+    async with slots:
+        await query.answer(replies.slow_down(wait))

@@ -31,6 +31,8 @@ class BotData:
     """Photos and videos per user."""
     actions: RateLimiter | SharedRateLimiter
     """Commands, button presses and other messages per user."""
+    refusals: asyncio.Semaphore
+    """Answers to presses past the budget being sent at once (``bot.budget``)."""
     downloads: httpx.AsyncClient
     """Streams files from Telegram with a hard byte limit (python-telegram-bot's download buffers whole files)."""
     in_flight: asyncio.Semaphore
