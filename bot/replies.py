@@ -68,7 +68,7 @@ PRIVACY = (
     "or to a database.\n"
     "• Stored per user: your Telegram id, the mood readings (7 emotion probabilities, time, photo, video or "
     "picked by hand, and your correction if you made one), the songs I suggested, your 👍/👎, your /settings "
-    "and saved /playlists. While a photo is being read, also which chat and message to "
+    "and saved /playlists. While I read a photo or prepare a reply, also which chat and message to "
     "answer, so that a restart cannot lose your answer; that note goes as soon as I reply.\n"
     "• /forget deletes all of it at once."
 )
