@@ -26,9 +26,9 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot import handlers, metrics, replies, settings_menu
+from bot import budget, handlers, metrics, personal, privacy, replies, settings_menu
 from bot.context import CONTEXT_TYPES, BotData
-from bot.limits import RateLimiter, SharedRateLimiter
+from bot.limits import RateLimiter, SharedRateLimiter, Turns
 from bot.settings import BotSettings, check
 from bot.tracing import TracedUpdates, name_handlers
 from catalog import Catalog
@@ -117,6 +117,7 @@ async def _post_shutdown(app: BotApp) -> None:
         await data.housekeeping
     await data.downloads.aclose()
     data.pool.shutdown(wait=False, cancel_futures=True)
+    data.charts.shutdown(wait=False, cancel_futures=True)
 
 
 def build_application(settings: BotSettings, analyzer: EmotionAnalyzer, catalog: Catalog) -> BotApp:
@@ -142,24 +143,35 @@ def build_application(settings: BotSettings, analyzer: EmotionAnalyzer, catalog:
     data = app.bot_data
     data.settings, data.analyzer, data.catalog = settings, analyzer, catalog
     data.pool = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix=ANALYSIS_THREADS)
-    data.limiter = (SharedRateLimiter(catalog, settings.rate_limit, settings.rate_window) if settings.rate_shared
-                    else RateLimiter(settings.rate_limit, settings.rate_window))
+    data.charts = ThreadPoolExecutor(max_workers=1, thread_name_prefix="charts")
+    data.limiter, data.actions = (
+        (SharedRateLimiter(catalog, settings.rate_limit, settings.rate_window, "media"),
+         SharedRateLimiter(catalog, settings.action_limit, settings.rate_window, "action")) if settings.rate_shared
+        else (RateLimiter(settings.rate_limit, settings.rate_window),
+              RateLimiter(settings.action_limit, settings.rate_window)))
     data.in_flight = asyncio.Semaphore(settings.media_in_flight)
+    data.turns = Turns()
+    data.refusals = asyncio.Semaphore(budget.REFUSALS_AT_ONCE)
     data.analyses = {}
 
+    # Before any handler, in this order (one group each, so that each runs): redeliveries, blank buttons,
+    # group messages not addressed to the bot, the sender's budget, anonymous senders.
     if settings.mode == "webhook":  # long polling never hands out an update twice
-        app.add_handler(TypeHandler(Update, handlers.skip_repeats), group=-2)
-    app.add_handler(TypeHandler(Update, handlers.skip_blank_buttons), group=-1)
+        app.add_handler(TypeHandler(Update, handlers.skip_repeats), group=-5)
+    app.add_handler(TypeHandler(Update, handlers.skip_blank_buttons), group=-4)
+    app.add_handler(TypeHandler(Update, privacy.only_addressed), group=-3)
+    app.add_handler(TypeHandler(Update, budget.spend), group=-2)
+    app.add_handler(TypeHandler(Update, privacy.no_anonymous), group=-1)
     app.add_handler(CommandHandler("start", handlers.start))
     app.add_handler(CommandHandler("help", handlers.help_command))
     app.add_handler(CommandHandler("privacy", handlers.privacy))
-    app.add_handler(CommandHandler("mood", handlers.mood))
-    app.add_handler(CommandHandler("history", handlers.history))
+    app.add_handler(CommandHandler("mood", personal.mood))
+    app.add_handler(CommandHandler("history", personal.history))
     app.add_handler(CommandHandler("playlist", handlers.playlist))
     app.add_handler(CommandHandler("forget", handlers.forget))
-    app.add_handler(CommandHandler("settings", handlers.settings))
-    app.add_handler(CommandHandler("playlists", handlers.playlists))
-    app.add_handler(CommandHandler("stats", handlers.stats))
+    app.add_handler(CommandHandler("settings", personal.settings))
+    app.add_handler(CommandHandler("playlists", personal.playlists))
+    app.add_handler(CommandHandler("stats", personal.stats))
     app.add_handler(MessageHandler(filters.PHOTO, handlers.on_photo))
     app.add_handler(MessageHandler(filters.VIDEO | filters.VIDEO_NOTE | filters.ANIMATION, handlers.on_video))
     app.add_handler(MessageHandler(filters.Document.ALL, handlers.on_document))

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
-from bot.limits import RateLimiter, SharedRateLimiter
+from bot.limits import RateLimiter, SharedRateLimiter, Turns
 from bot.settings import BotSettings
 from catalog import Catalog
 from model import EmotionAnalyzer
@@ -25,11 +25,20 @@ class BotData:
     catalog: Catalog
     pool: ThreadPoolExecutor
     """Threads for image/video analysis, so the event loop never waits on a video."""
+    charts: ThreadPoolExecutor
+    """One thread drawing charts, so that a flood of /mood never queues before anyone's photo in ``pool``."""
     limiter: RateLimiter | SharedRateLimiter
+    """Photos and videos per user."""
+    actions: RateLimiter | SharedRateLimiter
+    """Commands, button presses and other messages per user."""
+    refusals: asyncio.Semaphore
+    """Answers to presses past the budget being sent at once (``bot.budget``)."""
     downloads: httpx.AsyncClient
     """Streams files from Telegram with a hard byte limit (python-telegram-bot's download buffers whole files)."""
     in_flight: asyncio.Semaphore
     """Photos and videos between download and reply at once; the rest wait their turn, in order."""
+    turns: Turns
+    """One piece of tracked work per user at a time (``bot.songs.tracked``)."""
     analyses: dict[asyncio.Task[Any], tuple[int, int]]
     """Running media analyses -> (chat id, message id), for a bounded shutdown."""
     housekeeping: asyncio.Task[None]

@@ -1,9 +1,12 @@
 """Telegram handlers: one small async function per kind of update, command and button.
 
-The heavy work (decoding, detection, classification, charts) runs in the
-bounded thread pool ``context.bot_data.pool``; database calls run in
-``asyncio.to_thread``. The event loop only shuttles bytes, so one long video
-never stalls other chats. Messages are HTML by default (``Defaults`` in
+The heavy work (decoding, detection, classification) runs in the bounded thread
+pool ``context.bot_data.pool``, charts on their own thread; database calls run
+in ``asyncio.to_thread``. The event loop only shuttles bytes, so one long video
+never stalls other chats. Before any handler, :mod:`bot.privacy` drops group
+messages not addressed to the bot and :mod:`bot.budget` spends the sender's
+budget. Commands that show a person their own data live in
+:mod:`bot.personal`. Messages are HTML by default (``Defaults`` in
 ``bot.app``); retries of sends happen in the request layer, where they are safe.
 """
 
@@ -13,21 +16,21 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import TypeVar
 
-from telegram import CallbackQuery, InlineKeyboardButton, Message, Update, User
+from telegram import CallbackQuery, Message, Update, User
 from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot import metrics, replies, settings_menu
-from bot.charts import mood_chart, video_chart
+from bot import metrics, personal, replies, settings_menu
+from bot.charts import video_chart
 from bot.context import Context
 from bot.download import TooLarge, TooSlow, Unavailable, fetch
+from bot.songs import record_and_send, send_songs, tracked
 from bot.tracing import outcome
-from catalog import EMOTIONS, STRATEGIES, TARGETS, Plan, Preferences, Track, plan
-from catalog.moods import one_hot
+from catalog import STRATEGIES, TARGETS, DailyLimit, Forgotten
 from model import ImageEmotion, InputError, MediaKind, media_kind
 from model.annotate import annotated_jpeg
 
@@ -56,19 +59,6 @@ def _query(update: Update) -> CallbackQuery:
     return update.callback_query
 
 
-def _addressed(update: Update, context: Context) -> bool:
-    """Private chats: always. Groups: only messages that mention the bot or reply to it."""
-    msg = update.effective_message
-    if msg is None or update.effective_chat is None:
-        return False
-    if update.effective_chat.type == ChatType.PRIVATE:
-        return True
-    replied = msg.reply_to_message
-    if replied and replied.from_user and replied.from_user.id == context.bot.id:
-        return True
-    return f"@{context.bot.username}".lower() in (msg.caption or msg.text or "").lower()
-
-
 # -- before any handler ---------------------------------------------------------------------
 async def skip_repeats(update: Update, context: Context) -> None:
     """Webhook mode: drop an update delivered again, as remembered in the database for a day.
@@ -90,48 +80,9 @@ async def skip_blank_buttons(update: Update, context: Context) -> None:
         raise ApplicationHandlerStop
 
 
-# -- songs -----------------------------------------------------------------------------------
-async def _send_songs(msg: Message, context: Context, user_id: int, mood: Sequence[float] | str, emotion: str,
-                      strategy: str | None = None, target: str | None = None, picture: bytes | None = None,
-                      summary: str = "", extra: Sequence[Sequence[InlineKeyboardButton]] = ()) -> None:
-    """Pick songs for ``user_id`` and reply to ``msg``: as the picture's caption when it fits, else apart.
-
-    The list follows :func:`catalog.plan` (what the user asked for, then their
-    settings, then the mood's default), which the heading names too.
-    """
-    data = context.bot_data
-
-    def pick() -> tuple[Plan, list[Track]]:
-        with metrics.RECOMMEND_SECONDS.time():
-            prefs = data.catalog.preferences(user_id)
-            chosen = plan(prefs, emotion, strategy, target, prefs.songs_per_list or data.settings.songs_per_list)
-            tracks = data.catalog.recommend(user_id, mood, chosen.strategy, chosen.target, chosen.n,
-                                            preferences=prefs)
-            return chosen, data.catalog.with_spotify(tracks)
-
-    chosen, tracks = await asyncio.to_thread(pick)
-    songs = replies.songs_text(tracks, replies.heading(emotion, chosen.strategy, chosen.target))
-    keyboard = replies.songs_keyboard(tracks, extra=extra)
-    if picture is not None:
-        together = (summary + "\n\n" if summary else "") + songs
-        fits = replies.visible_length(together) <= replies.CAPTION_LIMIT
-        try:
-            await msg.reply_photo(picture, caption=together if fits else summary,
-                                  reply_markup=keyboard if fits else None)
-            if fits:
-                return
-            summary = ""
-        except BadRequest as exc:  # a picture Telegram will not take: the words still go
-            log.warning("photo refused (%s); replying with text", exc.message)
-    text = (summary + "\n\n" if summary else "") + songs
-    await msg.reply_text(text, reply_markup=keyboard)
-
-
 # -- media -----------------------------------------------------------------------------------
 async def _admitted(update: Update, context: Context) -> bool:
-    """Checks before any media work: addressed to us, and within the user's rate limit (told once)."""
-    if not _addressed(update, context):
-        return False
+    """Checks before any media work: within the user's rate limit (told once)."""
     verdict = await context.bot_data.limiter.admit(_user(update).id)
     if not verdict.allowed:
         metrics.RATE_LIMITED.inc()
@@ -142,28 +93,28 @@ async def _admitted(update: Update, context: Context) -> bool:
 
 
 async def _read_and_reply(msg: Message, context: Context, user_id: int, file_id: str, size: int | None,
-                          kind: MediaKind, work: int) -> bool:
-    """Answer one photo or video; True once its mood is stored (which ends the work)."""
+                          kind: MediaKind, work: int) -> None:
+    """Answer one photo or video."""
     data = context.bot_data
     settings = data.settings
     if size and size > settings.max_file_bytes:  # the size the message declares: refused before any download
         outcome("too_large")
         await msg.reply_text(replies.too_large(settings.max_file_bytes))
-        return False
+        return
     try:
         blob = await fetch(context.bot, data.downloads, file_id, settings.max_file_bytes, settings.download_timeout)
     except TooLarge:
         outcome("too_large")
         await msg.reply_text(replies.too_large(settings.max_file_bytes))
-        return False
+        return
     except Unavailable:
         outcome("unavailable")
         await msg.reply_text(replies.UNAVAILABLE)
-        return False
+        return
     except TooSlow:
         outcome("too_slow")
         await msg.reply_text(replies.TOO_SLOW)
-        return False
+        return
     if kind == "video":
         await context.bot.send_chat_action(msg.chat_id, ChatAction.TYPING)
     started = time.perf_counter()
@@ -172,7 +123,7 @@ async def _read_and_reply(msg: Message, context: Context, user_id: int, file_id:
     except InputError as exc:
         outcome("bad_input")
         await msg.reply_text(replies.bad_input(str(exc)))
-        return False
+        return
     finally:
         metrics.ANALYSIS_SECONDS.labels(kind).observe(time.perf_counter() - started)
     del blob
@@ -181,18 +132,23 @@ async def _read_and_reply(msg: Message, context: Context, user_id: int, file_id:
     if found is None:
         outcome("no_face")
         await msg.reply_text(replies.no_face(reading), reply_markup=replies.mood_keyboard())
-        return False
+        return
     metrics.EMOTIONS.labels(found.label).inc()
     if isinstance(reading, ImageEmotion):
         picture = await _in_pool(context, annotated_jpeg, reading) if settings.send_annotated else None
     else:
-        picture = await _in_pool(context, video_chart, reading)
-    if await asyncio.to_thread(data.catalog.record_mood, user_id, found.probs, found.source, work) is None:
+        picture = await asyncio.get_running_loop().run_in_executor(data.charts, video_chart, reading)
+    try:
+        stored = await asyncio.to_thread(data.catalog.record_mood, user_id, found.probs, found.source, work,
+                                         settings.daily_readings)
+    except DailyLimit as exc:
+        await msg.reply_text(replies.daily_limit(exc.kind, exc.limit))
+        return
+    if stored is None:
         await msg.reply_text(replies.FORGOTTEN_MEANWHILE)
-        return True
-    await _send_songs(msg, context, user_id, found.probs, found.label, picture=picture, summary=found.summary,
-                      extra=[replies.correction_row(found.ranked)])
-    return True
+        return
+    await send_songs(msg, context, user_id, work, found.probs, found.label, picture=picture,
+                     summary=found.summary, extra=[replies.correction_row(found.ranked)])
 
 
 async def _analyse(update: Update, context: Context, file_id: str, size: int | None, kind: MediaKind) -> None:
@@ -204,21 +160,21 @@ async def _analyse(update: Update, context: Context, file_id: str, size: int | N
         return
     task = asyncio.current_task()
     assert task is not None
-    work = await asyncio.to_thread(data.catalog.begin_work, user.id, msg.chat_id, msg.message_id)
-    data.analyses[task] = (msg.chat_id, msg.message_id)
-    stored = False
-    try:
-        async with data.in_flight:
-            stored = await _read_and_reply(msg, context, user.id, file_id, size, kind, work)
-    except asyncio.CancelledError:  # shutdown ran out of grace: say so (if Telegram answers in time), then stop
-        with contextlib.suppress(TelegramError, TimeoutError):
-            async with asyncio.timeout(2):
-                await msg.reply_text(replies.RESEND)
-        raise
-    finally:
-        data.analyses.pop(task, None)
-        if not stored:  # storing the mood already ended the work
-            await asyncio.to_thread(data.catalog.end_work, work)
+    async with tracked(context, user.id, msg.chat_id, msg.message_id) as work:
+        if data.stopping:  # shutdown began while this waited for the user's turn
+            await msg.reply_text(replies.RESEND)
+            return
+        data.analyses[task] = (msg.chat_id, msg.message_id)
+        try:
+            async with data.in_flight:
+                await _read_and_reply(msg, context, user.id, file_id, size, kind, work)
+        except asyncio.CancelledError:  # shutdown ran out of grace: say so (if Telegram answers in time), then stop
+            with contextlib.suppress(TelegramError, TimeoutError):
+                async with asyncio.timeout(2):
+                    await msg.reply_text(replies.RESEND)
+            raise
+        finally:
+            data.analyses.pop(task, None)
 
 
 async def on_photo(update: Update, context: Context) -> None:
@@ -239,8 +195,6 @@ async def on_video(update: Update, context: Context) -> None:
 
 async def on_document(update: Update, context: Context) -> None:
     """A file: images and videos are analysed like photos and videos; anything else gets a pointer."""
-    if not _addressed(update, context):
-        return
     doc = _msg(update).document
     assert doc is not None  # the handler's filter
     mime = (doc.mime_type or "").lower()
@@ -266,27 +220,6 @@ async def privacy(update: Update, context: Context) -> None:
     await _msg(update).reply_text(replies.PRIVACY)
 
 
-async def mood(update: Update, context: Context) -> None:
-    """/mood: latest mood and a chart of the last 7 days."""
-    catalog, msg = context.bot_data.catalog, _msg(update)
-    week = await asyncio.to_thread(catalog.mood_history, _user(update).id, 7)
-    latest = week[0] if week else await asyncio.to_thread(catalog.latest_mood, _user(update).id)
-    if latest is None:
-        await msg.reply_text(replies.NO_MOOD_YET, reply_markup=replies.mood_keyboard())
-        return
-    text = replies.mood_text(latest, week)
-    if week:
-        await msg.reply_photo(await _in_pool(context, mood_chart, week), caption=text)
-    else:
-        await msg.reply_text(text)
-
-
-async def history(update: Update, context: Context) -> None:
-    """/history: the last ten readings."""
-    moods = await asyncio.to_thread(context.bot_data.catalog.mood_history, _user(update).id, None, 10)
-    await _msg(update).reply_text(replies.history_text(moods), reply_markup=None if moods else replies.mood_keyboard())
-
-
 async def playlist(update: Update, context: Context) -> None:
     """/playlist [mood] [match|lift] [target]: songs for a mood named by hand, or a fresh list for the latest one.
 
@@ -301,23 +234,16 @@ async def playlist(update: Update, context: Context) -> None:
         return
     strategy = next((a for a in args if a in STRATEGIES), None)
     named = [a for a in args if a in TARGETS]
-    if named and strategy != "lift":
-        await _songs_for_named_mood(msg, context, user_id, named[0], strategy)
-        return
-    latest = await asyncio.to_thread(context.bot_data.catalog.latest_mood, user_id)
-    if latest is None:
-        await msg.reply_text(replies.NO_MOOD_YET, reply_markup=replies.mood_keyboard())
-        return
-    await _send_songs(msg, context, user_id, latest.music, latest.label, strategy or "match",
-                      named[0] if named else None)
-
-
-async def _songs_for_named_mood(msg: Message, context: Context, user_id: int, name: str,
-                                strategy: str | None = None) -> None:
-    """Songs for a mood picked by hand; an emotion is recorded as a reading picked by hand, calm/energetic are not."""
-    if name in EMOTIONS:
-        await asyncio.to_thread(context.bot_data.catalog.record_mood, user_id, one_hot(name), "manual")
-    await _send_songs(msg, context, user_id, name, name, strategy)
+    async with tracked(context, user_id, msg.chat_id, msg.message_id) as work:
+        if named and strategy != "lift":
+            await record_and_send(msg, context, user_id, work, named[0], strategy)
+            return
+        latest = await asyncio.to_thread(context.bot_data.catalog.latest_mood, user_id)
+        if latest is None:
+            await msg.reply_text(replies.NO_MOOD_YET, reply_markup=replies.mood_keyboard())
+            return
+        await send_songs(msg, context, user_id, work, latest.music, latest.label, strategy or "match",
+                         named[0] if named else None)
 
 
 async def forget(update: Update, context: Context) -> None:
@@ -326,9 +252,8 @@ async def forget(update: Update, context: Context) -> None:
 
 
 async def unknown_command(update: Update, context: Context) -> None:
-    """Any other /command: answered in private chats, and in groups only when addressed to us."""
-    if _addressed(update, context):
-        await _msg(update).reply_text(replies.UNKNOWN_COMMAND)
+    """Any other /command (in groups only those addressed to us get this far)."""
+    await _msg(update).reply_text(replies.UNKNOWN_COMMAND)
 
 
 async def on_text(update: Update, context: Context) -> None:
@@ -357,11 +282,18 @@ async def on_feedback(update: Update, context: Context) -> None:
     catalog = context.bot_data.catalog
     assert context.matches is not None
     kind, song = context.matches[0].group("kind"), int(context.matches[0].group("song"))
-    if not await asyncio.to_thread(catalog.give_feedback, query.from_user.id, song, kind):
+    msg = query.message
+    where = (msg.chat.id, msg.message_id) if msg is not None else (query.from_user.id, 0)
+    try:
+        async with tracked(context, query.from_user.id, *where) as work:
+            known = await asyncio.to_thread(catalog.give_feedback, query.from_user.id, song, kind, work)
+    except Forgotten:
+        await query.answer(replies.FORGOTTEN_MEANWHILE)
+        return
+    if not known:
         await query.answer(replies.BUTTON_EXPIRED)
         return
     await query.answer("👍 Noted, more like this!" if kind == "like" else "👎 Got it, never again.")
-    msg = query.message
     if not isinstance(msg, Message) or msg.reply_markup is None:
         return
     ids = replies.song_ids(msg.reply_markup)
@@ -380,11 +312,12 @@ async def _more_songs(update: Update, context: Context, strategy: str) -> None:
     if msg is None:
         return
     await query.answer()
-    latest = await asyncio.to_thread(context.bot_data.catalog.latest_mood, query.from_user.id)
-    if latest is None:
-        await msg.reply_text(replies.NO_MOOD_YET, reply_markup=replies.mood_keyboard())
-        return
-    await _send_songs(msg, context, query.from_user.id, latest.music, latest.label, strategy)
+    async with tracked(context, query.from_user.id, msg.chat_id, msg.message_id) as work:
+        latest = await asyncio.to_thread(context.bot_data.catalog.latest_mood, query.from_user.id)
+        if latest is None:
+            await msg.reply_text(replies.NO_MOOD_YET, reply_markup=replies.mood_keyboard())
+            return
+        await send_songs(msg, context, query.from_user.id, work, latest.music, latest.label, strategy)
 
 
 async def on_more(update: Update, context: Context) -> None:
@@ -405,7 +338,8 @@ async def on_mood_button(update: Update, context: Context) -> None:
         return
     assert context.matches is not None
     await query.answer()
-    await _songs_for_named_mood(msg, context, query.from_user.id, context.matches[0].group("mood"))
+    async with tracked(context, query.from_user.id, msg.chat_id, msg.message_id) as work:
+        await record_and_send(msg, context, query.from_user.id, work, context.matches[0].group("mood"))
 
 
 async def _own_button(query: CallbackQuery) -> Message | None:
@@ -440,28 +374,6 @@ async def on_forget_no(update: Update, context: Context) -> None:
     await query.edit_message_text("OK, I kept everything.")
 
 
-async def settings(update: Update, context: Context) -> None:
-    """/settings: the taste menu, one message edited in place."""
-    user_id = _user(update).id
-    prefs, learned = await asyncio.to_thread(_taste_of, context, user_id)
-    text, keyboard = settings_menu.page(prefs, "main", learned)
-    await _msg(update).reply_text(text, reply_markup=keyboard)
-
-
-def _taste_of(context: Context, user_id: int) -> tuple[Preferences, dict[str, float]]:
-    catalog = context.bot_data.catalog
-    return catalog.preferences(user_id), catalog.learned_families(user_id)
-
-
-async def _show_settings(query: CallbackQuery, context: Context, name: str) -> None:
-    prefs, learned = await asyncio.to_thread(_taste_of, context, query.from_user.id)
-    text, keyboard = settings_menu.page(prefs, name, learned)
-    try:
-        await query.edit_message_text(text, reply_markup=keyboard)
-    except BadRequest as exc:  # "message is not modified": the page is already shown
-        log.debug("settings page unchanged: %s", exc.message)
-
-
 async def on_settings_page(update: Update, context: Context) -> None:
     """A settings page button (genres, languages, back)."""
     query = _query(update)
@@ -473,7 +385,7 @@ async def on_settings_page(update: Update, context: Context) -> None:
         await query.answer(replies.BUTTON_EXPIRED)
         return
     await query.answer()
-    await _show_settings(query, context, name)
+    await personal.show_settings(query, context, name)
 
 
 async def on_settings_change(update: Update, context: Context) -> None:
@@ -483,15 +395,7 @@ async def on_settings_change(update: Update, context: Context) -> None:
     what, arg = context.matches[0].group("what"), context.matches[0].group("arg")
     if await _own_button(query) is None:
         return
-    catalog = context.bot_data.catalog
-    prefs = await asyncio.to_thread(catalog.preferences, query.from_user.id)
-    changes = settings_menu.change(prefs, what, arg)
-    if changes is None:
-        await query.answer(replies.BUTTON_EXPIRED)
-        return
-    await asyncio.to_thread(lambda: catalog.set_preferences(query.from_user.id, **changes))
-    await query.answer("Saved")
-    await _show_settings(query, context, {"fam": "genres", "lang": "languages"}.get(what, "main"))
+    await personal.change_setting(query, context, what, arg)
 
 
 async def on_fix(update: Update, context: Context) -> None:
@@ -507,7 +411,8 @@ async def on_fix(update: Update, context: Context) -> None:
         await query.answer(replies.BUTTON_EXPIRED)
         return
     await query.answer(f"Thanks! Noted: {emotion}")
-    await _send_songs(msg, context, query.from_user.id, emotion, emotion)
+    async with tracked(context, query.from_user.id, msg.chat_id, msg.message_id) as work:
+        await send_songs(msg, context, query.from_user.id, work, emotion, emotion)
 
 
 async def on_fix_other(update: Update, context: Context) -> None:
@@ -533,14 +438,17 @@ async def on_save(update: Update, context: Context) -> None:
     catalog = context.bot_data.catalog
     latest = await asyncio.to_thread(catalog.latest_mood, query.from_user.id)
     name = f"{latest.label if latest else 'mixed'} · {msg.date:%d %b %Y}"
-    await asyncio.to_thread(catalog.save_playlist, query.from_user.id, name, song_ids)
+    try:
+        async with tracked(context, query.from_user.id, msg.chat_id, msg.message_id) as work:
+            await asyncio.to_thread(catalog.save_playlist, query.from_user.id, name, song_ids, work,
+                                    context.bot_data.settings.daily_playlists)
+    except Forgotten:
+        await query.answer(replies.FORGOTTEN_MEANWHILE)
+        return
+    except DailyLimit as exc:
+        await query.answer(replies.daily_limit(exc.kind, exc.limit), show_alert=True)
+        return
     await query.answer(f"Saved as “{name}”: see /playlists")
-
-
-async def playlists(update: Update, context: Context) -> None:
-    """/playlists: the saved lists, each a button."""
-    saved = await asyncio.to_thread(context.bot_data.catalog.saved_playlists, _user(update).id)
-    await _msg(update).reply_text(replies.playlists_text(saved), reply_markup=replies.playlists_keyboard(saved))
 
 
 async def on_saved_playlist(update: Update, context: Context) -> None:
@@ -557,12 +465,6 @@ async def on_saved_playlist(update: Update, context: Context) -> None:
         return
     await query.answer()
     await msg.reply_text(replies.plain_playlist(*found))
-
-
-async def stats(update: Update, context: Context) -> None:
-    """/stats: how often the bot read this user's mood right (by their corrections)."""
-    counts = await asyncio.to_thread(context.bot_data.catalog.corrections, _user(update).id)
-    await _msg(update).reply_text(replies.stats_text(counts))
 
 
 async def on_stale_button(update: Update, context: Context) -> None:

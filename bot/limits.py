@@ -1,6 +1,8 @@
-"""Per-user rate limits on photos and videos: in memory for one process, in the database for replicas.
+"""Per-user rate limits (in memory for one process, in the database for replicas), and per-user turns.
 
-A limit keeps one chatty user from starving the analysis workers. One process
+Two limits, each with its own windows: photos and videos (so that one chatty
+user cannot starve the analysis workers) and every other action, commands and
+button presses (so that a flood of /mood or 🔁 cannot either). One process
 keeps a sliding window per user in memory (:class:`RateLimiter`). Replicas
 behind one webhook share the database's fixed window per user
 (:class:`SharedRateLimiter`, ``BOT_RATE_SHARED=true``): with memory windows, N
@@ -12,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from catalog import Catalog
@@ -62,11 +65,33 @@ class RateLimiter:
 class SharedRateLimiter:
     """The limit held across replicas: one atomic upsert per attempt (:meth:`catalog.Catalog.take_allowance`)."""
 
-    def __init__(self, catalog: Catalog, limit: int, window: float):
-        self.catalog, self.limit, self.window = catalog, limit, window
+    def __init__(self, catalog: Catalog, limit: int, window: float, kind: str = "media"):
+        self.catalog, self.limit, self.window, self.kind = catalog, limit, window, kind
 
     async def admit(self, user_id: int) -> Verdict:
-        used, left = await asyncio.to_thread(self.catalog.take_allowance, user_id, self.limit, self.window)
+        used, left = await asyncio.to_thread(self.catalog.take_allowance, user_id, self.limit, self.window,
+                                             kind=self.kind)
         if used <= self.limit:
             return Verdict(0.0, False)
         return Verdict(max(left, 0.1), tell=used == self.limit + 1)
+
+
+class Turns:
+    """One lock per user who has work running or waiting; forgotten when nobody holds or awaits it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def turn(self, user_id: int) -> AsyncIterator[None]:
+        lock, users = self._locks.get(user_id, (asyncio.Lock(), 0))
+        self._locks[user_id] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[user_id]
+            if users == 1:
+                del self._locks[user_id]
+            else:
+                self._locks[user_id] = (lock, users - 1)

@@ -22,6 +22,8 @@ EMOTIONS = Counter("moodtunes_emotions", "Moods read from faces, by emotion", ["
 RECOMMEND_SECONDS = Histogram("moodtunes_recommend_seconds", "Choosing one song list (Spotify enrichment included)",
                               buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
 RATE_LIMITED = Counter("moodtunes_rate_limited", "Photos and videos refused by the per-user rate limit")
+ACTIONS_REFUSED = Counter("moodtunes_actions_refused",
+                          "Commands, button presses and messages refused by the per-user limit")
 TELEGRAM_CALLS = Counter("moodtunes_telegram_calls", "Bot API calls by method and HTTP status (429: retried)",
                          ["method", "status"])
 TELEGRAM_FAILURES = Counter("moodtunes_telegram_failures", "Bot API calls that got no answer (network, timeout)",

@@ -68,7 +68,7 @@ PRIVACY = (
     "or to a database.\n"
     "• Stored per user: your Telegram id, the mood readings (7 emotion probabilities, time, photo, video or "
     "picked by hand, and your correction if you made one), the songs I suggested, your 👍/👎, your /settings "
-    "and saved /playlists. While a photo is being read, also which chat and message to "
+    "and saved /playlists. While I read a photo or prepare a reply, also which chat and message to "
     "answer, so that a restart cannot lose your answer; that note goes as soon as I reply.\n"
     "• /forget deletes all of it at once."
 )
@@ -84,7 +84,10 @@ OTHER_MESSAGE = "I can only read faces 🙂 Send me a selfie, a video or a round
 UNAVAILABLE = "😕 I couldn't fetch that file from Telegram. Please send it again."
 TOO_SLOW = "🐌 That file took too long to download. Please send it again, or a smaller one."
 RESEND = "😓 I was restarted while reading this and couldn't finish. Please send it again."
-FORGOTTEN_MEANWHILE = "You asked me to forget you while I was reading this, so I kept nothing of it."
+FORGOTTEN_MEANWHILE = "You asked me to forget you while I was working on this, so I kept nothing of it."
+ANONYMOUS = ("🕶 You're posting as the group or a channel, so I can't tell who you are and keep nothing personal: "
+             "post as yourself, or message me privately.")
+SENT_PRIVATELY = "📬 I've sent it to you privately."
 BUTTON_EXPIRED = "This button has expired."
 NOT_YOUR_BUTTON = "This button belongs to someone else."
 TEXT_POINTER = "Send me a selfie and I'll pick music for your mood 🎧 — or see /help."
@@ -110,6 +113,24 @@ def unknown_playlist_word(word: str, targets: Sequence[str]) -> str:
 
 def rate_limited(wait_seconds: float) -> str:
     return f"🐢 That's a lot of pictures at once! Please wait {max(1, round(wait_seconds))} s and send another."
+
+
+def slow_down(wait_seconds: float) -> str:
+    return f"🐢 That's a lot at once! Please wait {max(1, round(wait_seconds))} s, then try again."
+
+
+_DAILY = {"readings": "mood readings", "songs": "suggested songs", "playlists": "saved lists"}
+
+
+def daily_limit(kind: str, limit: int) -> str:
+    """The day's storage budget of one kind is spent (kinds of :class:`catalog.DailyLimit`)."""
+    return (f"📅 That's {limit} {_DAILY[kind]} in a day, the most I keep for one person. "
+            "Please come back tomorrow.")
+
+
+def open_private_chat(username: str) -> str:
+    return ("🔒 That's personal, so I show it only in a private chat: open "
+            f"https://t.me/{escape(username)}, press Start, then send the command there.")
 
 
 def bad_input(reason: str) -> str:

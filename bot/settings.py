@@ -34,7 +34,15 @@ class BotSettings(BaseSettings):
     """Photos/videos one user may send per ``BOT_RATE_WINDOW`` seconds."""
     rate_window: float = Field(60.0, alias="BOT_RATE_WINDOW")
     rate_shared: bool = Field(False, alias="BOT_RATE_SHARED")
-    """Keep the rate limit in the database, so that it holds across replicas (a fixed window per user)."""
+    """Keep the rate limits in the database, so that they hold across replicas (a fixed window per user)."""
+    action_limit: int = Field(30, ge=1, alias="BOT_ACTION_LIMIT")
+    """Commands, button presses and other messages one user may send per ``BOT_RATE_WINDOW`` seconds."""
+    daily_readings: int = Field(100, ge=1, alias="BOT_DAILY_READINGS")
+    """Mood readings stored per user in 24 hours; more get a reply saying so."""
+    daily_songs: int = Field(500, ge=1, alias="BOT_DAILY_SONGS")
+    """Suggested songs remembered per user in 24 hours (100 lists of 5); more lists are refused until later."""
+    daily_playlists: int = Field(20, ge=1, alias="BOT_DAILY_PLAYLISTS")
+    """Song lists one user may save (💾) in 24 hours."""
     songs_per_list: int = Field(5, alias="BOT_SONGS")
     send_annotated: bool = Field(True, alias="BOT_SEND_ANNOTATED")
     """Reply to a photo with a copy showing the face box and label (the copy is not kept either)."""

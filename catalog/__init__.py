@@ -13,6 +13,8 @@ from catalog.service import (
     FEEDBACK_KINDS,
     STRATEGIES,
     Catalog,
+    DailyLimit,
+    Forgotten,
     Mood,
     Plan,
     Preferences,
@@ -24,5 +26,5 @@ from catalog.service import (
     plan,
 )
 
-__all__ = ["EMOTIONS", "FAMILIES", "FEEDBACK_KINDS", "STRATEGIES", "TARGETS", "Catalog", "Mood", "Plan", "Preferences",
-           "SavedList", "Track", "Unfinished", "get_catalog", "open_catalog", "plan"]
+__all__ = ["EMOTIONS", "FAMILIES", "FEEDBACK_KINDS", "STRATEGIES", "TARGETS", "Catalog", "DailyLimit", "Forgotten",
+           "Mood", "Plan", "Preferences", "SavedList", "Track", "Unfinished", "get_catalog", "open_catalog", "plan"]

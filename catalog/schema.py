@@ -140,7 +140,7 @@ class SeenUpdate(Base):
 
 
 class RateWindow(Base):
-    """Photos and videos a user sent in the current rate-limit window, shared by every replica.
+    """What a user did in the current rate-limit window, per kind of action, shared by every replica.
 
     No foreign key to ``users``: a refused photo must not create a user. Rows of
     windows long past are pruned, and ``/forget`` deletes the user's.
@@ -149,6 +149,8 @@ class RateWindow(Base):
     __tablename__ = "rate_windows"
 
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    """"media" (photos and videos) or "action" (commands and button presses): each has its own limit."""
     started: Mapped[float] = mapped_column(Float, index=True)
     """Epoch seconds when the window opened."""
     used: Mapped[int] = mapped_column(Integer)

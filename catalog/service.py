@@ -52,6 +52,19 @@ NEAR = 0.5
 """Scaled distance within which a song counts as near a mood point (stats)."""
 SEEN_UPDATES_KEPT = dt.timedelta(days=1)
 """Telegram redelivers an unanswered update for at most about a day."""
+DAY = dt.timedelta(days=1)
+
+
+class DailyLimit(Exception):
+    """The user already stored as many rows of a kind as one day allows; nothing more was stored."""
+
+    def __init__(self, kind: str, limit: int):
+        super().__init__(f"{kind}: at most {limit} per day")
+        self.kind, self.limit = kind, limit
+
+
+class Forgotten(Exception):
+    """The user asked to be forgotten while this work ran: nothing of it was stored."""
 
 
 @dataclass(frozen=True)
@@ -248,12 +261,15 @@ class Catalog:
         s.execute(stmt.on_conflict_do_update(index_elements=["id"], set_={"id": stmt.excluded.id}))
 
     @_retried
-    def record_mood(self, user_id: int, probs: Sequence[float], source: str, work: int | None = None) -> Mood | None:
+    def record_mood(self, user_id: int, probs: Sequence[float], source: str, work: int | None = None,
+                    per_day: int | None = None) -> Mood | None:
         """Store one reading: probabilities, time and source kind only (never the image).
 
-        With ``work`` (from :meth:`begin_work`), the reading is stored only if that
-        work is still pending, and ends it: after a ``/forget`` that came while the
-        photo was being analysed, nothing is stored and None is returned.
+        With ``work`` (from :meth:`begin_work`), the reading is stored only while
+        that work is pending: after a ``/forget`` that came while the photo was
+        being analysed, nothing is stored and None is returned. With ``per_day``,
+        :class:`DailyLimit` is raised instead of storing a reading beyond that many
+        in the last 24 hours.
         """
         if len(probs) != len(EMOTIONS):
             raise ValueError(f"expected {len(EMOTIONS)} probabilities, got {len(probs)}")
@@ -263,9 +279,10 @@ class Catalog:
                               confidence=probs[best], created_at=utcnow())
         with self.session() as s:
             self._ensure_user(s, user_id)  # first, as everywhere: one lock order, no deadlock with forget
-            if work is not None and not _count(s.execute(delete(PendingWork).where(PendingWork.id == work))):
+            if not _pending(s, work):
                 s.rollback()
                 return None
+            _within_day(s, MoodReading, user_id, 1, per_day, "readings")
             s.add(reading)
             s.commit()
         return Mood(reading.created_at, source, reading.emotion, reading.confidence, probs)
@@ -304,9 +321,14 @@ class Catalog:
 
     # -- saved playlists -----------------------------------------------------------------
     @_retried
-    def save_playlist(self, user_id: int, name: str, song_ids: Sequence[int]) -> int:
+    def save_playlist(self, user_id: int, name: str, song_ids: Sequence[int], work: int | None = None,
+                      per_day: int | None = None) -> int:
+        """Keep a list; ``work`` and ``per_day`` as for :meth:`recommend` (:class:`Forgotten`, :class:`DailyLimit`)."""
         with self.session.begin() as s:
             self._ensure_user(s, user_id)
+            if not _pending(s, work):
+                raise Forgotten
+            _within_day(s, SavedPlaylist, user_id, 1, per_day, "playlists")
             row = SavedPlaylist(user_id=user_id, name=name[:60], song_ids=[int(i) for i in song_ids],
                                 created_at=utcnow())
             s.add(row)
@@ -386,7 +408,8 @@ class Catalog:
     # -- recommendations -----------------------------------------------------------------
     def recommend(self, user_id: int | None, mood: Sequence[float] | str, strategy: str | None = None,
                   target: str | None = None, n: int | None = None, seed: int | None = None,
-                  preferences: Preferences | None = None) -> list[Track]:
+                  preferences: Preferences | None = None, work: int | None = None,
+                  per_day: int | None = None) -> list[Track]:
         """Songs for a mood, each with the reason it was chosen.
 
         ``mood`` is a face's seven probabilities or a mood named by hand (any
@@ -397,6 +420,11 @@ class Catalog:
         (lift for angry, disgust and fear). With a user, their preferences,
         history and feedback count, and the list is remembered; ``preferences``
         overrides the stored ones (anonymous use, e.g. the CLI).
+
+        With ``work`` (from :meth:`begin_work`), the list is remembered only while
+        that work is pending, else :class:`Forgotten` is raised (a ``/forget`` came
+        meanwhile). With ``per_day``, :class:`DailyLimit` is raised instead of
+        remembering more than that many songs for the user in the last 24 hours.
         """
         prefs = preferences or (self.preferences(user_id) if user_id is not None else Preferences())
         space = regions()
@@ -422,6 +450,9 @@ class Catalog:
             now = utcnow()
             with self.session.begin() as s:
                 self._ensure_user(s, user_id)
+                if not _pending(s, work):
+                    raise Forgotten
+                _within_day(s, Recommendation, user_id, len(ids), per_day, "songs")
                 s.add_all(Recommendation(user_id=user_id, song_id=i, strategy=strategy, created_at=now)
                           for i in ids)
         reasons = [_reason(index, space.features, p, k, len(picks), emotion, goal, strategy)
@@ -455,32 +486,48 @@ class Catalog:
     # -- preferences ---------------------------------------------------------------------
     def preferences(self, user_id: int) -> Preferences:
         with self.session() as s:
-            row = s.get(Preference, user_id)
-        if row is None:
-            return Preferences()
-        return Preferences(tuple(row.liked_families), tuple(row.avoided_families), tuple(row.languages),
-                           row.explicit, row.songs_per_list, row.strategy)
+            return _preferences(s.get(Preference, user_id))
 
-    @_retried
     def set_preferences(self, user_id: int, **changes: object) -> Preferences:
         """Change some settings (the names of :class:`Preferences`), keep the rest; returns them all."""
-        prefs = replace(self.preferences(user_id), **changes)  # type: ignore[arg-type]
-        _check(prefs)
-        values = {"liked_families": list(prefs.liked_families), "avoided_families": list(prefs.avoided_families),
-                  "languages": list(prefs.languages), "explicit": prefs.explicit,
-                  "songs_per_list": prefs.songs_per_list, "strategy": prefs.strategy, "updated_at": utcnow()}
+        changed = self.change_preferences(user_id, lambda _: changes)
+        assert changed is not None
+        return changed[1]
+
+    @_retried
+    def change_preferences(self, user_id: int, change: Callable[[Preferences], dict[str, object] | None],
+                           work: int | None = None) -> tuple[Preferences, Preferences] | None:
+        """Apply ``change`` to the stored settings atomically; (before, after), or None when nothing was changed.
+
+        ``change`` gets the settings as stored and returns the fields to set
+        (None: no change). The user's row is locked first (as every writer does),
+        so presses that come at once are applied one after another and none is
+        lost. With ``work``, :class:`Forgotten` is raised after a ``/forget``.
+        """
         with self.session.begin() as s:
             self._ensure_user(s, user_id)
+            if not _pending(s, work):
+                raise Forgotten
+            before = _preferences(s.get(Preference, user_id))
+            changes = change(before)
+            if changes is None:
+                return None
+            after = replace(before, **changes)  # type: ignore[arg-type]
+            _check(after)
+            values = {"liked_families": list(after.liked_families), "avoided_families": list(after.avoided_families),
+                      "languages": list(after.languages), "explicit": after.explicit,
+                      "songs_per_list": after.songs_per_list, "strategy": after.strategy, "updated_at": utcnow()}
             stmt = _insert(s)(Preference).values(user_id=user_id, **values)
             s.execute(stmt.on_conflict_do_update(index_elements=["user_id"], set_=values))
-        return prefs
+        return before, after
 
     # -- feedback and privacy ------------------------------------------------------------
     @_retried
-    def give_feedback(self, user_id: int, song_id: int, kind: str) -> bool:
+    def give_feedback(self, user_id: int, song_id: int, kind: str, work: int | None = None) -> bool:
         """Record like / dislike / skip; a later verdict on the same song replaces the earlier one.
 
-        Returns False (and stores nothing) when there is no such song.
+        Returns False (and stores nothing) when there is no such song. With
+        ``work``, :class:`Forgotten` is raised after a ``/forget``.
         """
         if kind not in FEEDBACK_KINDS:
             raise ValueError(f"unknown feedback {kind!r}; choose from {', '.join(FEEDBACK_KINDS)}")
@@ -488,6 +535,8 @@ class Catalog:
             if s.get(Song, song_id) is None:
                 return False
             self._ensure_user(s, user_id)
+            if not _pending(s, work):
+                raise Forgotten
             stmt = _insert(s)(Feedback).values(user_id=user_id, song_id=song_id, kind=kind, created_at=utcnow())
             s.execute(stmt.on_conflict_do_update(index_elements=["user_id", "song_id"],
                                                  set_={"kind": kind, "created_at": stmt.excluded.created_at}))
@@ -498,8 +547,9 @@ class Catalog:
             return dict(s.execute(select(Feedback.song_id, Feedback.kind).where(Feedback.user_id == user_id)).all())
 
     # -- shared rate limit --------------------------------------------------------------
-    def take_allowance(self, user_id: int, limit: int, window: float, now: float | None = None) -> tuple[int, float]:
-        """Count one attempt of ``user_id`` against ``limit`` per ``window`` seconds, atomically for all replicas.
+    def take_allowance(self, user_id: int, limit: int, window: float, now: float | None = None,
+                       kind: str = "media") -> tuple[int, float]:
+        """Count one attempt of ``user_id`` at ``kind`` against ``limit`` per ``window`` s, atomically for all replicas.
 
         Returns (attempts in the window including this one, seconds until the
         window ends). Allowed while the count is at most ``limit``; ``limit + 1``
@@ -510,9 +560,9 @@ class Catalog:
         now = time.time() if now is None else now
         table = RateWindow.__table__
         with self.session.begin() as s:
-            insert = _insert(s)(RateWindow).values(user_id=user_id, started=now, used=1)
+            insert = _insert(s)(RateWindow).values(user_id=user_id, kind=kind, started=now, used=1)
             expired = table.c.started <= now - window
-            insert = insert.on_conflict_do_update(index_elements=[table.c.user_id], set_={
+            insert = insert.on_conflict_do_update(index_elements=[table.c.user_id, table.c.kind], set_={
                 "started": case((expired, now), else_=table.c.started),
                 "used": case((expired, 1), (table.c.used > limit, limit + 2), else_=table.c.used + 1),
             }).returning(table.c.used, table.c.started)
@@ -582,6 +632,39 @@ class Catalog:
         found = self.spotify().enrich([t.spotify_id for t in tracks], self)
         return [replace(t, spotify_url=found[t.spotify_id][0], image_url=found[t.spotify_id][1])
                 if t.spotify_id in found else t for t in tracks]
+
+
+def _pending(s: Session, work: int | None) -> bool:
+    """Whether the work a write belongs to is still pending (always, without one), its row locked until commit.
+
+    ``forget`` deletes the user's pending rows: a write that finds its row gone
+    came after "nothing about you is left" and must store nothing. The lock
+    makes a concurrent ``forget`` on PostgreSQL wait for this transaction, and
+    then delete what it stored.
+    """
+    return work is None or s.execute(select(PendingWork.id).where(PendingWork.id == work)
+                                     .with_for_update()).first() is not None
+
+
+def _within_day(s: Session, table: type[MoodReading] | type[Recommendation] | type[SavedPlaylist], user_id: int,
+                adding: int, per_day: int | None, kind: str) -> None:
+    """Raise :class:`DailyLimit` if ``adding`` more rows would give the user more than ``per_day`` in 24 hours.
+
+    Called after the user's row is locked, so two replicas cannot both take the last allowance.
+    """
+    if per_day is None:
+        return
+    stored = s.execute(select(func.count()).select_from(table).where(
+        table.user_id == user_id, table.created_at >= utcnow() - DAY)).scalar_one()
+    if stored + adding > per_day:
+        raise DailyLimit(kind, per_day)
+
+
+def _preferences(row: Preference | None) -> Preferences:
+    if row is None:
+        return Preferences()
+    return Preferences(tuple(row.liked_families), tuple(row.avoided_families), tuple(row.languages),
+                       row.explicit, row.songs_per_list, row.strategy)
 
 
 def _taste(prefs: Preferences, families: dict[str, float], liked_artists: set[int]) -> Taste:

@@ -101,7 +101,7 @@ def test_someone_elses_forget_button_in_a_group_does_nothing(fake, analyzer, cat
     async def scenario():
         catalog.record_mood(other, [0, 0, 0, 1, 0, 0, 0], "photo")
         mark = fake.mark()
-        fake.user_sends_text(USER, "/forget", chat=group)
+        fake.user_sends_text(USER, "/forget@moodtunes_test_bot", chat=group)
         await wait(fake, "sendMessage", -900, mark)
         sent = fake.sent[max(fake.sent)]
         assert sent["reply_to_message"]["from"]["id"] == USER  # the confirmation quotes who asked

@@ -35,7 +35,7 @@ def test_schema_is_migrated_and_seeded(catalog):
             "preferences", "catalog_meta", "saved_playlists", "rate_windows", "alembic_version"} \
         <= set(insp.get_table_names())
     with catalog.engine.connect() as conn:
-        assert conn.execute(text("select version_num from alembic_version")).scalar_one() == "0005"
+        assert conn.execute(text("select version_num from alembic_version")).scalar_one() == "0006"
         assert conn.execute(select(func.count()).select_from(Song)).scalar_one() == SEED_SONGS
     from catalog.db import prepare
 
@@ -368,6 +368,8 @@ def test_pending_work_and_seen_updates(catalog):
     first = catalog.begin_work(1, 10, 100)
     second = catalog.begin_work(2, 20, 200)
     assert catalog.record_mood(1, HAPPY, "photo", first) is not None
+    catalog.recommend(1, HAPPY, work=first)  # every write of the work is kept while it is pending
+    catalog.end_work(first)
     assert catalog.record_mood(1, HAPPY, "photo", first) is None  # its work already ended
     assert catalog.claim_unfinished(3600) == []  # recent work belongs to a live process
     assert [(w.chat_id, w.message_id) for w in catalog.claim_unfinished(0)] == [(20, 200)]

@@ -10,7 +10,10 @@ retry_after, 500) can be injected per method.
 It enforces Telegram's limits as the real server does: message text 4096
 characters, captions 1024, callback data 64 bytes, and sendPhoto's width +
 height <= 10000, side ratio <= 20 and 10 MB. Files can lie about their size or
-drip slowly, as a hostile or broken server would.
+drip slowly, as a hostile or broken server would. Group chats carry what
+Telegram sends there: anonymous admins as ``GroupAnonymousBot`` with the group
+as ``sender_chat``, posts as a channel with the channel as ``sender_chat``, and
+a bot may not message a user who never opened a private chat with it.
 """
 
 from __future__ import annotations
@@ -35,6 +38,13 @@ from tests.fakes import LocalServer
 TOKEN = "123456:" + "A" * 35
 BOT_USER = {"id": 1000, "is_bot": True, "first_name": "MoodTunes", "username": "moodtunes_test_bot",
             "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+ANONYMOUS_ADMIN = 1087968824
+"""``GroupAnonymousBot``: the ``from`` of every message an anonymous group admin sends."""
+CHANNEL_BOT = 136817688
+"""``Channel_Bot``: the ``from`` of messages sent in a group on behalf of a channel."""
+_SENDERS = {ANONYMOUS_ADMIN: {"id": ANONYMOUS_ADMIN, "is_bot": True, "first_name": "Group",
+                              "username": "GroupAnonymousBot"},
+            CHANNEL_BOT: {"id": CHANNEL_BOT, "is_bot": True, "first_name": "Channel", "username": "Channel_Bot"}}
 
 
 @dataclass
@@ -71,6 +81,8 @@ class FakeTelegram(LocalServer):
         self._updates: list[dict] = []
         self._files: dict[str, FakeFile] = {}
         self._failures: dict[str, list[tuple[int, dict]]] = {}
+        self.not_started: set[int] = set()
+        """Users who never opened a private chat with the bot: sending to them is refused (403) until they do."""
         self.webhook: dict = {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
         """What getWebhookInfo answers; tests add last_error_date/last_error_message to play a failing proxy."""
         self._ids = itertools.count(1)
@@ -113,6 +125,8 @@ class FakeTelegram(LocalServer):
         if "message" in update:
             msg = update["message"]
             self.received[(msg["chat"]["id"], msg["message_id"])] = msg
+            if msg["chat"]["type"] == "private":
+                self.not_started.discard(msg["chat"]["id"])
         inner = update.get("message") or update.get("callback_query") or {}
         return int(inner.get("message_id") or inner.get("id") or 0)
 
@@ -122,23 +136,30 @@ class FakeTelegram(LocalServer):
             taken, self._updates = self._updates, []
         return taken
 
-    def _message(self, user_id: int, chat: dict | None = None, **content) -> dict:
-        user = {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
+    def _message(self, user_id: int, chat: dict | None = None, sender_chat: dict | None = None, **content) -> dict:
+        """A message from ``user_id`` (``ANONYMOUS_ADMIN``/``CHANNEL_BOT`` with the chat it is sent as)."""
+        user = _SENDERS.get(user_id, {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"})
+        extra = {"sender_chat": sender_chat} if sender_chat else {}
         return {"message_id": next(self._ids), "date": int(time.time()),
-                "chat": chat or {"id": user_id, "type": "private"}, "from": user, **content}
+                "chat": chat or {"id": user_id, "type": "private"}, "from": user, **extra, **content}
 
-    def user_sends_text(self, user_id: int, text: str, chat: dict | None = None) -> int:
-        command = text.startswith("/")
-        entities = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}] if command else []
-        return self._push({"message": self._message(user_id, chat, text=text, entities=entities)})
+    def user_sends_text(self, user_id: int, text: str, chat: dict | None = None, sender_chat: dict | None = None,
+                        reply_to: dict | None = None) -> int:
+        """Text (a command when it starts with /, "@name" a mention); ``reply_to`` a message it answers."""
+        entities = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}] if text[:1] == "/" else []
+        entities += [{"type": "mention", "offset": m.start(), "length": len(m.group())}
+                     for m in re.finditer(r"(?<![/\w])@\w+", text)]
+        extra = {"reply_to_message": reply_to} if reply_to else {}
+        return self._push({"message": self._message(user_id, chat, sender_chat, text=text, entities=entities,
+                                                    **extra)})
 
     def user_sends_photo(self, user_id: int, data: bytes, chat: dict | None = None, caption: str | None = None,
-                         size: int | None = None, file_id: str | None = None) -> int:
+                         size: int | None = None, file_id: str | None = None, sender_chat: dict | None = None) -> int:
         file_id = file_id or self.add_file(data)
         photo = [{"file_id": file_id, "file_unique_id": file_id + "u", "width": 640, "height": 480,
                   "file_size": size if size is not None else len(data)}]
         extra = {"caption": caption} if caption else {}
-        return self._push({"message": self._message(user_id, chat, photo=photo, **extra)})
+        return self._push({"message": self._message(user_id, chat, sender_chat, photo=photo, **extra)})
 
     def user_sends_document(self, user_id: int, data: bytes, mime: str, name: str, size: int | None = None) -> int:
         file_id = self.add_file(data)
@@ -237,6 +258,10 @@ class FakeTelegram(LocalServer):
         refusal = _over_limits(method, params, files)
         if refusal:
             return 400, {"ok": False, "error_code": 400, "description": f"Bad Request: {refusal}"}
+        if method.startswith("send") and params.get("chat_id", "").lstrip("-").isdigit() \
+                and int(params["chat_id"]) in self.not_started:
+            return 403, {"ok": False, "error_code": 403,
+                         "description": "Forbidden: bot can't initiate conversation with a user"}
         if method == "getMe":
             result: object = BOT_USER
         elif method == "sendMessage":

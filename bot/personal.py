@@ -1,0 +1,111 @@
+"""Commands and buttons that show a person their own data: mood chart, history, settings, saved lists, stats.
+
+Each one goes through :func:`bot.privacy.send_personal`, so that from a group
+it reaches the person's private chat and never the group. Charts are drawn on
+their own thread (``BotData.charts``), never in the analysis pool, so a flood of
+/mood does not delay anyone's photo.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import CallbackQuery, Update
+from telegram.error import BadRequest
+
+from bot import replies, settings_menu
+from bot.charts import mood_chart
+from bot.context import Context
+from bot.privacy import send_personal
+from bot.songs import tracked
+from catalog import Forgotten, Preferences
+
+log = logging.getLogger(__name__)
+
+
+def _user_id(update: Update) -> int:
+    assert update.effective_user is not None  # message updates from a person (bot.privacy.no_anonymous)
+    return update.effective_user.id
+
+
+async def mood(update: Update, context: Context) -> None:
+    """/mood: latest mood and a chart of the last 7 days."""
+    catalog, bot, user_id = context.bot_data.catalog, context.bot, _user_id(update)
+    week = await asyncio.to_thread(catalog.mood_history, user_id, 7)
+    latest = week[0] if week else await asyncio.to_thread(catalog.latest_mood, user_id)
+    if latest is None:
+        await send_personal(update, context, lambda chat: bot.send_message(
+            chat, replies.NO_MOOD_YET, reply_markup=replies.mood_keyboard()))
+        return
+    text = replies.mood_text(latest, week)
+    if not week:
+        await send_personal(update, context, lambda chat: bot.send_message(chat, text))
+        return
+    chart = await asyncio.get_running_loop().run_in_executor(context.bot_data.charts, mood_chart, week)
+    await send_personal(update, context, lambda chat: bot.send_photo(chat, chart, caption=text))
+
+
+async def history(update: Update, context: Context) -> None:
+    """/history: the last ten readings."""
+    moods = await asyncio.to_thread(context.bot_data.catalog.mood_history, _user_id(update), None, 10)
+    await send_personal(update, context, lambda chat: context.bot.send_message(
+        chat, replies.history_text(moods), reply_markup=None if moods else replies.mood_keyboard()))
+
+
+async def playlists(update: Update, context: Context) -> None:
+    """/playlists: the saved lists, each a button."""
+    saved = await asyncio.to_thread(context.bot_data.catalog.saved_playlists, _user_id(update))
+    await send_personal(update, context, lambda chat: context.bot.send_message(
+        chat, replies.playlists_text(saved), reply_markup=replies.playlists_keyboard(saved)))
+
+
+async def stats(update: Update, context: Context) -> None:
+    """/stats: how often the bot read this user's mood right (by their corrections)."""
+    counts = await asyncio.to_thread(context.bot_data.catalog.corrections, _user_id(update))
+    await send_personal(update, context, lambda chat: context.bot.send_message(chat, replies.stats_text(counts)))
+
+
+async def settings(update: Update, context: Context) -> None:
+    """/settings: the taste menu, one message edited in place."""
+    prefs, learned = await asyncio.to_thread(_taste_of, context, _user_id(update))
+    text, keyboard = settings_menu.page(prefs, "main", learned)
+    await send_personal(update, context, lambda chat: context.bot.send_message(chat, text, reply_markup=keyboard))
+
+
+def _taste_of(context: Context, user_id: int) -> tuple[Preferences, dict[str, float]]:
+    catalog = context.bot_data.catalog
+    return catalog.preferences(user_id), catalog.learned_families(user_id)
+
+
+async def show_settings(query: CallbackQuery, context: Context, name: str) -> None:
+    """Edit the menu in place to show page ``name`` with the settings as stored now."""
+    prefs, learned = await asyncio.to_thread(_taste_of, context, query.from_user.id)
+    text, keyboard = settings_menu.page(prefs, name, learned)
+    try:
+        await query.edit_message_text(text, reply_markup=keyboard)
+    except BadRequest as exc:  # "message is not modified": the page is already shown
+        log.debug("settings page unchanged: %s", exc.message)
+
+
+async def change_setting(query: CallbackQuery, context: Context, what: str, arg: str) -> None:
+    """Apply one settings press atomically, and say "Saved" only when something was."""
+    msg = query.message
+    assert msg is not None  # the caller checked the button is the presser's (bot.handlers._own_button)
+    catalog = context.bot_data.catalog
+
+    def change(prefs: Preferences) -> dict[str, object] | None:
+        return settings_menu.change(prefs, what, arg)
+
+    try:
+        async with tracked(context, query.from_user.id, msg.chat.id, msg.message_id) as work:
+            changed = await asyncio.to_thread(catalog.change_preferences, query.from_user.id, change, work)
+    except Forgotten:
+        await query.answer(replies.FORGOTTEN_MEANWHILE)
+        return
+    if changed is None:
+        await query.answer(replies.BUTTON_EXPIRED)
+        return
+    before, after = changed
+    await query.answer("Saved" if after != before else "Nothing to change")
+    await show_settings(query, context, {"fam": "genres", "lang": "languages"}.get(what, "main"))

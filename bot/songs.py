@@ -1,0 +1,101 @@
+"""Song lists as replies, and the bookkeeping that keeps every write of a reply safe from a /forget.
+
+A handler that stores something (a reading, the songs it suggests, a like, a
+setting, a saved list) first notes pending work (:func:`tracked`) and hands its
+id to every write. ``/forget`` deletes the user's pending work with their data,
+so a write that comes after it stores nothing and raises
+:class:`catalog.Forgotten` instead of bringing the user back. A user's tracked
+work also runs one piece at a time: the actions a flood gets past the budget
+wait their turn instead of filling the database threads that everyone shares.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from telegram import InlineKeyboardButton, Message
+from telegram.error import BadRequest
+
+from bot import metrics, replies
+from bot.context import Context
+from catalog import EMOTIONS, DailyLimit, Forgotten, Plan, Track, plan
+from catalog.moods import one_hot
+
+log = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def tracked(context: Context, user_id: int, chat_id: int, message_id: int) -> AsyncIterator[int]:
+    """In the user's turn, pending work for the block's writes (its id to pass them), ended however the block ends."""
+    data = context.bot_data
+    async with data.turns.turn(user_id):
+        work = await asyncio.to_thread(data.catalog.begin_work, user_id, chat_id, message_id)
+        try:
+            yield work
+        finally:
+            await asyncio.to_thread(data.catalog.end_work, work)
+
+
+async def send_songs(msg: Message, context: Context, user_id: int, work: int, mood: Sequence[float] | str,
+                     emotion: str, strategy: str | None = None, target: str | None = None,
+                     picture: bytes | None = None, summary: str = "",
+                     extra: Sequence[Sequence[InlineKeyboardButton]] = ()) -> None:
+    """Pick songs for ``user_id`` and reply to ``msg``: as the picture's caption when it fits, else apart.
+
+    The list follows :func:`catalog.plan` (what the user asked for, then their
+    settings, then the mood's default), which the heading names too. A list past
+    the user's daily budget, or after a /forget, is not sent: the reply says why.
+    """
+    data = context.bot_data
+
+    def pick() -> tuple[Plan, list[Track]]:
+        with metrics.RECOMMEND_SECONDS.time():
+            prefs = data.catalog.preferences(user_id)
+            chosen = plan(prefs, emotion, strategy, target, prefs.songs_per_list or data.settings.songs_per_list)
+            tracks = data.catalog.recommend(user_id, mood, chosen.strategy, chosen.target, chosen.n,
+                                            preferences=prefs, work=work, per_day=data.settings.daily_songs)
+            return chosen, data.catalog.with_spotify(tracks)
+
+    try:
+        chosen, tracks = await asyncio.to_thread(pick)
+    except Forgotten:
+        await msg.reply_text(replies.FORGOTTEN_MEANWHILE)
+        return
+    except DailyLimit as exc:
+        await msg.reply_text(replies.daily_limit(exc.kind, exc.limit))
+        return
+    songs = replies.songs_text(tracks, replies.heading(emotion, chosen.strategy, chosen.target))
+    keyboard = replies.songs_keyboard(tracks, extra=extra)
+    if picture is not None:
+        together = (summary + "\n\n" if summary else "") + songs
+        fits = replies.visible_length(together) <= replies.CAPTION_LIMIT
+        try:
+            await msg.reply_photo(picture, caption=together if fits else summary,
+                                  reply_markup=keyboard if fits else None)
+            if fits:
+                return
+            summary = ""
+        except BadRequest as exc:  # a picture Telegram will not take: the words still go
+            log.warning("photo refused (%s); replying with text", exc.message)
+    text = (summary + "\n\n" if summary else "") + songs
+    await msg.reply_text(text, reply_markup=keyboard)
+
+
+async def record_and_send(msg: Message, context: Context, user_id: int, work: int, name: str,
+                          strategy: str | None = None) -> None:
+    """Songs for a mood picked by hand; an emotion is recorded as a reading picked by hand, calm/energetic are not."""
+    data = context.bot_data
+    if name in EMOTIONS:
+        try:
+            stored = await asyncio.to_thread(data.catalog.record_mood, user_id, one_hot(name), "manual", work,
+                                             data.settings.daily_readings)
+        except DailyLimit as exc:
+            await msg.reply_text(replies.daily_limit(exc.kind, exc.limit))
+            return
+        if stored is None:
+            await msg.reply_text(replies.FORGOTTEN_MEANWHILE)
+            return
+    await send_songs(msg, context, user_id, work, name, name, strategy)
