@@ -27,6 +27,7 @@ from bot.context import Context
 from bot.download import TooLarge, TooSlow, Unavailable, fetch
 from bot.tracing import outcome
 from catalog import EMOTIONS, STRATEGIES, TARGETS, Plan, Preferences, Track, plan
+from catalog.content import WISHES
 from catalog.moods import one_hot
 from model import ImageEmotion, InputError, MediaKind, media_kind
 from model.annotate import annotated_jpeg
@@ -91,22 +92,24 @@ async def skip_blank_buttons(update: Update, context: Context) -> None:
 
 
 # -- songs -----------------------------------------------------------------------------------
-async def _send_songs(msg: Message, context: Context, user_id: int, mood: Sequence[float] | str, emotion: str,
+async def _send_songs(msg: Message, context: Context, user: User, mood: Sequence[float] | str, emotion: str,
                       strategy: str | None = None, target: str | None = None, picture: bytes | None = None,
-                      summary: str = "", extra: Sequence[Sequence[InlineKeyboardButton]] = ()) -> None:
-    """Pick songs for ``user_id`` and reply to ``msg``: as the picture's caption when it fits, else apart.
+                      summary: str = "", extra: Sequence[Sequence[InlineKeyboardButton]] = (),
+                      wish: str | None = None) -> None:
+    """Pick songs for ``user`` and reply to ``msg``: as the picture's caption when it fits, else apart.
 
     The list follows :func:`catalog.plan` (what the user asked for, then their
-    settings, then the mood's default), which the heading names too.
+    settings, then the mood's default), which the heading names too. Until the
+    user changes a setting, their Telegram app's language picks the languages.
     """
     data = context.bot_data
 
     def pick() -> tuple[Plan, list[Track]]:
         with metrics.RECOMMEND_SECONDS.time():
-            prefs = data.catalog.preferences(user_id)
+            prefs = data.catalog.preferences(user.id, user.language_code)
             chosen = plan(prefs, emotion, strategy, target, prefs.songs_per_list or data.settings.songs_per_list)
-            tracks = data.catalog.recommend(user_id, mood, chosen.strategy, chosen.target, chosen.n,
-                                            preferences=prefs)
+            tracks = data.catalog.recommend(user.id, mood, chosen.strategy, chosen.target, chosen.n,
+                                            preferences=prefs, wish=wish)
             return chosen, data.catalog.with_spotify(tracks)
 
     chosen, tracks = await asyncio.to_thread(pick)
@@ -141,7 +144,7 @@ async def _admitted(update: Update, context: Context) -> bool:
     return verdict.allowed
 
 
-async def _read_and_reply(msg: Message, context: Context, user_id: int, file_id: str, size: int | None,
+async def _read_and_reply(msg: Message, context: Context, user: User, file_id: str, size: int | None,
                           kind: MediaKind, work: int) -> bool:
     """Answer one photo or video; True once its mood is stored (which ends the work)."""
     data = context.bot_data
@@ -187,10 +190,10 @@ async def _read_and_reply(msg: Message, context: Context, user_id: int, file_id:
         picture = await _in_pool(context, annotated_jpeg, reading) if settings.send_annotated else None
     else:
         picture = await _in_pool(context, video_chart, reading)
-    if await asyncio.to_thread(data.catalog.record_mood, user_id, found.probs, found.source, work) is None:
+    if await asyncio.to_thread(data.catalog.record_mood, user.id, found.probs, found.source, work) is None:
         await msg.reply_text(replies.FORGOTTEN_MEANWHILE)
         return True
-    await _send_songs(msg, context, user_id, found.probs, found.label, picture=picture, summary=found.summary,
+    await _send_songs(msg, context, user, found.probs, found.label, picture=picture, summary=found.summary,
                       extra=[replies.correction_row(found.ranked)])
     return True
 
@@ -209,7 +212,7 @@ async def _analyse(update: Update, context: Context, file_id: str, size: int | N
     stored = False
     try:
         async with data.in_flight:
-            stored = await _read_and_reply(msg, context, user.id, file_id, size, kind, work)
+            stored = await _read_and_reply(msg, context, user, file_id, size, kind, work)
     except asyncio.CancelledError:  # shutdown ran out of grace: say so (if Telegram answers in time), then stop
         with contextlib.suppress(TelegramError, TimeoutError):
             async with asyncio.timeout(2):
@@ -288,36 +291,41 @@ async def history(update: Update, context: Context) -> None:
 
 
 async def playlist(update: Update, context: Context) -> None:
-    """/playlist [mood] [match|lift] [target]: songs for a mood named by hand, or a fresh list for the latest one.
+    """/playlist [mood] [match|lift] [target] [wish]: songs for a mood named by hand, or a fresh list for the latest.
 
     ``/playlist happy`` needs no selfie (the mood is recorded as picked by hand);
-    ``/playlist lift calm`` goes from the latest mood toward calm.
+    ``/playlist lift calm`` goes from the latest mood toward calm; a wish
+    (``/playlist christmas``, ``kids``, ``sleep``...) asks for content left out by default.
     """
-    msg, user_id = _msg(update), _user(update).id
+    msg, user = _msg(update), _user(update)
     args = [a.lower() for a in context.args or []]
-    unknown = [a for a in args if a not in TARGETS and a not in STRATEGIES]
+    unknown = [a for a in args if a not in TARGETS and a not in STRATEGIES and a not in WISHES]
     if unknown:
         await msg.reply_text(replies.unknown_playlist_word(unknown[0], TARGETS))
         return
     strategy = next((a for a in args if a in STRATEGIES), None)
     named = [a for a in args if a in TARGETS]
+    wish = next((WISHES[a] for a in args if a in WISHES), None)
     if named and strategy != "lift":
-        await _songs_for_named_mood(msg, context, user_id, named[0], strategy)
+        await _songs_for_named_mood(msg, context, user, named[0], strategy, wish)
         return
-    latest = await asyncio.to_thread(context.bot_data.catalog.latest_mood, user_id)
+    latest = await asyncio.to_thread(context.bot_data.catalog.latest_mood, user.id)
+    if latest is None and wish:  # "/playlist christmas" wants the songs, whatever the mood
+        await _send_songs(msg, context, user, "neutral", "neutral", strategy, wish=wish)
+        return
     if latest is None:
         await msg.reply_text(replies.NO_MOOD_YET, reply_markup=replies.mood_keyboard())
         return
-    await _send_songs(msg, context, user_id, latest.music, latest.label, strategy or "match",
-                      named[0] if named else None)
+    await _send_songs(msg, context, user, latest.music, latest.label, strategy or "match",
+                      named[0] if named else None, wish=wish)
 
 
-async def _songs_for_named_mood(msg: Message, context: Context, user_id: int, name: str,
-                                strategy: str | None = None) -> None:
+async def _songs_for_named_mood(msg: Message, context: Context, user: User, name: str,
+                                strategy: str | None = None, wish: str | None = None) -> None:
     """Songs for a mood picked by hand; an emotion is recorded as a reading picked by hand, calm/energetic are not."""
     if name in EMOTIONS:
-        await asyncio.to_thread(context.bot_data.catalog.record_mood, user_id, one_hot(name), "manual")
-    await _send_songs(msg, context, user_id, name, name, strategy)
+        await asyncio.to_thread(context.bot_data.catalog.record_mood, user.id, one_hot(name), "manual")
+    await _send_songs(msg, context, user, name, name, strategy, wish=wish)
 
 
 async def forget(update: Update, context: Context) -> None:
@@ -384,7 +392,7 @@ async def _more_songs(update: Update, context: Context, strategy: str) -> None:
     if latest is None:
         await msg.reply_text(replies.NO_MOOD_YET, reply_markup=replies.mood_keyboard())
         return
-    await _send_songs(msg, context, query.from_user.id, latest.music, latest.label, strategy)
+    await _send_songs(msg, context, query.from_user, latest.music, latest.label, strategy)
 
 
 async def on_more(update: Update, context: Context) -> None:
@@ -405,7 +413,7 @@ async def on_mood_button(update: Update, context: Context) -> None:
         return
     assert context.matches is not None
     await query.answer()
-    await _songs_for_named_mood(msg, context, query.from_user.id, context.matches[0].group("mood"))
+    await _songs_for_named_mood(msg, context, query.from_user, context.matches[0].group("mood"))
 
 
 async def _own_button(query: CallbackQuery) -> Message | None:
@@ -442,19 +450,18 @@ async def on_forget_no(update: Update, context: Context) -> None:
 
 async def settings(update: Update, context: Context) -> None:
     """/settings: the taste menu, one message edited in place."""
-    user_id = _user(update).id
-    prefs, learned = await asyncio.to_thread(_taste_of, context, user_id)
+    prefs, learned = await asyncio.to_thread(_taste_of, context, _user(update))
     text, keyboard = settings_menu.page(prefs, "main", learned)
     await _msg(update).reply_text(text, reply_markup=keyboard)
 
 
-def _taste_of(context: Context, user_id: int) -> tuple[Preferences, dict[str, float]]:
+def _taste_of(context: Context, user: User) -> tuple[Preferences, dict[str, float]]:
     catalog = context.bot_data.catalog
-    return catalog.preferences(user_id), catalog.learned_families(user_id)
+    return catalog.preferences(user.id, user.language_code), catalog.learned_families(user.id)
 
 
 async def _show_settings(query: CallbackQuery, context: Context, name: str) -> None:
-    prefs, learned = await asyncio.to_thread(_taste_of, context, query.from_user.id)
+    prefs, learned = await asyncio.to_thread(_taste_of, context, query.from_user)
     text, keyboard = settings_menu.page(prefs, name, learned)
     try:
         await query.edit_message_text(text, reply_markup=keyboard)
@@ -484,12 +491,13 @@ async def on_settings_change(update: Update, context: Context) -> None:
     if await _own_button(query) is None:
         return
     catalog = context.bot_data.catalog
-    prefs = await asyncio.to_thread(catalog.preferences, query.from_user.id)
+    user = query.from_user
+    prefs = await asyncio.to_thread(catalog.preferences, user.id, user.language_code)
     changes = settings_menu.change(prefs, what, arg)
     if changes is None:
         await query.answer(replies.BUTTON_EXPIRED)
         return
-    await asyncio.to_thread(lambda: catalog.set_preferences(query.from_user.id, **changes))
+    await asyncio.to_thread(lambda: catalog.set_preferences(user.id, user.language_code, **changes))
     await query.answer("Saved")
     await _show_settings(query, context, {"fam": "genres", "lang": "languages"}.get(what, "main"))
 
@@ -507,7 +515,7 @@ async def on_fix(update: Update, context: Context) -> None:
         await query.answer(replies.BUTTON_EXPIRED)
         return
     await query.answer(f"Thanks! Noted: {emotion}")
-    await _send_songs(msg, context, query.from_user.id, emotion, emotion)
+    await _send_songs(msg, context, query.from_user, emotion, emotion)
 
 
 async def on_fix_other(update: Update, context: Context) -> None:

@@ -25,9 +25,12 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.build import FAMILIES
+from catalog.content import HELD_BACK, held_back
 from catalog.db import make_engine, prepare
-from catalog.moods import EMOTIONS, TARGETS, default_strategy, dominant, lift_target, regions, scale
-from catalog.recommend import Pick, SongIndex, Taste, choose, describe, path_points
+from catalog.index import SongIndex, song_index
+from catalog.languages import default_languages
+from catalog.moods import EMOTIONS, TARGETS, default_strategy, dominant, lift_target, regions
+from catalog.recommend import Pick, Taste, choose, describe, path_points
 from catalog.schema import (
     Feedback,
     MoodReading,
@@ -225,9 +228,9 @@ class Catalog:
             if self._index is None:
                 with self.session() as s:
                     rows = s.execute(select(Song.id, Song.popularity, Song.artist, Song.title, Song.family,
-                                            Song.language, Song.explicit,
+                                            Song.language, Song.explicit, Song.copy_of, Song.tags,
                                             *(getattr(Song, f) for f in regions().features)).order_by(Song.id)).all()
-                self._index = _song_index(rows, regions().features, regions().spread)
+                self._index = song_index(rows, regions().features, regions().spread)
             return self._index
 
     def tracks(self, song_ids: Sequence[int]) -> list[Track]:
@@ -379,7 +382,8 @@ class Catalog:
     # -- recommendations -----------------------------------------------------------------
     def recommend(self, user_id: int | None, mood: Sequence[float] | str, strategy: str | None = None,
                   target: str | None = None, n: int | None = None, seed: int | None = None,
-                  preferences: Preferences | None = None) -> list[Track]:
+                  preferences: Preferences | None = None, wish: str | None = None,
+                  on: dt.date | None = None) -> list[Track]:
         """Songs for a mood, each with the reason it was chosen.
 
         ``mood`` is a face's seven probabilities or a mood named by hand (any
@@ -389,8 +393,13 @@ class Catalog:
         ``strategy`` None takes the user's setting, else the mood's default
         (lift for angry, disgust and fear). With a user, their preferences,
         history and feedback count, and the list is remembered; ``preferences``
-        overrides the stored ones (anonymous use, e.g. the CLI).
+        overrides the stored ones (anonymous use, e.g. the CLI). ``wish`` asks for
+        a kind of content held back by default (a tag of :mod:`catalog.content`:
+        "holiday", "children", ...); ``on`` is the day the list is for (today),
+        which decides whether holiday songs are in season.
         """
+        if wish is not None and wish not in HELD_BACK:
+            raise ValueError(f"unknown wish {wish!r}; choose from {', '.join(HELD_BACK)}")
         prefs = preferences or (self.preferences(user_id) if user_id is not None else Preferences())
         space = regions()
         if isinstance(mood, str):
@@ -406,10 +415,11 @@ class Catalog:
             points = path_points(start, space.point(goal), n)
         else:
             points = [space.point(goal) if chosen.target else start] * n
-        exclude, taste = self._memory(user_id, prefs) if user_id is not None else (set(), _taste(prefs, {}, set()))
+        exclude, taste = self._memory(user_id, prefs) if user_id is not None else (set(), _taste(prefs))
+        taste = replace(taste, hidden=held_back(on or dt.date.today(), wish), wish=wish)
         index = self.index()
         picks = choose(index, points, space.spread, taste, exclude, np.random.default_rng(seed),
-                       same_family=strategy == "lift")
+                       lift_from=emotion if strategy == "lift" else None)
         ids = [int(index.ids[p.position]) for p in picks]
         if user_id is not None and ids:
             now = utcnow()
@@ -432,7 +442,8 @@ class Catalog:
         liked_songs = [v.song_id for v in verdicts if v.kind == "like"]
         index = self.index()
         liked_artists = set(index.artist_code[np.isin(index.ids, liked_songs)].tolist()) if liked_songs else set()
-        return recent | disliked, _taste(prefs, _family_scores(verdicts), liked_artists)
+        verdict_count = len(disliked) + len(liked_songs)
+        return recent | disliked, _taste(prefs, _family_scores(verdicts), liked_artists, verdict_count)
 
     @staticmethod
     def _verdicts(s: Session, user_id: int) -> Sequence[Any]:
@@ -446,18 +457,25 @@ class Catalog:
             return _family_scores(self._verdicts(s, user_id))
 
     # -- preferences ---------------------------------------------------------------------
-    def preferences(self, user_id: int) -> Preferences:
+    def preferences(self, user_id: int, language_code: str | None = None) -> Preferences:
+        """The user's settings; until they change one, the defaults, with languages from their app's language.
+
+        ``language_code`` is the IETF tag Telegram sends with the user ("pt-br").
+        """
         with self.session() as s:
             row = s.get(Preference, user_id)
         if row is None:
-            return Preferences()
+            return Preferences(languages=default_languages(language_code))
         return Preferences(tuple(row.liked_families), tuple(row.avoided_families), tuple(row.languages),
                            row.explicit, row.songs_per_list, row.strategy)
 
     @_retried
-    def set_preferences(self, user_id: int, **changes: object) -> Preferences:
-        """Change some settings (the names of :class:`Preferences`), keep the rest; returns them all."""
-        prefs = replace(self.preferences(user_id), **changes)  # type: ignore[arg-type]
+    def set_preferences(self, user_id: int, language_code: str | None = None, **changes: object) -> Preferences:
+        """Change some settings (the names of :class:`Preferences`), keep the rest; returns them all.
+
+        The first change stores the defaults it started from too, languages from ``language_code`` included.
+        """
+        prefs = replace(self.preferences(user_id, language_code), **changes)  # type: ignore[arg-type]
         _check(prefs)
         values = {"liked_families": list(prefs.liked_families), "avoided_families": list(prefs.avoided_families),
                   "languages": list(prefs.languages), "explicit": prefs.explicit,
@@ -576,10 +594,11 @@ class Catalog:
                 if t.spotify_id in found else t for t in tracks]
 
 
-def _taste(prefs: Preferences, families: dict[str, float], liked_artists: set[int]) -> Taste:
+def _taste(prefs: Preferences, families: dict[str, float] | None = None, liked_artists: set[int] | None = None,
+           verdicts: int = 0) -> Taste:
     return Taste(explicit=prefs.explicit, liked_families=frozenset(prefs.liked_families),
                  avoided_families=frozenset(prefs.avoided_families), languages=frozenset(prefs.languages),
-                 family_scores=families, liked_artists=frozenset(liked_artists))
+                 family_scores=families or {}, liked_artists=frozenset(liked_artists or ()), verdicts=verdicts)
 
 
 def _family_scores(verdicts: Sequence[Any]) -> dict[str, float]:
@@ -601,30 +620,6 @@ def _check(prefs: Preferences) -> None:
         raise ValueError("songs per list must be 3 to 10")
     if prefs.strategy not in (None, *STRATEGIES):
         raise ValueError(f"unknown strategy {prefs.strategy!r}")
-
-
-def _song_index(rows: Sequence[Any], features: Sequence[str], spread: np.ndarray) -> SongIndex:
-    """Numpy columns of the catalogue; a missing audio feature takes the catalogue's median."""
-    columns = [scale(f, np.array([np.nan if getattr(r, f) is None else getattr(r, f) for r in rows], np.float64))
-               for f in features]
-    matrix = np.stack(columns, axis=1) if rows else np.zeros((0, len(features)))
-    if len(matrix):
-        matrix = np.where(np.isnan(matrix), np.nanmedian(matrix, axis=0), matrix)
-    artists = [r.artist.casefold() for r in rows]
-    family = np.array([r.family or "" for r in rows], object)
-    families, family_code = np.unique(family, return_inverse=True) if rows else (np.array([], object), family)
-    return SongIndex(
-        ids=np.array([r.id for r in rows], np.int64), features=(matrix / spread).astype(np.float32),
-        popularity=np.array([r.popularity for r in rows], np.float64), family=family,
-        family_code=family_code.astype(np.int16), families=tuple(families.tolist()),
-        language=np.array([r.language or "" for r in rows], object),
-        explicit=np.array([-1 if r.explicit is None else int(r.explicit) for r in rows], np.int8),
-        artist_code=_codes(artists), title_code=_codes([f"{r.title.casefold()}|{a}" for r, a in zip(rows, artists)]))
-
-
-def _codes(keys: list[str]) -> np.ndarray:
-    """One integer per distinct key."""
-    return np.unique(np.array(keys, object), return_inverse=True)[1].astype(np.int32) if keys else np.zeros(0, np.int32)
 
 
 def _reason(index: SongIndex, features: Sequence[str], pick: Pick, k: int, n: int, emotion: str, goal: str,
