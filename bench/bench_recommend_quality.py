@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 from _common import save, stats
-from _listener import load_oracle, listener, print_listener
+from _listener import listener, load_oracle, print_listener
 
 USERS, SONGS = 10, 5
 
