@@ -11,21 +11,30 @@ merged by Spotify track id into one row per track:
 
 Where a track is in several tables the 114k table's values win (it carries the
 explicit flag and all artists), then TidyTuesday's. Genres from every table are
-kept; each genre maps to one coarse family users can choose from, and region
-genres (k-pop, french, brazil, ...) give a language hint. Spotify reports the
-tempo of many slow ballads in 6/8 at double speed: a tempo above 150 BPM with
-energy under 0.5 is halved.
+kept; each genre maps to one coarse family users can choose from
+(:mod:`catalog.build_families` for the genres that need the track's own
+evidence). Spotify reports the tempo of many slow ballads in 6/8 at double
+speed: a tempo above 150 BPM with energy under 0.5 is halved.
 
-Needs pandas (the ``train`` extra); the bot never imports this module.
+Each track then gets its sung language (:mod:`catalog.build_language`), content
+tags (:mod:`catalog.build_tags`), an explicit flag where no source has one
+(:mod:`catalog.build_explicit`) and the id of the copy of the same song people
+know (:mod:`catalog.build_copies`).
+
+Needs pandas and lingua (the ``build`` extra); the bot never imports this module.
 """
 
 from __future__ import annotations
 
 import gzip
 import io
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+
+from catalog import build_explicit, build_families
+from catalog.build_copies import copy_of
+from catalog.build_language import languages
+from catalog.build_tags import TAGS, Row, tag_rows
 
 SOURCES = ("spotify_tracks_114k.csv.gz", "tidytuesday_spotify_songs.csv.gz", "data_moods.csv")
 """The source tables a build reads, in that order, from one folder."""
@@ -59,45 +68,65 @@ _FAMILY_GENRES = {
 }
 GENRE_FAMILY: dict[str, str] = {g: family for family, genres in _FAMILY_GENRES.items() for g in genres.split()}
 
-GENRE_LANGUAGE: dict[str, str] = {
-    "k-pop": "ko", "j-pop": "ja", "j-idol": "ja", "j-dance": "ja", "j-rock": "ja", "anime": "ja",
-    "cantopop": "zh", "mandopop": "zh", "brazil": "pt", "mpb": "pt", "pagode": "pt", "samba": "pt",
-    "sertanejo": "pt", "forro": "pt", "spanish": "es", "tango": "es", "salsa": "es", "reggaeton": "es",
-    "latino": "es", "french": "fr", "german": "de", "indian": "hi", "pop-film": "hi", "iranian": "fa",
-    "malay": "ms", "swedish": "sv", "turkish": "tr",
-}
-"""Language or region a source genre implies; tracks of other genres get none."""
-
 SEED_COLUMNS = ("spotify_id", "title", "artist", "artists", "album", "genre", "genres", "family", "language",
                 "explicit", "year", "popularity", "valence", "energy", "danceability", "tempo", "acousticness",
-                "instrumentalness", "speechiness", "loudness", "mode")
+                "instrumentalness", "speechiness", "loudness", "mode", "explicit_inferred", "tags", "copy_of")
 
 
 @dataclass
 class BuildSummary:
     rows: int
     by_family: dict[str, int]
+    by_language: dict[str, int]
+    tags: dict[str, int]
     explicit: dict[str, int]
+    copies: int
     tempo_folded: int
+    explicit_check: build_explicit.Evaluation
 
     def __str__(self) -> str:
-        families = ", ".join(f"{k} {v:,}" for k, v in sorted(self.by_family.items(), key=lambda kv: -kv[1]))
-        return (f"{self.rows:,} tracks; families: {families}; explicit: {self.explicit}; "
-                f"tempos halved: {self.tempo_folded:,}")
+        def counts(d: dict[str, int]) -> str:
+            return ", ".join(f"{k} {v:,}" for k, v in sorted(d.items(), key=lambda kv: -kv[1]))
+
+        return (f"{self.rows:,} tracks\nfamilies: {counts(self.by_family)}\nlanguages: {counts(self.by_language)}\n"
+                f"tags: {counts(self.tags)}\nexplicit: {counts(self.explicit)}\n{self.explicit_check}\n"
+                f"copies of another row: {self.copies:,}; tempos halved: {self.tempo_folded:,}")
 
 
 def _slug(genre: str) -> str:
     return genre.strip().lower().replace(" ", "-").replace("&", "&")
 
 
-def _family(genres: list[str]) -> str:
-    """The family most of a track's genres belong to (ties: the first genre's)."""
-    families = [GENRE_FAMILY[g] for g in genres if g in GENRE_FAMILY]
-    if not families:
-        return ""
-    counts = Counter(families)
-    best = max(counts.values())
-    return next(f for f in families if counts[f] == best)
+def _enrich(merged, genres: dict[str, list[str]]) -> build_explicit.Evidence:
+    """Add language, family, tags, the explicit flag for every row and copy_of to ``merged`` (in place)."""
+    import pandas as pd
+
+    listed = [genres.get(i, []) for i in merged.spotify_id]
+    features = merged[["instrumentalness", "speechiness", "danceability"]].astype(float).fillna(0.0)
+    merged["language"] = languages(merged.title.astype(str).tolist(), merged.artist.tolist(), listed,
+                                   features.instrumentalness.tolist(), features.speechiness.tolist())
+    by_artist = build_families.artist_families(merged.artist.tolist(), listed, GENRE_FAMILY)
+    merged["family"] = [
+        build_families.track_family(g, build_families.Track(str(title), by_artist[artist], lang, *feats),
+                                    GENRE_FAMILY)
+        for g, title, artist, lang, feats in zip(listed, merged.title, merged.artist, merged.language,
+                                                 features.itertuples(index=False, name=None))]
+    rows = [Row(str(t), str(a), str(s), g, i, sp) for t, a, s, g, i, sp in
+            zip(merged.title, merged.album, merged.artists, listed, features.instrumentalness, features.speechiness)]
+    merged["tags"] = tag_rows(rows, merged.artist.tolist())
+
+    years = pd.to_numeric(merged.year, errors="coerce")
+    tracks = [build_explicit.Track(i, str(a), str(t), g, None if pd.isna(y) else int(y),
+                                   None if pd.isna(f) else int(f), sp)
+              for i, a, t, g, y, f, sp in zip(merged.spotify_id, merged.artist, merged.title, listed, years,
+                                              merged.explicit, features.speechiness)]
+    evidence = build_explicit.Evidence.of(tracks)
+    merged["explicit_inferred"] = merged.explicit.isna().astype(int)
+    merged["explicit"] = [t.flag if t.flag is not None else build_explicit.infer(t, evidence)[0] for t in tracks]
+    known_clean = ((merged.explicit == 0) & (merged.explicit_inferred == 0)).tolist()
+    merged["copy_of"] = copy_of(merged.spotify_id.tolist(), merged.artist.tolist(), merged.title.astype(str).tolist(),
+                                merged.popularity.astype(float).tolist(), known_clean)
+    return evidence
 
 
 def build(sources: Path, out: Path) -> BuildSummary:
@@ -141,15 +170,20 @@ def build(sources: Path, out: Path) -> BuildSummary:
     merged["artist"] = merged.artists.str.split("; ").str[0]
     merged["genres"] = [";".join(genres.get(i, [])) for i in merged.spotify_id]
     merged["genre"] = [genres.get(i, [""])[0] for i in merged.spotify_id]
-    merged["family"] = [_family(genres.get(i, [])) for i in merged.spotify_id]
-    merged["language"] = [next((GENRE_LANGUAGE[g] for g in genres.get(i, []) if g in GENRE_LANGUAGE), "")
-                          for i in merged.spotify_id]
     folded = (merged.tempo > 150) & (merged.energy < 0.5)
     merged.loc[folded, "tempo"] = merged.tempo[folded] / 2
     merged.loc[merged.tempo <= 0, "tempo"] = pd.NA
     merged["year"] = pd.to_numeric(merged.year, errors="coerce").astype("Int64")
     merged["album"] = merged.album.fillna("")
-    merged = merged.dropna(subset=["title", "valence", "energy"])
+    merged = merged.dropna(subset=["title", "valence", "energy"]).reset_index(drop=True)
+    evidence = _enrich(merged, genres)
+    in_tidy = set(t.spotify_id)
+    flagged = [build_explicit.Track(i, str(a), str(ti), genres.get(i, []), None if pd.isna(y) else int(y), int(f),
+                                    float(sp))
+               for i, a, ti, y, f, inferred, sp in zip(merged.spotify_id, merged.artist, merged.title,
+                                                      pd.to_numeric(merged.year, errors="coerce"), merged.explicit,
+                                                      merged.explicit_inferred, merged.speechiness.fillna(0.0))
+               if i in in_tidy and not inferred]
     merged = merged.sort_values(["artist", "title", "spotify_id"], key=lambda c: c.astype(str).str.casefold())
     for column in features:
         merged[column] = merged[column].round(6)
@@ -160,9 +194,13 @@ def build(sources: Path, out: Path) -> BuildSummary:
         gz.write(text.encode())
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(buf.getvalue())
-    explicit = merged.explicit.map({1: "yes", 0: "no"}).fillna("unknown").value_counts().to_dict()
-    return BuildSummary(len(merged), merged.family.replace("", "none").value_counts().to_dict(), explicit,
-                        int(folded.sum()))
+    source = merged.explicit_inferred.map({0: "flagged", 1: "inferred"})
+    explicit = (source + " " + merged.explicit.map({1: "explicit", 0: "clean"})).value_counts().to_dict()
+    tags = {tag: int(merged.tags.str.contains(tag).sum()) for tag in TAGS}
+    return BuildSummary(len(merged), merged.family.replace("", "none").value_counts().to_dict(),
+                        merged.language.replace("", "unknown").value_counts().to_dict(), tags, explicit,
+                        int((merged.copy_of != "").sum()), int(folded.sum()),
+                        build_explicit.evaluate(flagged, evidence))
 
 
 MOOD_FEATURES: tuple[str, ...] = ("valence", "energy", "acousticness", "instrumentalness", "danceability", "tempo",

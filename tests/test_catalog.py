@@ -439,7 +439,9 @@ def test_build_merges_the_source_tables(tmp_path):
     assert one["artists"] == "Ann; Bob" and one["artist"] == "Ann" and one["genres"] == "k-pop;piano"
     assert one["language"] == "ko" and one["tempo"] == "90.0" and one["explicit"] == "0"
     assert two["explicit"] == "1" and two["family"] == "hip-hop" and two["year"] == "2019"  # 114k wins, year from tidy
-    assert three["explicit"] == "" and three["family"] == "rock" and three["genres"] == "rock;hard-rock"
+    assert three["family"] == "rock" and three["genres"] == "rock;hard-rock"
+    # No source flags Song Three and nothing is known of Dee: inferred, and explicit when unsure.
+    assert (three["explicit"], three["explicit_inferred"], two["explicit_inferred"]) == ("1", "1", "0")
     result = import_file(make_engine_for(tmp_path), tmp_path / "seed.csv.gz")
     assert result.inserted == 3 and result.rejected == []
 

@@ -1,0 +1,121 @@
+"""The family of a track: each source genre maps to one family, a few only with the track's own evidence.
+
+Most source genres name their family outright (``GENRE_FAMILY`` in
+:mod:`catalog.build`). Some of the 114k table's genre seeds are playlists of
+mixed content, and a fixed family for them was wrong for whole groups of
+tracks; for those the family is decided per track:
+
+* chill, piano, ambient, sleep, world-music: without vocals (instrumentalness)
+  the track is instrumental; with vocals it is a song, whose family is the one
+  its artist has elsewhere in the catalogue, else pop (chill's sung half is
+  bedroom pop and R&B; piano's is OneRepublic, Keane, Billy Joel);
+  instrumental chill and study are lo-fi beats: electronic;
+* reggae: mostly reggaeton; sung in Spanish or Portuguese it is latin, else world;
+* dub (melodic dubstep) and happy (happy hardcore): electronic;
+* j-dance (Jamaican dancehall, not Japanese): world, unless the artist is electronic;
+* comedy: no family (stand-up is tagged spoken);
+* hardcore: hardcore punk, metalcore, gabber and 90s hip-hop together: the
+  artist's family elsewhere, else hip-hop when the track is rap-like (speechy and
+  danceable), electronic when it is instrumental, else metal;
+* german: Bach, Handel and film scores next to German rap and pop: instrumental
+  classical works are classical/instrumental, else the artist's family, else
+  hip-hop for rap, pop for the rest;
+* malay (Malayalam film music): world, hip-hop for rap.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+INSTRUMENTAL = 0.5
+"""Instrumentalness at or above which a track has no vocals (Spotify: above 0.5 is meant to be instrumental)."""
+
+_CLASSICAL_TITLE = re.compile(r"\b(BWV|HWV|K\.|KV|Op\.|No\.|Symphon|Sonat|Concert|Cantata|Kantate|Prelude|"
+                              r"Präludium|Fugue|Fuge|Suite|Messiah|Allegro|Adagio|Andante|Largo|Overture|Ouvertüre)",
+                              re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Track:
+    """What a per-track family rule looks at."""
+
+    title: str
+    artist_family: str
+    language: str
+    instrumentalness: float
+    speechiness: float
+    danceability: float
+
+    @property
+    def instrumental(self) -> bool:
+        return self.instrumentalness >= INSTRUMENTAL
+
+    @property
+    def rap(self) -> bool:
+        return self.speechiness >= 0.15 and self.danceability >= 0.6
+
+
+def _song(t: Track) -> str:
+    return t.artist_family or "pop"
+
+
+def _calm(t: Track) -> str:
+    return "classical/instrumental" if t.instrumental else _song(t)
+
+
+def _beats(t: Track) -> str:
+    return "electronic" if t.instrumental else _song(t)
+
+
+def _hardcore(t: Track) -> str:
+    if t.artist_family in ("hip-hop", "metal", "rock", "electronic"):
+        return t.artist_family
+    return "hip-hop" if t.rap else "electronic" if t.instrumental else "metal"
+
+
+def _german(t: Track) -> str:
+    if t.instrumental and (t.artist_family == "classical/instrumental" or _CLASSICAL_TITLE.search(t.title)):
+        return "classical/instrumental"
+    if t.artist_family:
+        return t.artist_family
+    return "hip-hop" if t.speechiness >= 0.2 else "classical/instrumental" if t.instrumental else "pop"
+
+
+RULES: dict[str, Callable[[Track], str]] = {
+    "chill": _beats, "study": _beats, "piano": _calm, "ambient": _calm, "sleep": _calm, "world-music": _calm,
+    "reggae": lambda t: "latin" if t.language in ("es", "pt") else "world",
+    "dub": lambda t: "electronic", "happy": lambda t: "electronic",
+    "j-dance": lambda t: "electronic" if t.artist_family == "electronic" else "world",
+    "comedy": lambda t: "",
+    "hardcore": _hardcore, "german": _german,
+    "malay": lambda t: "hip-hop" if t.rap else "world",
+}
+"""Source genres whose family depends on the track (the rest: ``GENRE_FAMILY``)."""
+
+
+def majority(families: Sequence[str]) -> str:
+    """The family most entries name (ties: the first named); "" for none."""
+    named = [f for f in families if f]
+    if not named:
+        return ""
+    counts = Counter(named)
+    best = max(counts.values())
+    return next(f for f in named if counts[f] == best)
+
+
+def artist_families(artists: Sequence[str], genres: Sequence[Sequence[str]],
+                    genre_family: Mapping[str, str]) -> dict[str, str]:
+    """Each artist's family over the genres of theirs that name one outright (not the per-track ones)."""
+    seen: dict[str, list[str]] = {}
+    for artist, listed in zip(artists, genres):
+        seen.setdefault(str(artist), []).extend(genre_family[g] for g in listed
+                                                if g in genre_family and g not in RULES)
+    return {artist: majority(families) for artist, families in seen.items()}
+
+
+def track_family(genres: Sequence[str], track: Track, genre_family: Mapping[str, str]) -> str:
+    """The family most of the track's genres give it (per-track rules for the genres in ``RULES``)."""
+    return majority([RULES[g](track) if g in RULES else genre_family.get(g, "") for g in genres])
