@@ -34,6 +34,10 @@ class SongIndex:
     """The same as small integers (positions in ``families``), for fast masks."""
     families: tuple[str, ...]
     language: np.ndarray
+    """ISO 639-1 code per song, as object array ("zxx": no vocals, "": unknown)."""
+    language_code: np.ndarray
+    """The same as small integers (positions in ``languages``)."""
+    languages: tuple[str, ...]
     explicit: np.ndarray
     """1 explicit, 0 clean, -1 unknown."""
     artist_code: np.ndarray
@@ -75,6 +79,10 @@ class SongIndex:
         codes = [self.families.index(n) for n in names if n in self.families]
         return np.isin(self.family_code, codes)
 
+    def language_mask(self, codes: frozenset[str] | set[str]) -> np.ndarray:
+        """Songs in any of the languages ``codes``."""
+        return np.isin(self.language_code, [self.languages.index(c) for c in codes if c in self.languages])
+
     def tagged(self, tags: frozenset[str] | set[str]) -> np.ndarray:
         """Songs carrying any of ``tags``."""
         bits = sum(1 << TAGS.index(t) for t in tags if t in TAGS)
@@ -91,11 +99,13 @@ def song_index(rows: Sequence[Any], features: Sequence[str], spread: np.ndarray)
     artists = [r.artist.casefold() for r in rows]
     family = np.array([r.family or "" for r in rows], object)
     families, family_code = np.unique(family, return_inverse=True) if rows else (np.array([], object), family)
+    language = np.array([r.language or "" for r in rows], object)
+    languages, language_code = np.unique(language, return_inverse=True) if rows else (np.array([], object), language)
     return SongIndex(
         ids=np.array([r.id for r in rows], np.int64), features=(matrix / spread).astype(np.float32),
         popularity=np.array([r.popularity for r in rows], np.float64), family=family,
         family_code=family_code.astype(np.int16), families=tuple(families.tolist()),
-        language=np.array([r.language or "" for r in rows], object),
+        language=language, language_code=language_code.astype(np.int16), languages=tuple(languages.tolist()),
         explicit=np.array([-1 if r.explicit is None else int(r.explicit) for r in rows], np.int8),
         artist_code=_codes(artists), title_code=_codes([f"{r.title.casefold()}|{a}" for r, a in zip(rows, artists)]),
         canonical=np.array([not r.copy_of for r in rows], bool),

@@ -51,6 +51,8 @@ DISCOVERY_VERDICTS = 50
 MAX_DISCOVERY = 0.4
 LANGUAGE_DISCOVERY = 20
 """Verdicts from which one discovery slot may be sung in a language the user did not choose."""
+START_DEPTH = 0.25
+"""How far beyond the mood's centre, away from the target, a lift's first point lies (share of the path)."""
 FAMILY_TASTE = 0.3
 """Distance removed for a family the user keeps liking (added for one they keep disliking)."""
 ARTIST_TASTE = 0.1
@@ -59,6 +61,12 @@ ENOUGH = 200
 PREFERENCE_MARGIN = 0.5
 """...and its ``POOL``-th nearest song is at most this much further from the point than without it:
 a user's own choice outweighs a somewhat closer fit."""
+
+
+OWN_LANGUAGE = "own language"
+"""The lean toward a user's languages other than English: it gives way silently..."""
+OWN_ENOUGH = 40
+"""...and holds with fewer songs than a user's own rule: a few dozen songs in one's language beat none."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +121,13 @@ def path_points(start: np.ndarray, end: np.ndarray, n: int) -> list[np.ndarray]:
     return [start + (end - start) * k / (n - 1) for k in range(n)]
 
 
+def lift_points(start: np.ndarray, end: np.ndarray, n: int) -> list[np.ndarray]:
+    """A lift's ``n`` points: the first a little deeper in the mood than its centre (away from the target),
+    so the opening song sounds like the mood rather than halfway out of it; the last is the target."""
+    deeper = start + START_DEPTH * (start - end)
+    return path_points(deeper, end, n)
+
+
 def slots(taste: Taste, n: int) -> list[Slot]:
     """The narrowing of each slot: own-language slots first of every two, discovery slots from the second on."""
     discovery = int(round(n * taste.discovery))
@@ -140,16 +155,20 @@ def eligible(index: SongIndex, taste: Taste, exclude: set[int]) -> np.ndarray:
 
 
 def _narrowing(index: SongIndex, taste: Taste, slot: Slot) -> list[tuple[str, np.ndarray]]:
-    """[(preference, narrower mask)] of one slot, in the order they give way; "" names a silent lean."""
+    """[(preference, narrower mask)] of one slot, in the order they give way; "" names a silent lean.
+
+    A lift step's family comes after the familiarity lean and before the own-language one (see ``_pool``):
+    a song in the user's language that does not carry the mood is not worth it.
+    """
     narrowing = []
     if taste.languages and not slot.other_languages:
-        narrowing.append(("language", np.isin(index.language, [*taste.languages, INSTRUMENTAL])))
-        if slot.own_language:
-            narrowing.append(("", np.isin(index.language, list(taste.languages - {ENGLISH, INSTRUMENTAL}))))
+        narrowing.append(("language", index.language_mask(taste.languages | {INSTRUMENTAL})))
     if taste.liked_families:
         narrowing.append(("genre", index.family_mask(taste.liked_families)))
     if slot.familiar:
         narrowing.append(("", index.familiarity >= FAMILIAR))
+    if taste.languages and slot.own_language:
+        narrowing.append((OWN_LANGUAGE, index.language_mask(taste.languages - {ENGLISH, INSTRUMENTAL})))
     return narrowing
 
 
@@ -182,7 +201,7 @@ def choose(index: SongIndex, points: Sequence[np.ndarray], spread: np.ndarray, t
     for p in scaled:  # a match repeats one point: its distances are computed once
         if p.tobytes() not in distance_of:
             distance_of[p.tobytes()] = index.distances(p)
-    heard = allowed & np.isin(index.language, [*taste.languages, INSTRUMENTAL]) if taste.languages else allowed
+    heard = allowed & index.language_mask(taste.languages | {INSTRUMENTAL}) if taste.languages else allowed
     families = _families(index, [distance_of[p.tobytes()] for p in scaled],
                          heard if heard.sum() >= ENOUGH else allowed, taste, lift_from, rng)
     pools: dict[tuple, tuple[np.ndarray, np.ndarray, tuple[str, ...]]] = {}
@@ -224,9 +243,12 @@ def _pool(index: SongIndex, distance: np.ndarray, allowed: np.ndarray, narrowing
     """The ``POOL`` best candidates by a point's distances (positions, distances) and the preferences relaxed."""
     mask, relaxed = allowed, []
     for name, narrower in narrowing:
-        if _holds(distance, mask & narrower, mask):
+        if name == OWN_LANGUAGE and family is not None and (same := mask & (index.family_code == family)).sum() \
+                >= PATH_NEAREST:
+            mask, family = same, None
+        if _holds(distance, mask & narrower, mask, OWN_ENOUGH if name == OWN_LANGUAGE else ENOUGH):
             mask = mask & narrower
-        elif name:
+        elif name and name != OWN_LANGUAGE:
             relaxed.append(name)
     if family is not None and (same := mask & (index.family_code == family)).sum() >= PATH_NEAREST:
         mask = same
@@ -237,11 +259,11 @@ def _pool(index: SongIndex, distance: np.ndarray, allowed: np.ndarray, narrowing
     return candidates, distance[candidates], tuple(relaxed)
 
 
-def _holds(distance: np.ndarray, narrow: np.ndarray, wide: np.ndarray) -> bool:
+def _holds(distance: np.ndarray, narrow: np.ndarray, wide: np.ndarray, enough: int = ENOUGH) -> bool:
     """Whether a preference leaves enough songs, about as near the point as without it."""
-    if narrow.sum() < ENOUGH:
+    if narrow.sum() < enough:
         return False
-    nth = min(POOL, int(narrow.sum()) - 1)
+    nth = min(POOL, enough, int(narrow.sum()) - 1)
     return bool(np.partition(distance[narrow], nth)[nth]
                 <= np.partition(distance[wide], nth)[nth] + PREFERENCE_MARGIN)
 

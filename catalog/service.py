@@ -30,7 +30,7 @@ from catalog.db import make_engine, prepare
 from catalog.index import SongIndex, song_index
 from catalog.languages import default_languages
 from catalog.moods import EMOTIONS, TARGETS, default_strategy, dominant, lift_target, regions
-from catalog.recommend import Pick, Taste, choose, describe, path_points
+from catalog.recommend import Pick, Taste, choose, describe, lift_points
 from catalog.schema import (
     Feedback,
     MoodReading,
@@ -412,7 +412,7 @@ class Catalog:
             return []
         goal = chosen.target or emotion
         if strategy == "lift":
-            points = path_points(start, space.point(goal), n)
+            points = lift_points(start, space.point(goal), n)
         else:
             points = [space.point(goal) if chosen.target else start] * n
         exclude, taste = self._memory(user_id, prefs) if user_id is not None else (set(), _taste(prefs))
@@ -631,7 +631,7 @@ def _reason(index: SongIndex, features: Sequence[str], pick: Pick, k: int, n: in
         role = (f"meets your {emotion} mood" if k == 0 else f"arrives at {goal}" if k == n - 1
                 else f"step {k + 1} of {n} toward {goal}")
     else:
-        role = f"fits a {goal} mood"
+        role = f"fits {'an' if goal[0] in 'aeiou' else 'a'} {goal} mood"
     relaxed = f" (too few {' or '.join(pick.relaxed)} picks near this mood)" if pick.relaxed else ""
     return f"{sound}: {role}{relaxed}"
 
