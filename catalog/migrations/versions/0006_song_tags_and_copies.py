@@ -18,7 +18,7 @@ down_revision = "0005"
 branch_labels = None
 depends_on = None
 
-_COLUMNS = (
+_COLUMNS: tuple[sa.Column, ...] = (
     sa.Column("explicit_inferred", sa.Boolean(create_constraint=False), nullable=False, server_default=sa.false()),
     sa.Column("tags", sa.String(100), nullable=False, server_default=""),
     sa.Column("copy_of", sa.String(22), nullable=False, server_default=""),
