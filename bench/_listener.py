@@ -11,7 +11,8 @@ Figures per language and mood: the share of sung songs (language neither "zxx" n
 the user's languages, and for es/pt/de/ru/ja the share in the user's own language next to how many
 such songs lie near the mood; popularity median and share at 0; copies passed over (a pick whose more
 popular copy is in the catalogue); lists with an artist twice; the share of each kind of unwanted
-content (holiday, children, cover, sleep, spoken, worship); explicit songs that leak; the families of
+content (holiday, children, cover, sleep, spoken, worship); explicit songs that leak, and picks whose clean
+flag was inferred (songs reachable only through the inference); the families of
 lift starts with their mean energy and valence; distinct songs among the first 10 users and their
 mean Jaccard overlap.
 """
@@ -51,6 +52,8 @@ class Judged:
     tags: frozenset[str]
     copy_of: str
     family: str
+    inferred: bool = False
+    """The explicit flag was inferred (a track only TidyTuesday or data_moods.csv knows)."""
 
 
 def load_oracle(path: Path) -> dict[str, Judged]:
@@ -59,7 +62,8 @@ def load_oracle(path: Path) -> dict[str, Judged]:
         rows = csv.DictReader(io.StringIO(f.read()))
         return {r["spotify_id"]: Judged(r.get("language", ""), {"1": 1, "0": 0}.get(r.get("explicit", ""), -1),
                                         frozenset(t for t in (r.get("tags") or "").split(";") if t),
-                                        r.get("copy_of", "") or "", r.get("family", ""))
+                                        r.get("copy_of", "") or "", r.get("family", ""),
+                                        r.get("explicit_inferred", "") == "1")
                 for r in rows}
 
 
@@ -143,6 +147,7 @@ def _mood_figures(lists: list, verdicts: list[list[Judged]], wanted: set[str], l
         "junk": {tag: _share(sum(tag in j.tags for j in judged), len(judged)) for tag in JUNK},
         "junk_share": _share(sum(bool(j.tags & set(JUNK)) for j in judged), len(judged)),
         "explicit_leak": _share(sum(j.explicit == 1 for j in judged), len(judged)),
+        "inferred_flag_share": _share(sum(j.inferred for j in judged), len(judged)),
         "distinct_of_50": len({i for row in ids for i in row}),
         "mean_jaccard": round(float(np.mean(jaccard)), 4) if jaccard else None,
     }
@@ -169,7 +174,8 @@ def _overall(per_mood: dict) -> dict:
             "popularity_zero_share": pooled("popularity_zero_share", "songs"),
             "copies_passed_over": pooled("copies_passed_over", "songs"),
             "lists_with_artist_twice": sum(m["lists_with_artist_twice"] for m in moods),
-            "junk_share": pooled("junk_share", "songs"), "explicit_leak": pooled("explicit_leak", "songs")}
+            "junk_share": pooled("junk_share", "songs"), "explicit_leak": pooled("explicit_leak", "songs"),
+            "inferred_flag_share": pooled("inferred_flag_share", "songs")}
 
 
 def _targets(en: dict) -> dict:

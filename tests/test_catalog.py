@@ -270,8 +270,11 @@ def test_preferences_are_respected_stored_and_forgotten(catalog):
     tracks = catalog.recommend(user, HAPPY, n=5, seed=2)
     assert all(t.family not in ("pop", "rock") and t.language in ("es", "zxx") for t in tracks)
     catalog.set_preferences(user, languages=("sv",), avoided_families=())
-    rare = catalog.recommend(user, "fear", strategy="match", n=5, seed=1)  # few Swedish songs are that quiet
-    assert any("too few language picks" in t.reason for t in rare)
+    quiet = catalog.recommend(user, "fear", strategy="match", n=5, seed=1)  # few Swedish songs are that quiet...
+    assert len(quiet) == 5 and {t.language for t in quiet} <= {"sv", "zxx"}  # ...songs without words fit anyone
+    catalog.set_preferences(user, languages=(), liked_families=("country",))
+    rare = catalog.recommend(user, "calm", strategy="match", n=5, seed=1)  # and hardly any country song is calm
+    assert len(rare) == 5 and any("too few genre picks" in t.reason for t in rare)
     for bad in ({"liked_families": ("polka",)}, {"songs_per_list": 40}, {"strategy": "shuffle"},
                 {"liked_families": ("rock",), "avoided_families": ("rock",)}):
         with pytest.raises(ValueError):
