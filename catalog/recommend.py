@@ -241,12 +241,12 @@ def _families(index: SongIndex, distances: list[np.ndarray], allowed: np.ndarray
 def _pool(index: SongIndex, distance: np.ndarray, allowed: np.ndarray, narrowing: list[tuple[str, np.ndarray]],
           lean: np.ndarray, family: int | None) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
     """The ``POOL`` best candidates by a point's distances (positions, distances) and the preferences relaxed."""
-    mask, relaxed = allowed, []
+    mask, relaxed, family_held = allowed, [], False
     for name, narrower in narrowing:
         if name == OWN_LANGUAGE and family is not None and (same := mask & (index.family_code == family)).sum() \
                 >= PATH_NEAREST:
-            mask, family = same, None
-        if _holds(distance, mask & narrower, mask, OWN_ENOUGH if name == OWN_LANGUAGE else ENOUGH):
+            mask, family, family_held = same, None, True
+        if _holds(distance, mask & narrower, mask, _enough(name, family_held)):
             mask = mask & narrower
         elif name and name != OWN_LANGUAGE:
             relaxed.append(name)
@@ -257,6 +257,13 @@ def _pool(index: SongIndex, distance: np.ndarray, allowed: np.ndarray, narrowing
     if len(candidates) > POOL:
         candidates = candidates[np.argpartition(score, POOL)[:POOL]]
     return candidates, distance[candidates], tuple(relaxed)
+
+
+def _enough(name: str, within_family: bool) -> int:
+    """Songs a narrowing must leave: fewer for the own-language lean, fewest inside a lift step's family."""
+    if name != OWN_LANGUAGE:
+        return ENOUGH
+    return PATH_NEAREST if within_family else OWN_ENOUGH
 
 
 def _holds(distance: np.ndarray, narrow: np.ndarray, wide: np.ndarray, enough: int = ENOUGH) -> bool:
