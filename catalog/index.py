@@ -75,13 +75,26 @@ class SongIndex:
         artist = best[self.artist_code]
         return (((1 - ARTIST_SHARE) * self.popularity + ARTIST_SHARE * artist) / 100.0).astype(np.float32)
 
+    def positions(self, song_ids: set[int] | list[int]) -> np.ndarray:
+        """Rows of the songs with these ids; ids not in the index are left out (``ids`` is sorted by id)."""
+        wanted = np.fromiter(song_ids, np.int64, len(song_ids))
+        if not len(self.ids):
+            return np.zeros(0, np.int64)
+        rows = np.minimum(np.searchsorted(self.ids, wanted), len(self.ids) - 1)
+        return rows[self.ids[rows] == wanted]
+
     def family_mask(self, names: frozenset[str] | set[str]) -> np.ndarray:
-        codes = [self.families.index(n) for n in names if n in self.families]
-        return np.isin(self.family_code, codes)
+        return _member(self.family_code, [self.families.index(n) for n in names if n in self.families],
+                       len(self.families))
 
     def language_mask(self, codes: frozenset[str] | set[str]) -> np.ndarray:
         """Songs in any of the languages ``codes``."""
-        return np.isin(self.language_code, [self.languages.index(c) for c in codes if c in self.languages])
+        return _member(self.language_code, [self.languages.index(c) for c in codes if c in self.languages],
+                       len(self.languages))
+
+    def artist_mask(self, codes: frozenset[int] | set[int]) -> np.ndarray:
+        """Songs whose first artist is any of ``codes`` (``artist_code`` values)."""
+        return _member(self.artist_code, list(codes), int(self.artist_code.max()) + 1 if len(self) else 0)
 
     def tagged(self, tags: frozenset[str] | set[str]) -> np.ndarray:
         """Songs carrying any of ``tags``."""
@@ -110,6 +123,13 @@ def song_index(rows: Sequence[Any], features: Sequence[str], spread: np.ndarray)
         artist_code=_codes(artists), title_code=_codes([f"{r.title.casefold()}|{a}" for r, a in zip(rows, artists)]),
         canonical=np.array([not r.copy_of for r in rows], bool),
         tags=np.array([_bits(r.tags) for r in rows], np.uint8))
+
+
+def _member(codes: np.ndarray, wanted: list[int], size: int) -> np.ndarray:
+    """``np.isin`` for small non-negative codes, by table lookup (several times faster on 117 k songs)."""
+    table = np.zeros(size, bool)
+    table[wanted] = True
+    return table[codes]
 
 
 def _bits(tags: str) -> int:

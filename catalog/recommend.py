@@ -58,6 +58,8 @@ FAMILY_TASTE = 0.3
 ARTIST_TASTE = 0.1
 ENOUGH = 200
 """A preference narrows the field only while at least this many songs remain eligible..."""
+FIELD = 5000
+"""Nearest allowed songs of a point that are searched first (see ``_Near``)."""
 PREFERENCE_MARGIN = 0.5
 """...and its ``POOL``-th nearest song is at most this much further from the point than without it:
 a user's own choice outweighs a somewhat closer fit."""
@@ -144,7 +146,7 @@ def eligible(index: SongIndex, taste: Taste, exclude: set[int]) -> np.ndarray:
     if not taste.explicit:
         allowed &= index.clean  # an unknown flag (an import without one) counts as explicit
     if exclude:
-        allowed &= ~np.isin(index.ids, list(exclude))
+        allowed[index.positions(exclude)] = False
     if taste.avoided_families:
         allowed &= ~index.family_mask(taste.avoided_families)
     if hidden := taste.hidden - {taste.wish}:
@@ -179,7 +181,7 @@ def _leaning(index: SongIndex, taste: Taste) -> np.ndarray:
         if family in index.families:
             lean[index.family_code == index.families.index(family)] -= FAMILY_TASTE * np.tanh(score / 3.0)
     if taste.liked_artists:
-        lean[np.isin(index.artist_code, list(taste.liked_artists))] -= ARTIST_TASTE
+        lean[index.artist_mask(taste.liked_artists)] -= ARTIST_TASTE
     return lean
 
 
@@ -205,10 +207,16 @@ def choose(index: SongIndex, points: Sequence[np.ndarray], spread: np.ndarray, t
     families = _families(index, [distance_of[p.tobytes()] for p in scaled],
                          heard if heard.sum() >= ENOUGH else allowed, taste, lift_from, rng)
     pools: dict[tuple, tuple[np.ndarray, np.ndarray, tuple[str, ...]]] = {}
+    nears: dict[bytes, _Near] = {}
+    narrowings: dict[Slot, list[tuple[str, np.ndarray]]] = {}
     for point, family, slot in zip(scaled, families, slots(taste, len(scaled))):
         key = (point.tobytes(), family, slot)
         if key not in pools:
-            pools[key] = _pool(index, distance_of[key[0]], allowed, _narrowing(index, taste, slot), lean, family)
+            if key[0] not in nears:
+                nears[key[0]] = _Near(distance_of[key[0]], allowed, float(lean.min()))
+            if slot not in narrowings:
+                narrowings[slot] = _narrowing(index, taste, slot)
+            pools[key] = _pool(index, nears[key[0]], allowed, narrowings[slot], lean, family)
         pool, distance, relaxed = pools[key]
         fresh = (~np.isin(index.artist_code[pool], list(used_artists))
                  & ~np.isin(index.title_code[pool], list(used_titles)))
@@ -238,7 +246,49 @@ def _families(index: SongIndex, distances: list[np.ndarray], allowed: np.ndarray
     return families
 
 
-def _pool(index: SongIndex, distance: np.ndarray, allowed: np.ndarray, narrowing: list[tuple[str, np.ndarray]],
+class _Near:
+    """One point's distances, with its ``FIELD`` nearest allowed songs looked at before the whole catalogue.
+
+    Exact, not an approximation: the k-th nearest song of any allowed subset lies in the field whenever
+    more than k of the subset's songs do, and a pool drawn from the field is the whole catalogue's pool
+    whenever its worst score beats the best any song outside the field could reach.
+    """
+
+    def __init__(self, distance: np.ndarray, allowed: np.ndarray, lean_min: float):
+        self.distance = distance
+        positions = np.flatnonzero(allowed)
+        if len(positions) > FIELD:
+            positions = positions[np.argpartition(distance[positions], FIELD)[:FIELD]]
+        self.field = positions
+        self.whole = len(positions) == int(allowed.sum())
+        self.reach = (float(distance[positions].max()) if len(positions) else 0.0) + lean_min
+        """No song outside the field scores below this."""
+
+    def nth(self, mask: np.ndarray, k: int) -> float:
+        """The distance of the ``k``-th nearest song (from 0) of ``mask`` (a subset of the allowed songs)."""
+        inside = self.field[mask[self.field]]
+        if len(inside) > k or self.whole:
+            return float(np.partition(self.distance[inside], k)[k])
+        return float(np.partition(self.distance[mask], k)[k])
+
+    def best(self, mask: np.ndarray, lean: np.ndarray) -> np.ndarray:
+        """Positions of the ``POOL`` songs of ``mask`` with the lowest distance + lean."""
+        inside = self.field[mask[self.field]]
+        if len(inside) > POOL:
+            score = self.distance[inside] + lean[inside]
+            order = np.argpartition(score, POOL)[:POOL]
+            if self.whole or float(score[order].max()) <= self.reach:
+                return inside[order]
+        elif self.whole:
+            return inside
+        candidates = np.flatnonzero(mask)
+        if len(candidates) > POOL:
+            score = self.distance[candidates] + lean[candidates]
+            candidates = candidates[np.argpartition(score, POOL)[:POOL]]
+        return candidates
+
+
+def _pool(index: SongIndex, near: _Near, allowed: np.ndarray, narrowing: list[tuple[str, np.ndarray]],
           lean: np.ndarray, family: int | None) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
     """The ``POOL`` best candidates by a point's distances (positions, distances) and the preferences relaxed."""
     mask, relaxed, family_held = allowed, [], False
@@ -246,17 +296,14 @@ def _pool(index: SongIndex, distance: np.ndarray, allowed: np.ndarray, narrowing
         if name == OWN_LANGUAGE and family is not None and (same := mask & (index.family_code == family)).sum() \
                 >= PATH_NEAREST:
             mask, family, family_held = same, None, True
-        if _holds(distance, mask & narrower, mask, _enough(name, family_held)):
+        if _holds(near, mask & narrower, mask, _enough(name, family_held)):
             mask = mask & narrower
         elif name and name != OWN_LANGUAGE:
             relaxed.append(name)
     if family is not None and (same := mask & (index.family_code == family)).sum() >= PATH_NEAREST:
         mask = same
-    candidates = np.flatnonzero(mask)
-    score = distance[candidates] + lean[candidates]
-    if len(candidates) > POOL:
-        candidates = candidates[np.argpartition(score, POOL)[:POOL]]
-    return candidates, distance[candidates], tuple(relaxed)
+    candidates = near.best(mask, lean)
+    return candidates, near.distance[candidates], tuple(relaxed)
 
 
 def _enough(name: str, within_family: bool) -> int:
@@ -266,13 +313,13 @@ def _enough(name: str, within_family: bool) -> int:
     return PATH_NEAREST if within_family else OWN_ENOUGH
 
 
-def _holds(distance: np.ndarray, narrow: np.ndarray, wide: np.ndarray, enough: int = ENOUGH) -> bool:
+def _holds(near: _Near, narrow: np.ndarray, wide: np.ndarray, enough: int = ENOUGH) -> bool:
     """Whether a preference leaves enough songs, about as near the point as without it."""
-    if narrow.sum() < enough:
+    count = int(narrow.sum())
+    if count < enough:
         return False
-    nth = min(POOL, enough, int(narrow.sum()) - 1)
-    return bool(np.partition(distance[narrow], nth)[nth]
-                <= np.partition(distance[wide], nth)[nth] + PREFERENCE_MARGIN)
+    nth = min(POOL, enough, count - 1)
+    return near.nth(narrow, nth) <= near.nth(wide, nth) + PREFERENCE_MARGIN
 
 
 _DESCRIBE = (

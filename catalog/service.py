@@ -441,7 +441,7 @@ class Catalog:
         disliked = {v.song_id for v in verdicts if v.kind == "dislike"}
         liked_songs = [v.song_id for v in verdicts if v.kind == "like"]
         index = self.index()
-        liked_artists = set(index.artist_code[np.isin(index.ids, liked_songs)].tolist()) if liked_songs else set()
+        liked_artists = set(index.artist_code[index.positions(liked_songs)].tolist())
         verdict_count = len(disliked) + len(liked_songs)
         return recent | disliked, _taste(prefs, _family_scores(verdicts), liked_artists, verdict_count)
 
