@@ -136,3 +136,21 @@ def test_lift_lists_start_in_a_family_that_carries_the_mood_and_end_calm():
     liked = start_family(index, index.distances(space.point("angry") / space.spread), index.canonical, "angry",
                          frozenset({"metal"}), np.random.default_rng(0))
     assert index.families[liked] == "metal"  # within the user's taste
+
+
+def test_searching_the_nearest_songs_first_changes_no_pick(monkeypatch):
+    import catalog.recommend as recommend
+
+    rng = np.random.default_rng(3)
+    index, _ = _catalogue(language=rng.choice(["en", "es", "sv", "zxx"], N, p=[0.6, 0.3, 0.02, 0.08]).astype(object),
+                          popularity=rng.integers(0, 90, N))
+    tastes = [Taste(hidden=OUT_OF_SEASON), Taste(languages=frozenset({"sv"}), hidden=OUT_OF_SEASON),
+              Taste(languages=frozenset({"es", "en"}), liked_families=frozenset({"metal"}), hidden=OUT_OF_SEASON),
+              Taste(verdicts=30, liked_artists=frozenset({1, 2, 3}), hidden=OUT_OF_SEASON)]
+    monkeypatch.setattr(recommend, "FIELD", N + 1)  # the whole catalogue at once
+    whole = [_picks(index, mood, taste, lists=5, strategy=strategy) for taste in tastes
+             for mood, strategy in (("sad", "match"), ("angry", "lift"))]
+    monkeypatch.setattr(recommend, "FIELD", 300)  # a small field: most decisions fall back
+    small = [_picks(index, mood, taste, lists=5, strategy=strategy) for taste in tastes
+             for mood, strategy in (("sad", "match"), ("angry", "lift"))]
+    assert whole == small
