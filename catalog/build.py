@@ -102,7 +102,7 @@ def _enrich(merged, genres: dict[str, list[str]]) -> build_explicit.Evidence:
     import pandas as pd
 
     listed = [genres.get(i, []) for i in merged.spotify_id]
-    features = merged[["instrumentalness", "speechiness", "danceability"]].astype(float).fillna(0.0)
+    features = merged[["instrumentalness", "speechiness", "danceability", "energy"]].astype(float).fillna(0.0)
     merged["language"] = languages(merged.title.astype(str).tolist(), merged.artist.tolist(), listed,
                                    features.instrumentalness.tolist(), features.speechiness.tolist())
     by_artist = build_families.artist_families(merged.artist.tolist(), listed, GENRE_FAMILY)
@@ -111,8 +111,9 @@ def _enrich(merged, genres: dict[str, list[str]]) -> build_explicit.Evidence:
                                     GENRE_FAMILY)
         for g, title, artist, lang, feats in zip(listed, merged.title, merged.artist, merged.language,
                                                  features.itertuples(index=False, name=None))]
-    rows = [Row(str(t), str(a), str(s), g, i, sp) for t, a, s, g, i, sp in
-            zip(merged.title, merged.album, merged.artists, listed, features.instrumentalness, features.speechiness)]
+    rows = [Row(str(t), str(a), str(s), g, i, sp, by_artist[artist]) for t, a, s, g, i, sp, artist in
+            zip(merged.title, merged.album, merged.artists, listed, features.instrumentalness, features.speechiness,
+                merged.artist)]
     merged["tags"] = tag_rows(rows, merged.artist.tolist())
 
     years = pd.to_numeric(merged.year, errors="coerce")

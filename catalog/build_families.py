@@ -5,22 +5,31 @@ Most source genres name their family outright (``GENRE_FAMILY`` in
 mixed content, and a fixed family for them was wrong for whole groups of
 tracks; for those the family is decided per track:
 
-* chill, piano, ambient, sleep, world-music: without vocals (instrumentalness)
-  the track is instrumental; with vocals it is a song, whose family is the one
-  its artist has elsewhere in the catalogue, else pop (chill's sung half is
-  bedroom pop and R&B; piano's is OneRepublic, Keane, Billy Joel);
-  instrumental chill and study are lo-fi beats: electronic;
+* sleep: classical/instrumental, unless sung by an artist with a family elsewhere;
+* chill, piano, ambient: without vocals (instrumentalness)
+  the track is instrumental (jazz/blues for a jazz artist: Thelonious Monk);
+  with vocals it is a song, whose family is the one its artist has elsewhere in
+  the catalogue (latin only when sung in Spanish or Portuguese), else pop
+  (chill's sung half is bedroom pop and R&B; piano's is OneRepublic, Keane,
+  Billy Joel); instrumental chill is lo-fi beats: electronic;
+* study: lo-fi beats, with or without a vocal sample: electronic;
+* world-music: mostly English worship songs (contemporary Christian pop: pop,
+  tagged worship), some sung world music (world) and meditation tracks;
 * reggae: mostly reggaeton; sung in Spanish or Portuguese it is latin, else world;
-* dub (melodic dubstep) and happy (happy hardcore): electronic;
-* j-dance (Jamaican dancehall, not Japanese): world, unless the artist is electronic;
+* dub: melodic dubstep and roots dub together: the artist's family elsewhere,
+  else electronic when energetic, world (reggae) when not;
+* happy (happy hardcore): electronic;
+* j-dance (Jamaican dancehall, not Japanese): world, unless the artist is
+  electronic; its few Japanese songs are pop;
 * comedy: no family (stand-up is tagged spoken);
 * hardcore: hardcore punk, metalcore, gabber and 90s hip-hop together: the
-  artist's family elsewhere, else hip-hop when the track is rap-like (speechy and
-  danceable), electronic when it is instrumental, else metal;
+  artist's family elsewhere (metalcore bands are filed under metal genres too),
+  else hip-hop when the track is rap-like (speechy and danceable), electronic
+  when it is instrumental, else rock (punk);
 * german: Bach, Handel and film scores next to German rap and pop: instrumental
   classical works are classical/instrumental, else the artist's family, else
   hip-hop for rap, pop for the rest;
-* malay (Malayalam film music): world, hip-hop for rap.
+* malay (Malayalam film music): world, hip-hop for rap; its Indonesian pop: pop.
 """
 
 from __future__ import annotations
@@ -48,6 +57,7 @@ class Track:
     instrumentalness: float
     speechiness: float
     danceability: float
+    energy: float = 0.5
 
     @property
     def instrumental(self) -> bool:
@@ -59,39 +69,62 @@ class Track:
 
 
 def _song(t: Track) -> str:
+    # TidyTuesday files English pop under "latin" playlists: latin only for a song in Spanish or Portuguese.
+    if t.artist_family == "latin" and t.language not in ("es", "pt"):
+        return "pop"
     return t.artist_family or "pop"
 
 
 def _calm(t: Track) -> str:
-    return "classical/instrumental" if t.instrumental else _song(t)
+    if t.instrumental:
+        return "jazz/blues" if t.artist_family == "jazz/blues" else "classical/instrumental"
+    return _song(t)
+
+
+def _sleep(t: Track) -> str:
+    # Noise and rain tracks often rate low on instrumentalness; the sung rest are carols and spirituals.
+    return _song(t) if t.artist_family and not t.instrumental else "classical/instrumental"
 
 
 def _beats(t: Track) -> str:
     return "electronic" if t.instrumental else _song(t)
 
 
+def _dub(t: Track) -> str:
+    if t.artist_family:
+        return t.artist_family
+    return "electronic" if t.energy >= 0.65 else "world"
+
+
+def _world_music(t: Track) -> str:
+    if t.instrumental:
+        return "classical/instrumental"
+    return "pop" if t.language == "en" else "world"
+
+
 def _hardcore(t: Track) -> str:
     if t.artist_family in ("hip-hop", "metal", "rock", "electronic"):
         return t.artist_family
-    return "hip-hop" if t.rap else "electronic" if t.instrumental else "metal"
+    return "hip-hop" if t.rap else "electronic" if t.instrumental else "rock"
 
 
 def _german(t: Track) -> str:
     if t.instrumental and (t.artist_family == "classical/instrumental" or _CLASSICAL_TITLE.search(t.title)):
         return "classical/instrumental"
     if t.artist_family:
-        return t.artist_family
+        return _song(t)
     return "hip-hop" if t.speechiness >= 0.2 else "classical/instrumental" if t.instrumental else "pop"
 
 
 RULES: dict[str, Callable[[Track], str]] = {
-    "chill": _beats, "study": _beats, "piano": _calm, "ambient": _calm, "sleep": _calm, "world-music": _calm,
+    "chill": _beats, "study": lambda t: "electronic", "piano": _calm, "ambient": _calm, "sleep": _sleep,
+    "world-music": _world_music,
     "reggae": lambda t: "latin" if t.language in ("es", "pt") else "world",
-    "dub": lambda t: "electronic", "happy": lambda t: "electronic",
-    "j-dance": lambda t: "electronic" if t.artist_family == "electronic" else "world",
+    "dub": _dub, "happy": lambda t: "electronic",
+    "j-dance": lambda t: "pop" if t.language == "ja" else "electronic" if t.artist_family == "electronic" else "world",
     "comedy": lambda t: "",
     "hardcore": _hardcore, "german": _german,
-    "malay": lambda t: "hip-hop" if t.rap else "world",
+    "malay": lambda t: "hip-hop" if t.rap else "pop" if t.language == "id" else "world",
 }
 """Source genres whose family depends on the track (the rest: ``GENRE_FAMILY``)."""
 

@@ -8,13 +8,16 @@ Evidence, strongest first:
    Japanese genre, else Chinese).
 2. **No vocals.** A track Spotify rates instrumental (instrumentalness at least
    0.5 in calm instrumental genres such as classical, piano, ambient, sleep,
-   study; at least 0.7 elsewhere) with little speech is "zxx".
+   study; 0.9 in metal genres, whose growls read as instrumental; at least 0.75
+   elsewhere) with little speech is "zxx".
 3. **Latin-script titles** are scored per language: a language identifier on
    the title (short titles count little: "Honest" says nothing), the same
    identifier on all of the artist's titles together (an artist usually sings in
    one language, and twenty titles are a long text), region genres as a hint
-   (brazil: pt, french: fr, ...), and a small prior for English, the language of
-   most of the catalogue. The identifier is ``lingua`` restricted to the Latin-script
+   (brazil: pt, french: fr, ...; the track's own and the mean over the artist's
+   tracks), common romanised Hindi and Indonesian words (which the identifier
+   does not know), and a small prior for English, the language of most of the
+   catalogue, which also decides when nothing else is known. The identifier is ``lingua`` restricted to the Latin-script
    languages the catalogue holds, which keeps it fast and stops rare languages
    from winning on short texts.
 """
@@ -26,8 +29,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-LATIN_LANGUAGES = ("en", "es", "pt", "fr", "de", "it", "tr", "sv", "nl", "id", "pl", "fi", "da", "nb", "ro", "tl",
-                   "ca", "hr", "cs", "hu", "la", "is", "vi")
+LATIN_LANGUAGES = ("en", "es", "pt", "fr", "de", "it", "tr", "sv", "nl", "id", "pl", "fi", "da", "nb", "ro",
+                   "ca", "hr", "cs", "hu", "is", "vi")
 """Languages the identifier chooses among for Latin-script text (ISO 639-1)."""
 
 SCRIPT_RANGES: tuple[tuple[str, str, str], ...] = (
@@ -44,19 +47,31 @@ SCRIPT_RANGES: tuple[tuple[str, str, str], ...] = (
 """Unicode blocks and the language (or script, resolved by :func:`script_language`) they name."""
 
 GENRE_HINTS: dict[str, tuple[str, float]] = {
-    "k-pop": ("ko", 2.5), "j-pop": ("ja", 2.5), "j-idol": ("ja", 2.5), "j-rock": ("ja", 2.5), "anime": ("ja", 2.5),
-    "cantopop": ("zh", 2.5), "mandopop": ("zh", 2.5), "brazil": ("pt", 1.0), "mpb": ("pt", 1.0),
-    "pagode": ("pt", 1.0), "samba": ("pt", 1.0), "sertanejo": ("pt", 1.0), "forro": ("pt", 1.0),
-    "spanish": ("es", 1.0), "tango": ("es", 1.0), "salsa": ("es", 1.0), "reggaeton": ("es", 1.0),
-    "latino": ("es", 1.0), "latin": ("es", 0.5), "latin-hip-hop": ("es", 0.6), "latin-pop": ("es", 0.6),
-    "tropical": ("es", 0.5), "french": ("fr", 0.8), "german": ("de", 0.5), "indian": ("hi", 2.0),
-    "pop-film": ("hi", 0.8), "iranian": ("fa", 2.0), "malay": ("ml", 2.5), "swedish": ("sv", 0.5),
-    "turkish": ("tr", 1.0),
+    "k-pop": ("ko", 2.5), "cantopop": ("zh", 2.5), "mandopop": ("zh", 2.5), "indian": ("hi", 2.0),
+    "pop-film": ("hi", 2.0), "iranian": ("fa", 2.0), "turkish": ("tr", 1.5),
+    "j-pop": ("ja", 1.2), "j-idol": ("ja", 1.2), "j-rock": ("ja", 1.2), "anime": ("ja", 1.2),
+    "malay": ("ml", 3.0), "brazil": ("pt", 1.0), "mpb": ("pt", 1.0), "pagode": ("pt", 1.0), "samba": ("pt", 1.0),
+    "sertanejo": ("pt", 1.0), "forro": ("pt", 1.0), "spanish": ("es", 1.0), "tango": ("es", 1.0),
+    "salsa": ("es", 1.0), "reggaeton": ("es", 1.0), "latino": ("es", 0.8), "latin-hip-hop": ("es", 0.6),
+    "latin-pop": ("es", 0.6), "latin": ("es", 0.15), "french": ("fr", 0.8), "german": ("de", 0.3),
+    "swedish": ("sv", 0.4),
 }
-"""Language a region genre suggests and how much to trust it (german and swedish hold much English)."""
+"""Language a region genre suggests and how far to trust it.
+
+The 114k table files some artists under region genres by association: its
+j-pop and j-rock seeds hold Indonesian and Turkish bands and Jamaican
+dancehall (a Japanese title is in Kana anyway, so these weigh less); malay is
+Malayalam film music, whose romanised titles the identifier reads as Finnish or
+Indonesian, so it weighs much, but also Indonesian pop (told by its words);
+german and swedish hold much English, TidyTuesday's latin playlists much English
+tropical house.
+"""
 
 CALM_INSTRUMENTAL_GENRES = frozenset("classical piano ambient new-age sleep study chill".split())
 """Genres whose tracks are mostly instrumental, so a lower instrumentalness already means no vocals."""
+
+GROWL_GENRES = frozenset("death-metal black-metal grindcore metalcore hardcore heavy-metal metal".split())
+"""Genres whose growled vocals Spotify often rates instrumental: only a very high rating counts."""
 
 ROMANISED_HINDI = re.compile(
     r"(?<!\w)(dil|tere|tera|teri|mera|meri|mere|hai|hain|pyar|pyaar|ishq|jaan|kya|nahi|zindagi|sajna|yaara|tujhe|"
@@ -64,6 +79,13 @@ ROMANISED_HINDI = re.compile(
     r"sanam|mohabbat|dilbar|jaana|jaane|humko|tumko|tujhko|bhi|kaisi|kaise|gaya|gayi|hota|hoti|aankh\w*)(?!\w)",
     re.IGNORECASE)
 """Common Hindi/Urdu words in Latin letters: film-song titles are mostly written this way."""
+
+INDONESIAN = re.compile(
+    r"(?<!\w)(aku|kau|kamu|cinta|yang|tak|dan|ini|itu|dia|hati|sayang|apa|bukan|tanpa|untuk|dengan|akan|sudah|"
+    r"jangan|selamanya|rindu|kita|kami|mereka|lagi|sampai|esok|bahagia|salah|paham|sendiri|terima|kasih|"
+    r"membunuhku|salahku|tangan|sebelah|manis|kota|bunga|tetap|pergi|datang|selalu|hanya|hidup|mati|"
+    r"takkan|pernah|rasa|kasihku|cintaku|dirimu|hatiku)(?!\w)", re.IGNORECASE)
+"""Common Indonesian/Malay words: the 114k table files Indonesian bands under malay, j-pop and hardcore."""
 
 NO_VOCALS = "zxx"
 _ENGLISH_PRIOR = 0.35
@@ -138,26 +160,33 @@ def _reliability(text: str, full: int) -> float:
 
 
 def _genre_hint(track_genres: Iterable[Iterable[str]]) -> dict[str, float]:
-    """Mean region-genre hint over some tracks (an artist's: Pritam's romanised titles are Hindi)."""
+    """Mean region-genre hint over some tracks (an artist's: Pritam's romanised titles are Hindi).
+
+    Within a track, a language counts once at its strongest genre (j-pop and j-rock together are one hint).
+    """
     hint: dict[str, float] = defaultdict(float)
     n = 0
     for listed in track_genres:
         n += 1
+        strongest: dict[str, float] = {}
         for genre in listed:
             if genre in GENRE_HINTS:
                 lang, weight = GENRE_HINTS[genre]
-                hint[lang] += weight
+                strongest[lang] = max(weight, strongest.get(lang, 0.0))
+        for lang, weight in strongest.items():
+            hint[lang] += weight
     return {lang: value / n for lang, value in hint.items()} if n else {}
 
 
 def _has_vocals(instrumentalness: float, speechiness: float, genres: Iterable[str]) -> bool:
-    threshold = 0.5 if CALM_INSTRUMENTAL_GENRES.intersection(genres) else 0.7
+    listed = set(genres)
+    threshold = 0.5 if CALM_INSTRUMENTAL_GENRES & listed else 0.9 if GROWL_GENRES & listed else 0.75
     return not (instrumentalness >= threshold and speechiness < 0.33)
 
 
 def languages(titles: Sequence[str], artists: Sequence[str], genres: Sequence[Sequence[str]],
               instrumentalness: Sequence[float], speechiness: Sequence[float]) -> list[str]:
-    """The language code of each track ("zxx" for no vocals, "" when nothing can be told)."""
+    """The language code of each track ("zxx" for no vocals; English when nothing else is known)."""
     n = len(titles)
     japanese = {g for g, (lang, _) in GENRE_HINTS.items() if lang == "ja"}
     by_artist: dict[str, list[int]] = defaultdict(list)
@@ -166,7 +195,7 @@ def languages(titles: Sequence[str], artists: Sequence[str], genres: Sequence[Se
     artist_kana = {a: any(scripts(titles[i])["kana"] for i in rows) for a, rows in by_artist.items()}
 
     def script_of(i: int) -> str:
-        text = f"{titles[i]}"
+        text = str(titles[i])
         context = bool(japanese.intersection(genres[i])) or artist_kana[str(artists[i])] or \
             bool(scripts(artists[i])["kana"])
         found = script_language(scripts(text), context, "iranian" in genres[i], text)
@@ -207,10 +236,10 @@ def languages(titles: Sequence[str], artists: Sequence[str], genres: Sequence[Se
             score[lang] += _WEIGHT_ARTIST * artist_rel[artist] * value
         if ROMANISED_HINDI.search(cleaned[i]):
             score["hi"] += 2.0
+        score["id"] += 3.5 * min(2, len(INDONESIAN.findall(cleaned[i])))
         for lang, value in _genre_hint([genres[i]]).items():
             score[lang] += value
         for lang, value in artist_hint[artist].items():
             score[lang] += value
         out.append(max(score, key=score.__getitem__))
     return out
-

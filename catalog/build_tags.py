@@ -1,7 +1,8 @@
 """Content tags a listener did not ask for by default: holiday, children, cover, sleep, spoken, worship, lofi.
 
 Each tag comes from source genres that are that content (children, kids,
-sleep, comedy, world-music, gospel, study), from keywords in the title, album
+sleep, comedy, world-music, gospel, study; sleep only for artists with no
+other genre: the sleep seed also holds Bach and carols), from keywords in the title, album
 and artist ("Christmas", "Karaoke", "in the style of", "White Noise",
 "Rockabye Baby!", "Worship", ...), and for worship, children and lofi also from
 the artist: an artist most of whose tracks carry the tag carries it on all of
@@ -47,7 +48,8 @@ _HOLIDAY = _words(
 )
 _CHILDREN = _words(
     r"the wiggles", r"kidz bop", r"cocomelon", r"pinkfong", r"baby shark", r"super simple songs", r"nursery rhymes?",
-    r"little baby bum", r"kinderlieder", r"kinder", r"kids(?! see ghosts)", r"children'?s songs?",
+    r"little baby bum", r"kinderlieder", r"kinder", r"for kids", r"kids'? songs?", r"kidz",
+    r"cooltime kids", r"onyx kids", r"kids'? (?:music|party|favou?rites|hits|club)", r"children'?s songs?",
     r"canciones infantiles",
     r"toddlers?", r"sesame street", r"barney", r"peppa pig", r"paw patrol", r"mini pop kids", r"the countdown kids",
 )
@@ -58,7 +60,7 @@ _COVER = _words(
 )
 _COVER_ALBUM_ARTIST = _words(
     r"tribute", r"covers", r"rockabye baby!?", r"vitamin string quartet", r"twinkle twinkle little rock star",
-    r"for babies", r"baby lullaby", r"sweet little band", r"piano tribute players", r"the piano guys",
+    r"baby lullaby", r"sweet little band", r"piano tribute players", r"the piano guys",
     r"lullaby", r"lullabies",
 )
 _SLEEP = _words(
@@ -66,16 +68,18 @@ _SLEEP = _words(
     r"nature sounds", r"binaural", r"stress relief", r"relaxing music", r"meditation", r"meditative", r"deep sleep",
     r"sleep music", r"music for sleep", r"sleeping music", r"asmr", r"\d+\s?hz", r"solfeggio", r"spa music",
     r"yoga music", r"weißes rauschen", r"rauschen", r"einschlafen", r"schlafmusik", r"zum schlafen",
-    r"thunderstorms?", r"rain noise", r"sleep aid", r"baby sleep", r"healing frequenc\w*", r"chakra",
+    r"thunderstorms?", r"rain noise", r"sleep aid", r"baby sleep", r"healing frequenc\w*", r"chakra", r"reiki",
+    r"relajar", r"relajaci[oó]n", r"relajante", r"sonidos de la lluvia", r"para dormir", r"meditaci[oó]n",
+    r"relaxar", r"para relaxar", r"medita[cç][aã]o", r"sons da natureza", r"concentraci[oó]n",
 )
 _SLEEP_TITLE_ONLY = _words(r"sleep", r"rain", r"relax\w*", r"calm\w*", r"ocean", r"waves", r"noise", r"lullaby")
-_SPOKEN = _words(r"skit", r"interview", r"audiobook", r"hörbuch", r"kapitel \d+", r"chapter \d+", r"spoken word",
-                 r"sermon")
+_SPOKEN = _words(r"skit", r"interview", r"audiobook", r"hörbuch", r"spoken word", r"sermon")
+_SPOKEN_TITLE = _words(r"kapitel \d+", r"chapter \d+")
 _SPOKEN_ALBUM_ARTIST = _words(r"stand-?up", r"comedy", r"live at the comedy", r"netflix special")
 _WORSHIP = _words(r"worship", r"hillsong", r"bethel music", r"elevation worship", r"maverick city", r"planetshakers",
-                  r"jesus culture", r"chris tomlin", r"passion", r"gateway worship", r"vertical worship",
+                  r"jesus culture", r"chris tomlin", r"passion(?= \||$)", r"gateway worship", r"vertical worship",
                   r"housefires", r"upperroom", r"praise", r"hymns?", r"louvor", r"adoraç[aã]o", r"alabanza",
-                  r"ministério", r"minist[eé]rio", r"gospel", r"harpa crist[aã]",
+                  r"minist[eé]rio", r"harpa crist[aã]",
                   r"we the kingdom", r"for king (&|and) country", r"casting crowns", r"mercyme", r"lauren daigle",
                   r"phil wickham", r"kari jobe", r"cody carnes", r"brandon lake", r"tauren wells", r"matt redman")
 _LOFI = _words(r"lo-?fi", r"lofi hip hop", r"chillhop", r"beats to (?:study|relax|sleep)", r"study beats",
@@ -92,11 +96,17 @@ class Row:
     genres: Sequence[str]
     instrumentalness: float
     speechiness: float
+    artist_family: str = ""
+    """The artist's family from their other genres ("" when they have none)."""
 
 
 def row_tags(row: Row) -> set[str]:
     """The tags one track earns on its own (before its artist's tags are spread)."""
     tags = {GENRE_TAGS[g] for g in row.genres if g in GENRE_TAGS}
+    if row.artist_family:
+        tags.discard("sleep")      # Bach's Air on a sleep playlist is still Bach; noise and rain tracks have no family
+    if row.instrumentalness >= 0.5:
+        tags.discard("worship")    # world-music's instrumental tracks are meditation and rain sounds, not hymns
     everywhere = f"{row.title} | {row.album} | {row.artists}"
     album_artist = f"{row.album} | {row.artists}"
     if _HOLIDAY.search(f"{row.title} | {row.album}"):
@@ -108,7 +118,9 @@ def row_tags(row: Row) -> set[str]:
     if _SLEEP.search(everywhere) or (row.instrumentalness >= 0.5 and _SLEEP_TITLE_ONLY.search(row.title)
                                      and _SLEEP_TITLE_ONLY.search(album_artist)):
         tags.add("sleep")
-    if _SPOKEN.search(everywhere) or _SPOKEN_ALBUM_ARTIST.search(album_artist) or row.speechiness >= 0.85:
+    spoken_audio = row.speechiness >= 0.85 and row.instrumentalness < 0.3
+    if (_SPOKEN.search(everywhere) or _SPOKEN_TITLE.search(row.title) or _SPOKEN_ALBUM_ARTIST.search(album_artist)
+            or spoken_audio):
         tags.add("spoken")
     if _WORSHIP.search(album_artist):
         tags.add("worship")

@@ -1,0 +1,180 @@
+"""The seed build's per-track inferences: language, explicit flag, tags, copies, families."""
+
+from __future__ import annotations
+
+import pytest
+
+from catalog import build_explicit, build_families
+from catalog.build import GENRE_FAMILY
+from catalog.build_copies import copy_of, fold_title
+from catalog.build_tags import Row, row_tags, tag_rows
+
+
+@pytest.fixture(scope="module")
+def detect():
+    """languages() for one batch of (title, artist, genres[, instrumentalness, speechiness]) fixture tracks."""
+    pytest.importorskip("lingua")
+    from catalog.build_language import languages
+
+    def run(tracks):
+        rows = [(*t, 0.0, 0.05) if len(t) == 3 else t for t in tracks]
+        return languages([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
+                         [r[3] for r in rows], [r[4] for r in rows])
+    return run
+
+
+def test_script_names_the_language(detect):
+    tracks = [("Кукла колдуна", "Король и Шут", []), ("Обійми", "Океан Ельзи", []), ("사랑은 늘 도망가", "Lim", []),
+              ("残酷な天使のテーゼ", "Yoko", []), ("告白気球", "Jay", ["j-pop"]), ("晴天", "Jay Chou", ["mandopop"]),
+              ("तुम ही हो", "Arijit Singh", []), ("நீ கவிதைகளா", "Harris", []), ("മഴയിൽ", "Manjari", []),
+              ("دلم گرفته", "Ebi", ["iranian"]), ("Dynamite", "방탄소년단", [])]
+    assert detect(tracks) == ["ru", "uk", "ko", "ja", "ja", "zh", "hi", "ta", "ml", "fa", "ko"]
+
+
+def test_latin_languages_from_title_and_the_artists_other_titles(detect):
+    tracks = [
+        ("Corazón partido", "Alejandro", []), ("Cuando me enamoro de ti", "Alejandro", []), ("Amor", "Alejandro", []),
+        ("Eu sei que vou te amar", "Tom", []), ("Águas de março", "Tom", []), ("Garota", "Tom", []),
+        ("Ich will nicht nach Hause gehen", "Kai", []), ("Du hast mich verlassen", "Kai", []),
+        ("Je ne regrette rien du tout", "Edith", []), ("La vie en rose pour toujours", "Edith", []),
+        ("Nel blu dipinto di blu", "Domenico", []), ("Volare come un uccello", "Domenico", []),
+        ("Seni çok özledim bu gece", "Tarkan", []), ("Şımarık", "Tarkan", []),
+        ("Honest", "rei brown", ["chill"]), ("Tere Bina Jiya Jaye Na", "Lata", []),
+    ]
+    assert detect(tracks) == ["es"] * 3 + ["pt"] * 3 + ["de"] * 2 + ["fr"] * 2 + ["it"] * 2 + ["tr"] * 2 + ["en", "hi"]
+
+
+def test_region_genre_tips_a_short_title(detect):
+    assert detect([("Vida", "Zeca", ["mpb"]), ("Yaara", "Mamta Sharma", ["pop-film"])]) == ["pt", "hi"]
+
+
+def test_tracks_without_vocals_are_zxx(detect):
+    tracks = [("Clair de lune", "Debussy", ["classical"], 0.92, 0.04),   # calm genre: 0.5 is enough
+              ("Rain Sound: Pouring", "Rain Sounds", ["sleep"], 0.99, 0.07),
+              ("Strobe", "deadmau5", ["edm"], 0.7, 0.05),                   # elsewhere 0.75 is needed
+              ("Levels", "Avicii", ["edm"], 0.9, 0.04)]
+    assert detect(tracks) == ["zxx", "zxx", "en", "zxx"]
+
+
+def _track(i, artist, title, flag=None, genres=("rock",), year=2015, speech=0.05):
+    return build_explicit.Track(f"id{i}", artist, title, list(genres), year, flag, speech)
+
+
+def test_explicit_inference_errs_toward_explicit():
+    known = [_track(0, "Ann", "Song - Remastered", 1), _track(1, "Bea", "Tune", 0)]
+    known += [_track(10 + k, "Cal", f"Song {k}", 0) for k in range(build_explicit.MIN_HISTORY)]
+    known += [_track(30, "Dan", "One", 1)]
+    evidence = build_explicit.Evidence.of(known)
+    cases = {
+        "explicit copy of the same song": (_track(100, "Ann", "Song"), (1, "same song")),
+        "clean copy (feat. folded)": (_track(101, "Bea", "Tune (feat. X)"), (0, "same song")),
+        "swearing in the title": (_track(102, "Eve", "Fuck It Up"), (1, "title")),
+        "clean artist history": (_track(103, "Cal", "New"), (0, "artist")),
+        "clean history, but rap": (_track(104, "Cal", "New", genres=("rap",)), (1, "default")),
+        "clean history, but speechy": (_track(105, "Cal", "New", speech=0.4), (1, "default")),
+        "one explicit song of the artist": (_track(106, "Dan", "Two"), (1, "artist")),
+        "unknown artist, 1975 rock": (_track(107, "Fay", "Old", year=1975), (0, "era")),
+        "unknown artist, today": (_track(108, "Fay", "New"), (1, "default")),
+        "too little history": (_track(109, "Cal", "x", year=None), (0, "artist")),
+    }
+    assert {name: build_explicit.infer(t, evidence) for name, (t, _) in cases.items()} == \
+        {name: want for name, (_, want) in cases.items()}
+
+
+def test_explicit_evaluation_hides_each_tracks_own_flag():
+    flagged = [_track(k, "Cal", f"Song {k}", 0) for k in range(build_explicit.MIN_HISTORY + 1)]
+    flagged.append(_track(50, "Gil", "Lone", 1))
+    result = build_explicit.evaluate(flagged, build_explicit.Evidence.of(flagged))
+    # Each of Cal's songs still has MIN_HISTORY others; Gil's lone song has no evidence left but its own.
+    assert (result.called_clean, result.leaked, result.explicit, result.caught) == \
+        (build_explicit.MIN_HISTORY + 1, 0, 1, 1)
+
+
+def _row(title, album="", artists="X", genres=(), instrumentalness=0.0, speechiness=0.05, artist_family=""):
+    return Row(title, album, artists, list(genres), instrumentalness, speechiness, artist_family)
+
+
+@pytest.mark.parametrize("row, tags", [
+    (_row("White Christmas"), {"holiday"}),
+    (_row("Cold December Night", album="Christmas (Deluxe)"), {"holiday"}),
+    (_row("Lullaby", artists="Nickelback"), set()),
+    (_row("Sleep", artists="Radiohead"), set()),
+    (_row("Come on Let's Jump", artists="The Wiggles", genres=["children"]), {"children"}),
+    (_row("Hello (In the Style of Adele) [Karaoke Version]"), {"cover"}),
+    (_row("Enter Sandman", album="Rockabye Baby! Lullaby Renditions of Metallica"), {"cover"}),
+    (_row("Rain Sound: Pouring", artists="Rain Sounds XLE Library", genres=["sleep"], instrumentalness=0.99),
+     {"sleep"}),
+    (_row("Dogs", artists="Andy Hendrickson", genres=["comedy"], speechiness=0.93), {"spoken"}),
+    (_row("Oceans", artists="Hillsong UNITED"), {"worship"}),
+    (_row("missing us", genres=["chill"], instrumentalness=0.9), {"lofi"}),
+    (_row("Hymn for the Weekend", artists="Coldplay"), set()),
+    (_row("Air", artists="Johann Sebastian Bach", genres=["sleep"], instrumentalness=0.9,
+          artist_family="classical/instrumental"), set()),
+    (_row("Black Label", album="New American Gospel", artists="Lamb of God"), set()),
+    (_row("Hit a Muthafucka", album="Chapter 2: World Domination"), set()),
+    (_row("Kapitel 12", album="Die drei ???", speechiness=0.5), {"spoken"}),
+])
+def test_tags(row, tags):
+    assert row_tags(row) == tags
+
+
+def test_artist_wide_tags_spread_to_the_artists_other_tracks():
+    rows = [_row("A", artists="Bethel Music", genres=["world-music"]), _row("B", artists="Bethel Music",
+            genres=["world-music"]), _row("Stand In Your Love", artists="Bethel Music", genres=["ambient"]),
+            _row("C", artists="Solo", genres=["world-music"]), _row("Pop", artists="Solo"),
+            _row("Pop 2", artists="Solo")]
+    assert tag_rows(rows, [r.artists for r in rows]) == ["worship", "worship", "worship", "worship", "", ""]
+
+
+def test_copies_fold_versions_but_not_remixes():
+    assert fold_title("Here Comes The Sun - Remastered 2009") == fold_title("Here Comes the Sun") == \
+        fold_title("Here Comes The Sun (Live)") == fold_title("Here Comes The Sun - 2011 Mix")
+    assert fold_title("Dancing Queen - Radio Edit") == fold_title("Dancing Queen (feat. Someone)")
+    assert fold_title("Piece Of Your Heart - Alok Remix") != fold_title("Piece Of Your Heart")
+    ids = ["a", "b", "c", "d", "e"]
+    artists = ["MEDUZA", "Meduza", "MEDUZA", "Other", "MEDUZA"]
+    titles = ["Piece Of Your Heart", "Piece of Your Heart - Radio Edit", "Piece Of Your Heart - Alok Remix",
+              "Piece Of Your Heart", "Piece Of Your Heart (Live)"]
+    popularity = [0.0, 77.0, 30.0, 5.0, 77.0]
+    known_clean = [True, False, True, True, True]
+    # b and e tie at 77: e has a known clean flag, so e is the song; a and b point at it.
+    assert copy_of(ids, artists, titles, popularity, known_clean) == ["e", "e", "", "", ""]
+
+
+def _family(genres, title="x", artist_family="", language="en", instrumentalness=0.0, speechiness=0.05,
+            danceability=0.5, energy=0.5):
+    track = build_families.Track(title, artist_family, language, instrumentalness, speechiness, danceability, energy)
+    return build_families.track_family(genres, track, GENRE_FAMILY)
+
+
+def test_families_of_the_mixed_genres():
+    assert _family(["chill"]) == "pop"                                       # Pink Sweat$, keshi
+    assert _family(["chill"], artist_family="r&b/soul") == "r&b/soul"
+    assert _family(["chill"], instrumentalness=0.9) == "electronic"          # lo-fi beats
+    assert _family(["piano"], instrumentalness=0.9) == "classical/instrumental"
+    assert _family(["piano"], artist_family="pop") == "pop"                  # OneRepublic
+    assert _family(["reggae"], language="es") == "latin"                     # reggaeton
+    assert _family(["reggae"], language="en") == "world"                     # Bob Marley
+    assert _family(["happy"]) == _family(["study"], instrumentalness=0.3) == "electronic"
+    assert _family(["j-dance"]) == "world"                                   # dancehall
+    assert _family(["comedy"]) == ""
+    assert _family(["hardcore"], speechiness=0.3, danceability=0.8) == "hip-hop"   # Nas, Gang Starr
+    assert _family(["hardcore"]) == "rock"                                   # hardcore punk
+    assert _family(["hardcore"], artist_family="metal") == "metal"           # metalcore
+    assert _family(["sleep"], instrumentalness=0.2) == "classical/instrumental"  # white noise
+    assert _family(["dub"], energy=0.9) == "electronic" and _family(["dub"], energy=0.4) == "world"
+    assert _family(["j-dance"], language="ja") == "pop"
+    assert _family(["world-music"]) == "pop" and _family(["world-music"], language="pt") == "world"
+    assert _family(["piano"], artist_family="jazz/blues", instrumentalness=0.9) == "jazz/blues"
+    assert _family(["piano"], artist_family="latin") == "pop"                # The Fray in a "latin" playlist
+    assert _family(["german"], title="Cantata BWV 147: Jesu Joy of Man's Desiring", instrumentalness=0.93) == \
+        "classical/instrumental"
+    assert _family(["german"], speechiness=0.4) == "hip-hop"
+    assert _family(["german"]) == "pop"
+    assert _family(["malay"], language="ml") == "world" and _family(["malay"], language="id") == "pop"
+    assert _family(["rock", "comedy"]) == "rock"
+
+
+def test_artist_family_ignores_the_mixed_genres():
+    families = build_families.artist_families(["A", "A", "A"], [["piano"], ["pop"], ["chill"]], GENRE_FAMILY)
+    assert families == {"A": "pop"}
