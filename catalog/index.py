@@ -57,8 +57,13 @@ class SongIndex:
         return (self.features.astype(np.float64) ** 2).sum(axis=1).astype(np.float32)
 
     def distances(self, point: np.ndarray) -> np.ndarray:
-        """Root-mean-square scaled distance of every song to a point given in the same (spread-divided) space."""
-        squared = self.squared_norms - np.float32(2.0) * (self.features @ point.astype(np.float32))
+        """Root-mean-square scaled distance of every song to a point given in the same (spread-divided) space.
+
+        ``einsum`` rather than ``@``: a tall, seven-column matrix times a vector goes to threaded BLAS, which
+        took 22 ms instead of 1.5 ms on a busy two-core machine.
+        """
+        projection = np.einsum("ij,j->i", self.features, point.astype(np.float32))
+        squared = self.squared_norms - np.float32(2.0) * projection
         squared += np.float32(point @ point)
         return np.sqrt(np.maximum(squared, np.float32(0.0)) / np.float32(self.features.shape[1]))
 
