@@ -144,3 +144,59 @@ def _bits(tags: str) -> int:
 def _codes(keys: list[str]) -> np.ndarray:
     """One integer per distinct key."""
     return np.unique(np.array(keys, object), return_inverse=True)[1].astype(np.int32) if keys else np.zeros(0, np.int32)
+
+
+class Near:
+    """One point's distances, with its ``field`` nearest allowed songs searched before the whole catalogue.
+
+    Exact, not an approximation: the k nearest songs of any subset of the allowed songs lie in the field
+    whenever more than k of the subset's songs do, and the best scores (distance + lean) found in the
+    field are the catalogue's whenever they beat the best any song outside the field could reach.
+    """
+
+    def __init__(self, distance: np.ndarray, allowed: np.ndarray, field: int, lean_min: float = 0.0):
+        self.distance = distance
+        positions = np.flatnonzero(allowed)
+        if len(positions) > field:
+            positions = positions[np.argpartition(distance[positions], field)[:field]]
+        self.field = positions
+        self.whole = len(positions) == int(allowed.sum())
+        """The field holds every allowed song."""
+        self.reach = (float(distance[positions].max()) if len(positions) else 0.0) + lean_min
+        """No song outside the field scores below this."""
+
+    def _inside(self, mask: np.ndarray, k: int) -> np.ndarray | None:
+        """The field's songs of ``mask`` when they are sure to hold its ``k`` + 1 nearest, else None."""
+        inside = self.field[mask[self.field]]
+        return inside if len(inside) > k or self.whole else None
+
+    def nearest(self, mask: np.ndarray, k: int) -> np.ndarray:
+        """Positions of the ``k`` nearest songs of ``mask`` (a subset of the allowed songs), nearest first."""
+        candidates = self._inside(mask, k)
+        if candidates is None:
+            candidates = np.flatnonzero(mask)
+        if len(candidates) > k:
+            candidates = candidates[np.argpartition(self.distance[candidates], k)[:k]]
+        return candidates[np.argsort(self.distance[candidates])]
+
+    def nth(self, mask: np.ndarray, k: int) -> float:
+        """The distance of the ``k``-th nearest song (from 0) of ``mask``, which must hold more than ``k``."""
+        candidates = self._inside(mask, k)
+        values = self.distance[mask] if candidates is None else self.distance[candidates]
+        return float(np.partition(values, k)[k])
+
+    def best(self, mask: np.ndarray, lean: np.ndarray, n: int) -> np.ndarray:
+        """Positions of the ``n`` songs of ``mask`` with the lowest distance + lean."""
+        inside = self.field[mask[self.field]]
+        if len(inside) > n:
+            score = self.distance[inside] + lean[inside]
+            order = np.argpartition(score, n)[:n]
+            if self.whole or float(score[order].max()) <= self.reach:
+                return inside[order]
+        elif self.whole:
+            return inside
+        candidates = np.flatnonzero(mask)
+        if len(candidates) > n:
+            score = self.distance[candidates] + lean[candidates]
+            candidates = candidates[np.argpartition(score, n)[:n]]
+        return candidates

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from catalog.index import SongIndex
+from catalog.index import Near, SongIndex
 
 START_FAMILIES: dict[str, tuple[str, ...]] = {
     "angry": ("rock", "metal", "hip-hop", "electronic"),
@@ -28,37 +28,35 @@ MARGIN = 0.15
 step than the whole catalogue's."""
 
 
-def gaps(index: SongIndex, distance: np.ndarray, allowed: np.ndarray) -> dict[int, float]:
+def gaps(index: SongIndex, near: Near, allowed: np.ndarray) -> dict[int, float]:
     """How much further each named family's ``PATH_NEAREST``-th nearest song lies than the catalogue's.
 
     Only the ``PATH_FIELD`` nearest allowed songs are looked at: a family with fewer of its songs among
     them does not fit (infinite gap).
     """
-    positions = np.flatnonzero(allowed)
-    if len(positions) <= PATH_NEAREST:
+    count = int(allowed.sum())
+    if count <= PATH_NEAREST:
         return {}
-    near = distance[positions]
-    field = min(PATH_FIELD, len(positions) - 1)
-    nearest = np.argpartition(near, field)[:field]
-    order = nearest[np.argsort(near[nearest])]
-    wide = near[order[PATH_NEAREST]]
-    codes = index.family_code[positions[order]]
+    order = near.nearest(allowed, min(PATH_FIELD, count - 1))
+    ranked_all = near.distance[order]
+    wide = ranked_all[PATH_NEAREST]
+    codes = index.family_code[order]
     result = {}
     for code, name in enumerate(index.families):
         if name:
-            ranked = near[order[codes == code]]
+            ranked = ranked_all[codes == code]
             result[code] = float(ranked[PATH_NEAREST] - wide) if len(ranked) > PATH_NEAREST else np.inf
     return result
 
 
-def start_family(index: SongIndex, distance: np.ndarray, allowed: np.ndarray, emotion: str,
+def start_family(index: SongIndex, near: Near, allowed: np.ndarray, emotion: str,
                  liked: frozenset[str], rng: np.random.Generator) -> int | None:
     """The family of a lift's first song: one that carries the mood, within the user's liked families.
 
     Drawn at random among those that fit the start, so users get different starts; with none fitting,
     the one that comes closest; with no family at all, None.
     """
-    fits = gaps(index, distance, allowed)
+    fits = gaps(index, near, allowed)
     if not fits:
         return None
     carriers = set(START_FAMILIES.get(emotion, index.families))
@@ -68,16 +66,14 @@ def start_family(index: SongIndex, distance: np.ndarray, allowed: np.ndarray, em
     return int(rng.choice(fitting)) if fitting else min(named, key=named.__getitem__)
 
 
-def next_family(index: SongIndex, distance: np.ndarray, allowed: np.ndarray, family: int | None,
+def next_family(index: SongIndex, near: Near, allowed: np.ndarray, family: int | None,
                 liked: frozenset[str]) -> int | None:
     """The family of the next step: the same while it fits, else the one that fits this step best."""
     if family is not None:
-        own = distance[allowed & (index.family_code == family)]
-        whole = distance[allowed]
-        if len(own) > PATH_NEAREST and len(whole) > PATH_NEAREST and (
-                np.partition(own, PATH_NEAREST)[PATH_NEAREST]
-                <= np.partition(whole, PATH_NEAREST)[PATH_NEAREST] + MARGIN):
+        own = allowed & (index.family_code == family)
+        if own.sum() > PATH_NEAREST and allowed.sum() > PATH_NEAREST and (
+                near.nth(own, PATH_NEAREST) <= near.nth(allowed, PATH_NEAREST) + MARGIN):
             return family
-    fits = gaps(index, distance, allowed)
+    fits = gaps(index, near, allowed)
     preferred = {code: gap for code, gap in fits.items() if index.families[code] in liked} or fits
     return min(preferred, key=preferred.__getitem__) if preferred else family

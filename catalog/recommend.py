@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from catalog.content import HELD_BACK
-from catalog.index import SongIndex
+from catalog.index import Near, SongIndex
 from catalog.languages import ENGLISH, INSTRUMENTAL
 from catalog.paths import PATH_NEAREST, next_family, start_family
 
@@ -59,7 +59,7 @@ ARTIST_TASTE = 0.1
 ENOUGH = 200
 """A preference narrows the field only while at least this many songs remain eligible..."""
 FIELD = 5000
-"""Nearest allowed songs of a point that are searched first (see ``_Near``)."""
+"""Nearest allowed songs of a point that are searched first (see ``catalog.index.Near``)."""
 PREFERENCE_MARGIN = 0.5
 """...and its ``POOL``-th nearest song is at most this much further from the point than without it:
 a user's own choice outweighs a somewhat closer fit."""
@@ -203,17 +203,16 @@ def choose(index: SongIndex, points: Sequence[np.ndarray], spread: np.ndarray, t
     for p in scaled:  # a match repeats one point: its distances are computed once
         if p.tobytes() not in distance_of:
             distance_of[p.tobytes()] = index.distances(p)
+    lean_min = float(lean.min())
+    nears = {key: Near(distance, allowed, FIELD, lean_min) for key, distance in distance_of.items()}
     heard = allowed & index.language_mask(taste.languages | {INSTRUMENTAL}) if taste.languages else allowed
-    families = _families(index, [distance_of[p.tobytes()] for p in scaled],
+    families = _families(index, [nears[p.tobytes()] for p in scaled],
                          heard if heard.sum() >= ENOUGH else allowed, taste, lift_from, rng)
     pools: dict[tuple, tuple[np.ndarray, np.ndarray, tuple[str, ...]]] = {}
-    nears: dict[bytes, _Near] = {}
     narrowings: dict[Slot, list[tuple[str, np.ndarray]]] = {}
     for point, family, slot in zip(scaled, families, slots(taste, len(scaled))):
         key = (point.tobytes(), family, slot)
         if key not in pools:
-            if key[0] not in nears:
-                nears[key[0]] = _Near(distance_of[key[0]], allowed, float(lean.min()))
             if slot not in narrowings:
                 narrowings[slot] = _narrowing(index, taste, slot)
             pools[key] = _pool(index, nears[key[0]], allowed, narrowings[slot], lean, family)
@@ -233,62 +232,20 @@ def choose(index: SongIndex, points: Sequence[np.ndarray], spread: np.ndarray, t
     return picks
 
 
-def _families(index: SongIndex, distances: list[np.ndarray], allowed: np.ndarray, taste: Taste,
+def _families(index: SongIndex, nears: list[Near], allowed: np.ndarray, taste: Taste,
               lift_from: str | None, rng: np.random.Generator) -> list[int | None]:
     """The family of each slot: none for a match, the path's families for a lift."""
-    if lift_from is None or not distances:
-        return [None] * len(distances)
-    family = start_family(index, distances[0], allowed, lift_from, taste.liked_families, rng)
+    if lift_from is None or not nears:
+        return [None] * len(nears)
+    family = start_family(index, nears[0], allowed, lift_from, taste.liked_families, rng)
     families = [family]
-    for distance in distances[1:]:
-        family = next_family(index, distance, allowed, family, taste.liked_families)
+    for near in nears[1:]:
+        family = next_family(index, near, allowed, family, taste.liked_families)
         families.append(family)
     return families
 
 
-class _Near:
-    """One point's distances, with its ``FIELD`` nearest allowed songs looked at before the whole catalogue.
-
-    Exact, not an approximation: the k-th nearest song of any allowed subset lies in the field whenever
-    more than k of the subset's songs do, and a pool drawn from the field is the whole catalogue's pool
-    whenever its worst score beats the best any song outside the field could reach.
-    """
-
-    def __init__(self, distance: np.ndarray, allowed: np.ndarray, lean_min: float):
-        self.distance = distance
-        positions = np.flatnonzero(allowed)
-        if len(positions) > FIELD:
-            positions = positions[np.argpartition(distance[positions], FIELD)[:FIELD]]
-        self.field = positions
-        self.whole = len(positions) == int(allowed.sum())
-        self.reach = (float(distance[positions].max()) if len(positions) else 0.0) + lean_min
-        """No song outside the field scores below this."""
-
-    def nth(self, mask: np.ndarray, k: int) -> float:
-        """The distance of the ``k``-th nearest song (from 0) of ``mask`` (a subset of the allowed songs)."""
-        inside = self.field[mask[self.field]]
-        if len(inside) > k or self.whole:
-            return float(np.partition(self.distance[inside], k)[k])
-        return float(np.partition(self.distance[mask], k)[k])
-
-    def best(self, mask: np.ndarray, lean: np.ndarray) -> np.ndarray:
-        """Positions of the ``POOL`` songs of ``mask`` with the lowest distance + lean."""
-        inside = self.field[mask[self.field]]
-        if len(inside) > POOL:
-            score = self.distance[inside] + lean[inside]
-            order = np.argpartition(score, POOL)[:POOL]
-            if self.whole or float(score[order].max()) <= self.reach:
-                return inside[order]
-        elif self.whole:
-            return inside
-        candidates = np.flatnonzero(mask)
-        if len(candidates) > POOL:
-            score = self.distance[candidates] + lean[candidates]
-            candidates = candidates[np.argpartition(score, POOL)[:POOL]]
-        return candidates
-
-
-def _pool(index: SongIndex, near: _Near, allowed: np.ndarray, narrowing: list[tuple[str, np.ndarray]],
+def _pool(index: SongIndex, near: Near, allowed: np.ndarray, narrowing: list[tuple[str, np.ndarray]],
           lean: np.ndarray, family: int | None) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
     """The ``POOL`` best candidates by a point's distances (positions, distances) and the preferences relaxed."""
     mask, relaxed, family_held = allowed, [], False
@@ -302,7 +259,7 @@ def _pool(index: SongIndex, near: _Near, allowed: np.ndarray, narrowing: list[tu
             relaxed.append(name)
     if family is not None and (same := mask & (index.family_code == family)).sum() >= PATH_NEAREST:
         mask = same
-    candidates = near.best(mask, lean)
+    candidates = near.best(mask, lean, POOL)
     return candidates, near.distance[candidates], tuple(relaxed)
 
 
@@ -313,7 +270,7 @@ def _enough(name: str, within_family: bool) -> int:
     return PATH_NEAREST if within_family else OWN_ENOUGH
 
 
-def _holds(near: _Near, narrow: np.ndarray, wide: np.ndarray, enough: int = ENOUGH) -> bool:
+def _holds(near: Near, narrow: np.ndarray, wide: np.ndarray, enough: int = ENOUGH) -> bool:
     """Whether a preference leaves enough songs, about as near the point as without it."""
     count = int(narrow.sum())
     if count < enough:

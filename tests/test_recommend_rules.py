@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 
 from catalog.content import held_back, in_season, parse_tags
-from catalog.index import song_index
+from catalog.index import Near, song_index
 from catalog.languages import default_languages
 from catalog.moods import regions
 from catalog.paths import START_FAMILIES, start_family
-from catalog.recommend import Taste, choose, path_points, slots
+from catalog.recommend import FIELD, Taste, choose, path_points, slots
 
 N = 6000
 OUT_OF_SEASON = held_back(dt.date(2026, 6, 1))
@@ -133,8 +133,8 @@ def test_lift_lists_start_in_a_family_that_carries_the_mood_and_end_calm():
         ends.append(picks[-1].position)
     assert set(index.family[starts]) <= set(START_FAMILIES["angry"]) and len(set(index.family[starts])) >= 2
     assert features[starts, energy].mean() > 0.6 and features[ends, energy].mean() < 0.3
-    liked = start_family(index, index.distances(space.point("angry") / space.spread), index.canonical, "angry",
-                         frozenset({"metal"}), np.random.default_rng(0))
+    near = Near(index.distances(space.point("angry") / space.spread), index.canonical, FIELD)
+    liked = start_family(index, near, index.canonical, "angry", frozenset({"metal"}), np.random.default_rng(0))
     assert index.families[liked] == "metal"  # within the user's taste
 
 
