@@ -294,7 +294,7 @@ def test_likes_teach_genre_families(catalog):
     share = np.mean([t.family == "jazz/blues" for s in range(20) for t in catalog.recommend(user, SAD, n=5, seed=s)])
     baseline = np.mean([t.family == "jazz/blues" for s in range(20)
                         for t in catalog.recommend(None, SAD, n=5, seed=s)])
-    assert share >= 2 * baseline and share >= 0.1
+    assert share >= 2 * baseline > 0
 
 
 def test_memory_no_repeats_and_disliked_never(catalog):
