@@ -31,6 +31,7 @@ from bot.download import TooLarge, TooSlow, Unavailable, fetch
 from bot.songs import record_and_send, send_songs, tracked
 from bot.tracing import outcome
 from catalog import STRATEGIES, TARGETS, DailyLimit, Forgotten
+from catalog.content import WISHES
 from model import ImageEmotion, InputError, MediaKind, media_kind
 from model.annotate import annotated_jpeg
 
@@ -92,7 +93,7 @@ async def _admitted(update: Update, context: Context) -> bool:
     return verdict.allowed
 
 
-async def _read_and_reply(msg: Message, context: Context, user_id: int, file_id: str, size: int | None,
+async def _read_and_reply(msg: Message, context: Context, user: User, file_id: str, size: int | None,
                           kind: MediaKind, work: int) -> None:
     """Answer one photo or video."""
     data = context.bot_data
@@ -139,7 +140,7 @@ async def _read_and_reply(msg: Message, context: Context, user_id: int, file_id:
     else:
         picture = await asyncio.get_running_loop().run_in_executor(data.charts, video_chart, reading)
     try:
-        stored = await asyncio.to_thread(data.catalog.record_mood, user_id, found.probs, found.source, work,
+        stored = await asyncio.to_thread(data.catalog.record_mood, user.id, found.probs, found.source, work,
                                          settings.daily_readings)
     except DailyLimit as exc:
         await msg.reply_text(replies.daily_limit(exc.kind, exc.limit))
@@ -147,7 +148,7 @@ async def _read_and_reply(msg: Message, context: Context, user_id: int, file_id:
     if stored is None:
         await msg.reply_text(replies.FORGOTTEN_MEANWHILE)
         return
-    await send_songs(msg, context, user_id, work, found.probs, found.label, picture=picture,
+    await send_songs(msg, context, user, work, found.probs, found.label, picture=picture,
                      summary=found.summary, extra=[replies.correction_row(found.ranked)])
 
 
@@ -167,7 +168,7 @@ async def _analyse(update: Update, context: Context, file_id: str, size: int | N
         data.analyses[task] = (msg.chat_id, msg.message_id)
         try:
             async with data.in_flight:
-                await _read_and_reply(msg, context, user.id, file_id, size, kind, work)
+                await _read_and_reply(msg, context, user, file_id, size, kind, work)
         except asyncio.CancelledError:  # shutdown ran out of grace: say so (if Telegram answers in time), then stop
             with contextlib.suppress(TelegramError, TimeoutError):
                 async with asyncio.timeout(2):
@@ -221,29 +222,34 @@ async def privacy(update: Update, context: Context) -> None:
 
 
 async def playlist(update: Update, context: Context) -> None:
-    """/playlist [mood] [match|lift] [target]: songs for a mood named by hand, or a fresh list for the latest one.
+    """/playlist [mood] [match|lift] [target] [wish]: songs for a mood named by hand, or a fresh list for the latest.
 
     ``/playlist happy`` needs no selfie (the mood is recorded as picked by hand);
-    ``/playlist lift calm`` goes from the latest mood toward calm.
+    ``/playlist lift calm`` goes from the latest mood toward calm; a wish
+    (``/playlist christmas``, ``kids``, ``sleep``...) asks for content left out by default.
     """
-    msg, user_id = _msg(update), _user(update).id
+    msg, user = _msg(update), _user(update)
     args = [a.lower() for a in context.args or []]
-    unknown = [a for a in args if a not in TARGETS and a not in STRATEGIES]
+    unknown = [a for a in args if a not in TARGETS and a not in STRATEGIES and a not in WISHES]
     if unknown:
         await msg.reply_text(replies.unknown_playlist_word(unknown[0], TARGETS))
         return
     strategy = next((a for a in args if a in STRATEGIES), None)
     named = [a for a in args if a in TARGETS]
-    async with tracked(context, user_id, msg.chat_id, msg.message_id) as work:
+    wish = next((WISHES[a] for a in args if a in WISHES), None)
+    async with tracked(context, user.id, msg.chat_id, msg.message_id) as work:
         if named and strategy != "lift":
-            await record_and_send(msg, context, user_id, work, named[0], strategy)
+            await record_and_send(msg, context, user, work, named[0], strategy, wish)
             return
-        latest = await asyncio.to_thread(context.bot_data.catalog.latest_mood, user_id)
+        latest = await asyncio.to_thread(context.bot_data.catalog.latest_mood, user.id)
+        if latest is None and wish:  # "/playlist christmas" wants the songs, whatever the mood
+            await send_songs(msg, context, user, work, "neutral", "neutral", strategy, wish=wish)
+            return
         if latest is None:
             await msg.reply_text(replies.NO_MOOD_YET, reply_markup=replies.mood_keyboard())
             return
-        await send_songs(msg, context, user_id, work, latest.music, latest.label, strategy or "match",
-                         named[0] if named else None)
+        await send_songs(msg, context, user, work, latest.music, latest.label, strategy or "match",
+                         named[0] if named else None, wish=wish)
 
 
 async def forget(update: Update, context: Context) -> None:
@@ -317,7 +323,7 @@ async def _more_songs(update: Update, context: Context, strategy: str) -> None:
         if latest is None:
             await msg.reply_text(replies.NO_MOOD_YET, reply_markup=replies.mood_keyboard())
             return
-        await send_songs(msg, context, query.from_user.id, work, latest.music, latest.label, strategy)
+        await send_songs(msg, context, query.from_user, work, latest.music, latest.label, strategy)
 
 
 async def on_more(update: Update, context: Context) -> None:
@@ -339,7 +345,7 @@ async def on_mood_button(update: Update, context: Context) -> None:
     assert context.matches is not None
     await query.answer()
     async with tracked(context, query.from_user.id, msg.chat_id, msg.message_id) as work:
-        await record_and_send(msg, context, query.from_user.id, work, context.matches[0].group("mood"))
+        await record_and_send(msg, context, query.from_user, work, context.matches[0].group("mood"))
 
 
 async def _own_button(query: CallbackQuery) -> Message | None:
@@ -412,7 +418,7 @@ async def on_fix(update: Update, context: Context) -> None:
         return
     await query.answer(f"Thanks! Noted: {emotion}")
     async with tracked(context, query.from_user.id, msg.chat_id, msg.message_id) as work:
-        await send_songs(msg, context, query.from_user.id, work, emotion, emotion)
+        await send_songs(msg, context, query.from_user, work, emotion, emotion)
 
 
 async def on_fix_other(update: Update, context: Context) -> None:

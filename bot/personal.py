@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from telegram import CallbackQuery, Update
+from telegram import CallbackQuery, Update, User
 from telegram.error import BadRequest
 
 from bot import replies, settings_menu
@@ -68,19 +68,21 @@ async def stats(update: Update, context: Context) -> None:
 
 async def settings(update: Update, context: Context) -> None:
     """/settings: the taste menu, one message edited in place."""
-    prefs, learned = await asyncio.to_thread(_taste_of, context, _user_id(update))
+    assert update.effective_user is not None
+    prefs, learned = await asyncio.to_thread(_taste_of, context, update.effective_user)
     text, keyboard = settings_menu.page(prefs, "main", learned)
     await send_personal(update, context, lambda chat: context.bot.send_message(chat, text, reply_markup=keyboard))
 
 
-def _taste_of(context: Context, user_id: int) -> tuple[Preferences, dict[str, float]]:
+def _taste_of(context: Context, user: User) -> tuple[Preferences, dict[str, float]]:
+    """The user's settings (languages from their app's language until they choose) and what likes taught."""
     catalog = context.bot_data.catalog
-    return catalog.preferences(user_id), catalog.learned_families(user_id)
+    return catalog.preferences(user.id, user.language_code), catalog.learned_families(user.id)
 
 
 async def show_settings(query: CallbackQuery, context: Context, name: str) -> None:
     """Edit the menu in place to show page ``name`` with the settings as stored now."""
-    prefs, learned = await asyncio.to_thread(_taste_of, context, query.from_user.id)
+    prefs, learned = await asyncio.to_thread(_taste_of, context, query.from_user)
     text, keyboard = settings_menu.page(prefs, name, learned)
     try:
         await query.edit_message_text(text, reply_markup=keyboard)
@@ -99,7 +101,8 @@ async def change_setting(query: CallbackQuery, context: Context, what: str, arg:
 
     try:
         async with tracked(context, query.from_user.id, msg.chat.id, msg.message_id) as work:
-            changed = await asyncio.to_thread(catalog.change_preferences, query.from_user.id, change, work)
+            changed = await asyncio.to_thread(catalog.change_preferences, query.from_user.id, change, work,
+                                              query.from_user.language_code)
     except Forgotten:
         await query.answer(replies.FORGOTTEN_MEANWHILE)
         return

@@ -14,6 +14,7 @@ from html import escape, unescape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from catalog import Mood, SavedList, Track
+from catalog.content import WISH_WORDS
 from model import FaceEmotion, ImageEmotion, Reading, VideoEmotion
 
 FEEDBACK_BUTTON = re.compile(r"^fb:(?P<kind>like|dislike):(?P<song>\d{1,9})$")
@@ -108,7 +109,8 @@ def too_large(limit_bytes: int) -> str:
 
 def unknown_playlist_word(word: str, targets: Sequence[str]) -> str:
     shown = word if len(word) <= 30 else word[:29] + "…"
-    return f"I don't know “{escape(shown)}”. Use /playlist [match|lift] [{'|'.join(targets)}]"
+    return (f"I don't know “{escape(shown)}”. Use /playlist [match|lift] [{'|'.join(targets)}] "
+            f"[{'|'.join(WISH_WORDS)}]")
 
 
 def rate_limited(wait_seconds: float) -> str:

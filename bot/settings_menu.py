@@ -15,9 +15,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from catalog import FAMILIES, Preferences
 
-LANGUAGES = {"es": "Spanish", "pt": "Portuguese", "fr": "French", "de": "German", "sv": "Swedish", "tr": "Turkish",
-             "hi": "Hindi", "fa": "Persian", "ms": "Malay", "ja": "Japanese", "ko": "Korean", "zh": "Chinese"}
-"""Languages the catalogue can tell (from region genres)."""
+LANGUAGES = {"en": "English", "es": "Spanish", "pt": "Portuguese", "fr": "French", "de": "German",
+             "it": "Italian", "ru": "Russian", "sv": "Swedish", "tr": "Turkish", "hi": "Hindi", "ja": "Japanese",
+             "ko": "Korean", "zh": "Chinese", "id": "Indonesian", "ar": "Arabic"}
+"""Languages offered on the settings page; a language the user's app set that is not here is shown too."""
 SETTINGS_BUTTON = re.compile(r"^set:(?P<what>fam|lang|explicit|n|strategy):?(?P<arg>[a-z0-9+-]{0,12})$")
 PAGE_BUTTON = re.compile(r"^set:page:(?P<arg>[a-z]{1,12})$")
 PAGES = ("main", "genres", "languages")
@@ -38,9 +39,11 @@ def page(prefs: Preferences, name: str, learned: dict[str, float]) -> tuple[str,
                 + _learned_line(learned))
         return text, InlineKeyboardMarkup([*rows, [_button("⬅️ Back", "set:page:main")]])
     if name == "languages":
+        offered = list(_offered(prefs).items())
         rows = [[_button(f"{'✅' if code in prefs.languages else '▫️'} {label}", f"set:lang:{code}")
-                 for code, label in list(LANGUAGES.items())[i:i + 3]] for i in range(0, len(LANGUAGES), 3)]
-        text = "<b>Languages</b>: songs in the ones you tick, where the catalogue knows the language."
+                 for code, label in offered[i:i + 3]] for i in range(0, len(offered), 3)]
+        text = ("<b>Languages</b>: songs sung in the ones you tick (songs without words always fit); "
+                "none ticked: any language.")
         return text, InlineKeyboardMarkup([*rows, [_button("⬅️ Back", "set:page:main")]])
     return summary(prefs, learned), InlineKeyboardMarkup([
         [_button("🎸 Genres", "set:page:genres"), _button("🌍 Languages", "set:page:languages")],
@@ -51,6 +54,11 @@ def page(prefs: Preferences, name: str, learned: dict[str, float]) -> tuple[str,
     ])
 
 
+def _offered(prefs: Preferences) -> dict[str, str]:
+    """The languages a user can tick: the usual ones and any their app's language added."""
+    return LANGUAGES | {code: code for code in prefs.languages if code not in LANGUAGES}
+
+
 def songs(prefs: Preferences, default: int = 5) -> int:
     return prefs.songs_per_list or default
 
@@ -58,7 +66,7 @@ def songs(prefs: Preferences, default: int = 5) -> int:
 def summary(prefs: Preferences, learned: dict[str, float]) -> str:
     liked = ", ".join(prefs.liked_families) or "any"
     avoided = ", ".join(prefs.avoided_families) or "none"
-    languages = ", ".join(LANGUAGES[c] for c in prefs.languages) or "any"
+    languages = ", ".join(LANGUAGES.get(c, c) for c in prefs.languages) or "any"
     return (f"⚙️ <b>Your music settings</b> (saved at once)\n"
             f"Genres: {escape(liked)}; avoided: {escape(avoided)}\n"
             f"Languages: {escape(languages)}\n"
@@ -87,7 +95,7 @@ def change(prefs: Preferences, what: str, arg: str) -> dict[str, object] | None:
         else:
             liked.append(family)
         return {"liked_families": tuple(liked), "avoided_families": tuple(avoided)}
-    if what == "lang" and arg in LANGUAGES:
+    if what == "lang" and arg in _offered(prefs):
         chosen = list(prefs.languages)
         return {"languages": tuple(c for c in chosen if c != arg) if arg in chosen else (*chosen, arg)}
     if what == "explicit" and not arg:

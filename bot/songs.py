@@ -16,7 +16,7 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
-from telegram import InlineKeyboardButton, Message
+from telegram import InlineKeyboardButton, Message, User
 from telegram.error import BadRequest
 
 from bot import metrics, replies
@@ -39,24 +39,26 @@ async def tracked(context: Context, user_id: int, chat_id: int, message_id: int)
             await asyncio.to_thread(data.catalog.end_work, work)
 
 
-async def send_songs(msg: Message, context: Context, user_id: int, work: int, mood: Sequence[float] | str,
+async def send_songs(msg: Message, context: Context, user: User, work: int, mood: Sequence[float] | str,
                      emotion: str, strategy: str | None = None, target: str | None = None,
                      picture: bytes | None = None, summary: str = "",
-                     extra: Sequence[Sequence[InlineKeyboardButton]] = ()) -> None:
-    """Pick songs for ``user_id`` and reply to ``msg``: as the picture's caption when it fits, else apart.
+                     extra: Sequence[Sequence[InlineKeyboardButton]] = (), wish: str | None = None) -> None:
+    """Pick songs for ``user`` and reply to ``msg``: as the picture's caption when it fits, else apart.
 
     The list follows :func:`catalog.plan` (what the user asked for, then their
-    settings, then the mood's default), which the heading names too. A list past
-    the user's daily budget, or after a /forget, is not sent: the reply says why.
+    settings, then the mood's default), which the heading names too. Until the
+    user changes a setting, their Telegram app's language picks the languages. A
+    list past the user's daily budget, or after a /forget, is not sent: the reply says why.
     """
     data = context.bot_data
 
     def pick() -> tuple[Plan, list[Track]]:
         with metrics.RECOMMEND_SECONDS.time():
-            prefs = data.catalog.preferences(user_id)
+            prefs = data.catalog.preferences(user.id, user.language_code)
             chosen = plan(prefs, emotion, strategy, target, prefs.songs_per_list or data.settings.songs_per_list)
-            tracks = data.catalog.recommend(user_id, mood, chosen.strategy, chosen.target, chosen.n,
-                                            preferences=prefs, work=work, per_day=data.settings.daily_songs)
+            tracks = data.catalog.recommend(user.id, mood, chosen.strategy, chosen.target, chosen.n,
+                                            preferences=prefs, work=work, per_day=data.settings.daily_songs,
+                                            wish=wish)
             return chosen, data.catalog.with_spotify(tracks)
 
     try:
@@ -84,13 +86,13 @@ async def send_songs(msg: Message, context: Context, user_id: int, work: int, mo
     await msg.reply_text(text, reply_markup=keyboard)
 
 
-async def record_and_send(msg: Message, context: Context, user_id: int, work: int, name: str,
-                          strategy: str | None = None) -> None:
+async def record_and_send(msg: Message, context: Context, user: User, work: int, name: str,
+                          strategy: str | None = None, wish: str | None = None) -> None:
     """Songs for a mood picked by hand; an emotion is recorded as a reading picked by hand, calm/energetic are not."""
     data = context.bot_data
     if name in EMOTIONS:
         try:
-            stored = await asyncio.to_thread(data.catalog.record_mood, user_id, one_hot(name), "manual", work,
+            stored = await asyncio.to_thread(data.catalog.record_mood, user.id, one_hot(name), "manual", work,
                                              data.settings.daily_readings)
         except DailyLimit as exc:
             await msg.reply_text(replies.daily_limit(exc.kind, exc.limit))
@@ -98,4 +100,4 @@ async def record_and_send(msg: Message, context: Context, user_id: int, work: in
         if stored is None:
             await msg.reply_text(replies.FORGOTTEN_MEANWHILE)
             return
-    await send_songs(msg, context, user_id, work, name, name, strategy)
+    await send_songs(msg, context, user, work, name, name, strategy, wish=wish)

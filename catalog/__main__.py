@@ -6,6 +6,7 @@
     python -m catalog recommend happy --n 10
     python -m catalog recommend sad --strategy lift --target calm
     python -m catalog recommend fear --seed 3               # each seed is another new user
+    python -m catalog recommend sad --language es           # a new user whose Telegram app is in Spanish
     python -m catalog stats
 """
 
@@ -18,7 +19,9 @@ import sys
 from pathlib import Path
 
 from catalog.build import SOURCES
+from catalog.content import HELD_BACK
 from catalog.importer import ImportFileError, import_file
+from catalog.languages import default_languages
 from catalog.moods import TARGETS
 from catalog.service import STRATEGIES, Preferences, open_catalog
 
@@ -42,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     rec.add_argument("--target", choices=TARGETS, help="mood to aim for (lift: where the playlist ends)")
     rec.add_argument("--seed", type=int, help="fix the random choice (each seed behaves as another new user)")
     rec.add_argument("--explicit", action="store_true", help="allow explicit songs (left out by default)")
+    rec.add_argument("--language", help="behave as a new user whose Telegram language is this (en, es, pt-br, ...); "
+                                        "default: no language preference")
+    rec.add_argument("--wish", choices=HELD_BACK, help="ask for content left out by default (holiday, children, ...)")
     rec.add_argument("--json", action="store_true")
     sub.add_parser("stats", help="counts and song coverage around each mood")
     return p
@@ -70,10 +76,12 @@ def main(argv: list[str] | None = None) -> int:
         print(summary)
         return 1 if summary.rejected else 0
     elif args.command == "recommend":
+        prefs = Preferences(explicit=args.explicit, languages=default_languages(args.language))
         tracks = catalog.with_spotify(catalog.recommend(None, args.emotion, args.strategy, args.target, args.n,
-                                                        args.seed, Preferences(explicit=args.explicit)))
+                                                        args.seed, prefs, wish=args.wish))
         if args.json:
-            print(json.dumps([{"title": t.title, "artist": t.artist, "family": t.family, "explicit": t.explicit,
+            print(json.dumps([{"title": t.title, "artist": t.artist, "family": t.family, "language": t.language,
+                               "explicit": t.explicit,
                                "reason": t.reason, "link": t.link} for t in tracks], indent=2))
         else:
             for i, t in enumerate(tracks, 1):

@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from catalog.content import parse_tags
 from catalog.schema import Song
 
 SPOTIFY_ID = re.compile(r"^[0-9A-Za-z]{22}$")
@@ -31,6 +32,8 @@ _LAYOUTS = {
 _UNIT_FIELDS = ("valence", "energy", "danceability", "acousticness", "instrumentalness", "speechiness")
 _FLAGS = {"1": True, "true": True, "0": False, "false": False, "": None}
 Resolver = Callable[[str, str], "str | None"]
+_CLEARABLE = ("tags", "copy_of")
+"""Columns where a blank says "none" (no tags, the canonical copy) rather than "unknown, keep what is stored"."""
 
 
 class ImportFileError(ValueError):
@@ -126,12 +129,26 @@ def parse_row(row: dict[str, str], layout: str, resolve: Resolver | None = None)
               "acousticness": _number(row, "acousticness"), "instrumentalness": _number(row, "instrumentalness"),
               "speechiness": _number(row, "speechiness"), "loudness": _number(row, "loudness"),
               "mode": _number(row, "mode", int)}
+    if "explicit_inferred" in row or "tags" in row or "copy_of" in row:  # the seed's newer columns
+        values.update(_song_facts(row))
     for key in _UNIT_FIELDS:
         if values[key] is not None and not 0.0 <= values[key] <= 1.0:
             raise ValueError(f"{key} {values[key]} is outside 0-1")
     if not 0 <= values["popularity"] <= 100:
         raise ValueError(f"popularity {values['popularity']} is outside 0-100")
     return values
+
+
+def _song_facts(row: dict[str, str]) -> dict:
+    """The inferred-flag marker, content tags and copy link of a seed row, validated."""
+    inferred = (row.get("explicit_inferred") or "").strip().lower()
+    if inferred not in _FLAGS:
+        raise ValueError(f"explicit_inferred {inferred!r} is not 0/1/true/false")
+    copy_of = (row.get("copy_of") or "").strip()
+    if copy_of and not SPOTIFY_ID.match(copy_of):
+        raise ValueError(f"copy_of {copy_of!r} is not a 22-character Spotify id")
+    return {"explicit_inferred": bool(_FLAGS[inferred]), "tags": ";".join(sorted(parse_tags(row.get("tags") or ""))),
+            "copy_of": copy_of}
 
 
 def _differs(stored: object, new: object) -> bool:
@@ -174,7 +191,8 @@ def _upsert(engine: Engine, batch: list[dict], summary: ImportSummary, fresh: se
         existing = {r.spotify_id: r for r in conn.execute(
             select(Song.__table__).where(Song.spotify_id.in_(ids)))}
         # A blank in the file keeps the stored value (data_moods.csv has no genre, say).
-        batch = [{c: (getattr(existing[v["spotify_id"]], c) if v[c] in (None, "") and v["spotify_id"] in existing
+        batch = [{c: (getattr(existing[v["spotify_id"]], c)
+                      if v[c] in (None, "") and c not in _CLEARABLE and v["spotify_id"] in existing
                       else v[c]) for c in v} for v in batch]
         changed = [v for v in batch if v["spotify_id"] in existing
                    and any(_differs(getattr(existing[v["spotify_id"]], c), v[c]) for c in cols)]

@@ -1,102 +1,74 @@
 """Choose songs for a mood: the scoring core, free of SQL.
 
-Songs live in memory as numpy columns (117 k rows, a few megabytes), so a
-whole-catalogue pass costs a few milliseconds. For every slot of a list:
+Songs live in memory as numpy columns (:class:`catalog.index.SongIndex`). For every slot of a list:
 
 * distance = how far a song's audio features lie from the slot's point, each
   feature scaled by the fitted mood spread (:mod:`catalog.moods`);
-* filters: no song recently shown or disliked, no explicit song (or song
-  whose source does not say) unless allowed, no avoided family; liked families and chosen languages narrow the
-  field, but only while enough songs stay near the mood (else the reason says
-  so);
+* filters: only the most popular copy of a song, no song recently shown or
+  disliked, no explicit song unless allowed, no avoided family, no content the
+  user did not ask for (:mod:`catalog.content`); a wish (``/playlist
+  christmas``) keeps only songs of that kind;
+* narrowing, each only while enough songs stay near the mood (else the reason
+  says so): the user's languages (songs without vocals always fit; half the
+  slots of a user with a language besides English are sung in it), liked
+  families, and songs a listener may know (popular songs, known artists);
+* discovery: as the user gives likes and dislikes, a growing share of slots
+  (at most ``MAX_DISCOVERY``) drops the familiarity narrowing and leans less
+  on popularity, and once they have given ``LANGUAGE_DISCOVERY`` verdicts one
+  such slot may also be sung in another language;
 * taste: families and artists the user liked move their songs closer,
   disliked families further;
 * variety: the slot's song is drawn at random among the ``POOL`` nearest,
-  nearer ones likelier, so two new users with the same mood get different
-  lists; popularity only breaks near-ties;
+  nearer ones likelier, so two new users with the same mood get different lists;
 * one song per artist and per (title, artist) in a list.
 
-``match`` aims every slot at the mood's point. ``lift`` follows the iso
-principle of music therapy: the first song meets the listener where they are,
-each next one steps toward the target, and all stay in one genre family, drawn
-among those with songs about as near every step as the whole catalogue.
+``match`` aims every slot at the mood's point. ``lift`` walks from the mood
+toward the target, family by family as :mod:`catalog.paths` decides.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
+
+from catalog.content import HELD_BACK
+from catalog.index import Near, SongIndex
+from catalog.languages import ENGLISH, INSTRUMENTAL
+from catalog.paths import PATH_NEAREST, next_family, start_family
 
 POOL = 200
 """Nearest candidates a slot draws from: wide enough for variety, near enough to fit."""
 TEMPERATURE = 0.35
 """Scaled-distance units over which a candidate's chance falls by e."""
-POPULARITY_WEIGHT = 0.02
+FAMILIAR = 0.5
+"""Familiarity (``SongIndex.familiarity``) from which a song counts as one a listener may know."""
+FAMILIAR_LEAN = 0.4
+"""Distance removed for the most familiar song in a new user's list (less as discovery grows)."""
+DISCOVERY_VERDICTS = 50
+"""Likes and dislikes after which discovery reaches its full share."""
+MAX_DISCOVERY = 0.4
+LANGUAGE_DISCOVERY = 20
+"""Verdicts from which one discovery slot may be sung in a language the user did not choose."""
+START_DEPTH = 0.25
+"""How far beyond the mood's centre, away from the target, a lift's first point lies (share of the path)."""
 FAMILY_TASTE = 0.3
 """Distance removed for a family the user keeps liking (added for one they keep disliking)."""
 ARTIST_TASTE = 0.1
 ENOUGH = 200
 """A preference narrows the field only while at least this many songs remain eligible..."""
+FIELD = 5000
+"""Nearest allowed songs of a point that are searched first (see ``catalog.index.Near``)."""
 PREFERENCE_MARGIN = 0.5
 """...and its ``POOL``-th nearest song is at most this much further from the point than without it:
 a user's own choice outweighs a somewhat closer fit."""
-PATH_NEAREST = 20
-PATH_FIELD = 4000
-MARGIN = 0.15
-"""A lift path's family must have ``PATH_NEAREST`` songs at most this much further from each step than the
-whole catalogue's."""
 
 
-@dataclass(frozen=True)
-class SongIndex:
-    """Column arrays of the whole catalogue, aligned by position."""
-
-    ids: np.ndarray
-    features: np.ndarray
-    """(N, F) float32 audio features, scaled as in :func:`catalog.moods.scale` and divided by the mood spread;
-    a missing value is the catalogue's median."""
-    popularity: np.ndarray
-    family: np.ndarray
-    """Family per song, as object array ("" when unknown)."""
-    family_code: np.ndarray
-    """The same as small integers (positions in ``families``), for fast masks."""
-    families: tuple[str, ...]
-    language: np.ndarray
-    explicit: np.ndarray
-    """1 explicit, 0 clean, -1 unknown."""
-    artist_code: np.ndarray
-    """One integer per case-folded first artist."""
-    title_code: np.ndarray
-    """One integer per case-folded (title, artist): single and album versions of a song share it."""
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    @cached_property
-    def squared_norms(self) -> np.ndarray:
-        return (self.features.astype(np.float64) ** 2).sum(axis=1).astype(np.float32)
-
-    def distances(self, point: np.ndarray) -> np.ndarray:
-        """Root-mean-square scaled distance of every song to a point given in the same (spread-divided) space."""
-        squared = self.squared_norms - np.float32(2.0) * (self.features @ point.astype(np.float32))
-        squared += np.float32(point @ point)
-        return np.sqrt(np.maximum(squared, np.float32(0.0)) / np.float32(self.features.shape[1]))
-
-    @cached_property
-    def clean(self) -> np.ndarray:
-        """Songs known not to be explicit: the default field, computed once."""
-        return self.explicit == 0
-
-    @cached_property
-    def popularity_lean(self) -> np.ndarray:
-        return ((-POPULARITY_WEIGHT / 100.0) * self.popularity).astype(np.float32)
-
-    def family_mask(self, names: frozenset[str] | set[str]) -> np.ndarray:
-        codes = [self.families.index(n) for n in names if n in self.families]
-        return np.isin(self.family_code, codes)
+OWN_LANGUAGE = "own language"
+"""The lean toward a user's languages other than English: it gives way silently..."""
+OWN_ENOUGH = 40
+"""...and holds with fewer songs than a user's own rule: a few dozen songs in one's language beat none."""
 
 
 @dataclass(frozen=True)
@@ -107,10 +79,22 @@ class Taste:
     liked_families: frozenset[str] = frozenset()
     avoided_families: frozenset[str] = frozenset()
     languages: frozenset[str] = frozenset()
+    """Sung languages the user hears (empty: all); songs without vocals always fit."""
     family_scores: dict[str, float] = field(default_factory=dict)
     """Learned from likes (+1) and dislikes (-1) per family."""
     liked_artists: frozenset[int] = frozenset()
     """Artist codes (``SongIndex.artist_code``) of songs the user liked."""
+    verdicts: int = 0
+    """Likes and dislikes the user gave: discovery grows with them."""
+    hidden: frozenset[str] = frozenset(HELD_BACK)
+    """Content tags kept out (``catalog.content.held_back``)."""
+    wish: str | None = None
+    """A content tag asked for: the list is made of such songs."""
+
+    @property
+    def discovery(self) -> float:
+        """Share of a list's slots that may reach beyond songs the listener may know."""
+        return MAX_DISCOVERY * min(1.0, self.verdicts / DISCOVERY_VERDICTS)
 
 
 @dataclass(frozen=True)
@@ -121,6 +105,17 @@ class Pick:
     """Preferences that had to give way for this slot (too few songs near the mood)."""
 
 
+@dataclass(frozen=True)
+class Slot:
+    """What narrows one slot's field, besides the user's fixed filters."""
+
+    own_language: bool
+    """Sung in the user's languages other than English (a lean: it gives way silently)."""
+    familiar: bool
+    other_languages: bool
+    """A discovery slot that may be sung in any language."""
+
+
 def path_points(start: np.ndarray, end: np.ndarray, n: int) -> list[np.ndarray]:
     """``n`` points from ``start`` to ``end`` inclusive, evenly spaced."""
     if n == 1:
@@ -128,59 +123,104 @@ def path_points(start: np.ndarray, end: np.ndarray, n: int) -> list[np.ndarray]:
     return [start + (end - start) * k / (n - 1) for k in range(n)]
 
 
-def eligible(index: SongIndex, taste: Taste, exclude: set[int]) -> tuple[np.ndarray, list[tuple[str, np.ndarray]]]:
-    """(songs allowed at all, [(preference, narrower mask)] in the order they give way)."""
-    # An unknown flag (the TidyTuesday rows) counts as explicit: see catalog/seed/README.md.
-    allowed = np.ones(len(index), bool) if taste.explicit else index.clean.copy()
+def lift_points(start: np.ndarray, end: np.ndarray, n: int) -> list[np.ndarray]:
+    """A lift's ``n`` points: the first a little deeper in the mood than its centre (away from the target),
+    so the opening song sounds like the mood rather than halfway out of it; the last is the target."""
+    deeper = start + START_DEPTH * (start - end)
+    return path_points(deeper, end, n)
+
+
+def slots(taste: Taste, n: int) -> list[Slot]:
+    """The narrowing of each slot: own-language slots first of every two, discovery slots from the second on."""
+    discovery = int(round(n * taste.discovery))
+    found = [k for k in range(1, n, 2)] + [k for k in range(0, n, 2)]
+    open_slots = set(found[:discovery])
+    other_language = found[0] if discovery and taste.verdicts >= LANGUAGE_DISCOVERY else None
+    own = bool(taste.languages - {ENGLISH, INSTRUMENTAL})
+    return [Slot(own and k % 2 == 0, k not in open_slots, k == other_language) for k in range(n)]
+
+
+def eligible(index: SongIndex, taste: Taste, exclude: set[int]) -> np.ndarray:
+    """Songs allowed at all: the filters no closeness to the mood can lift."""
+    allowed = index.canonical.copy()
+    if not taste.explicit:
+        allowed &= index.clean  # an unknown flag (an import without one) counts as explicit
     if exclude:
-        allowed &= ~np.isin(index.ids, list(exclude))
+        allowed[index.positions(exclude)] = False
     if taste.avoided_families:
         allowed &= ~index.family_mask(taste.avoided_families)
+    if hidden := taste.hidden - {taste.wish}:
+        allowed &= ~index.tagged(hidden)
+    if taste.wish:
+        allowed &= index.tagged({taste.wish})
+    return allowed
+
+
+def _narrowing(index: SongIndex, taste: Taste, slot: Slot) -> list[tuple[str, np.ndarray]]:
+    """[(preference, narrower mask)] of one slot, in the order they give way; "" names a silent lean.
+
+    A lift step's family comes after the familiarity lean and before the own-language one (see ``_pool``):
+    a song in the user's language that does not carry the mood is not worth it.
+    """
     narrowing = []
-    if taste.languages:
-        narrowing.append(("language", np.isin(index.language, list(taste.languages))))
+    if taste.languages and not slot.other_languages:
+        narrowing.append(("language", index.language_mask(taste.languages | {INSTRUMENTAL})))
     if taste.liked_families:
         narrowing.append(("genre", index.family_mask(taste.liked_families)))
-    return allowed, narrowing
+    if slot.familiar:
+        narrowing.append(("", index.familiarity >= FAMILIAR))
+    if taste.languages and slot.own_language:
+        narrowing.append((OWN_LANGUAGE, index.language_mask(taste.languages - {ENGLISH, INSTRUMENTAL})))
+    return narrowing
 
 
 def _leaning(index: SongIndex, taste: Taste) -> np.ndarray:
-    """Per-song distance adjustment from popularity and learned taste (negative = closer)."""
-    lean = index.popularity_lean.copy()
+    """Per-song distance adjustment from familiarity and learned taste (negative = closer)."""
+    lean = (-FAMILIAR_LEAN * (1.0 - taste.discovery) * index.familiarity).astype(np.float32)
     for family, score in taste.family_scores.items():
         if family in index.families:
             lean[index.family_code == index.families.index(family)] -= FAMILY_TASTE * np.tanh(score / 3.0)
     if taste.liked_artists:
-        lean[np.isin(index.artist_code, list(taste.liked_artists))] -= ARTIST_TASTE
+        lean[index.artist_mask(taste.liked_artists)] -= ARTIST_TASTE
     return lean
 
 
 def choose(index: SongIndex, points: Sequence[np.ndarray], spread: np.ndarray, taste: Taste, exclude: set[int],
-           rng: np.random.Generator, same_family: bool = False) -> list[Pick]:
-    """One song per point (points in feature space, not yet divided by ``spread``), following the rules above."""
+           rng: np.random.Generator, lift_from: str | None = None) -> list[Pick]:
+    """One song per point (points in feature space, not yet divided by ``spread``), following the rules above.
+
+    ``lift_from`` names the mood a lift starts in: its steps then follow :mod:`catalog.paths`.
+    """
     if len(index) == 0:
         return []
-    allowed, narrowing = eligible(index, taste, exclude)
+    allowed = eligible(index, taste, exclude)
     lean = _leaning(index, taste)
     used_artists: set[int] = set()
     used_titles: set[int] = set()
     picks: list[Pick] = []
-    scaled = [p / spread for p in points]
     distance_of: dict[bytes, np.ndarray] = {}
+    scaled = [p / spread for p in points]
     for p in scaled:  # a match repeats one point: its distances are computed once
         if p.tobytes() not in distance_of:
             distance_of[p.tobytes()] = index.distances(p)
-    family = _path_family(index, [distance_of[p.tobytes()] for p in scaled], allowed, rng) if same_family else None
-    pools: dict[tuple[bytes, int | None], tuple[np.ndarray, np.ndarray, tuple[str, ...]]] = {}
-    for point in scaled:
-        key = (point.tobytes(), family)
+    lean_min = float(lean.min())
+    nears = {key: Near(distance, allowed, FIELD, lean_min) for key, distance in distance_of.items()}
+    heard = allowed & index.language_mask(taste.languages | {INSTRUMENTAL}) if taste.languages else allowed
+    families = _families(index, [nears[p.tobytes()] for p in scaled],
+                         heard if heard.sum() >= ENOUGH else allowed, taste, lift_from, rng)
+    pools: dict[tuple, tuple[np.ndarray, np.ndarray, tuple[str, ...]]] = {}
+    narrowings: dict[Slot, list[tuple[str, np.ndarray]]] = {}
+    for point, family, slot in zip(scaled, families, slots(taste, len(scaled))):
+        key = (point.tobytes(), family, slot)
         if key not in pools:
-            pools[key] = _pool(index, distance_of[key[0]], allowed, narrowing, lean, family)
+            if slot not in narrowings:
+                narrowings[slot] = _narrowing(index, taste, slot)
+            pools[key] = _pool(index, nears[key[0]], allowed, narrowings[slot], lean, family)
         pool, distance, relaxed = pools[key]
         fresh = (~np.isin(index.artist_code[pool], list(used_artists))
                  & ~np.isin(index.title_code[pool], list(used_titles)))
         if not fresh.any():
-            break
+            continue
         candidates, near = pool[fresh], distance[fresh]
         score = near + lean[candidates]
         weights = np.exp(-(score - score.min()) / TEMPERATURE)
@@ -192,62 +232,51 @@ def choose(index: SongIndex, points: Sequence[np.ndarray], spread: np.ndarray, t
     return picks
 
 
-def _pool(index: SongIndex, distance: np.ndarray, allowed: np.ndarray, narrowing: list[tuple[str, np.ndarray]],
+def _families(index: SongIndex, nears: list[Near], allowed: np.ndarray, taste: Taste,
+              lift_from: str | None, rng: np.random.Generator) -> list[int | None]:
+    """The family of each slot: none for a match, the path's families for a lift."""
+    if lift_from is None or not nears:
+        return [None] * len(nears)
+    family = start_family(index, nears[0], allowed, lift_from, taste.liked_families, rng)
+    families = [family]
+    for near in nears[1:]:
+        family = next_family(index, near, allowed, family, taste.liked_families)
+        families.append(family)
+    return families
+
+
+def _pool(index: SongIndex, near: Near, allowed: np.ndarray, narrowing: list[tuple[str, np.ndarray]],
           lean: np.ndarray, family: int | None) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
     """The ``POOL`` best candidates by a point's distances (positions, distances) and the preferences relaxed."""
-    mask, relaxed = allowed, []
+    mask, relaxed, family_held = allowed, [], False
     for name, narrower in narrowing:
-        if _holds(distance, mask & narrower, mask):
+        if name == OWN_LANGUAGE and family is not None and (same := mask & (index.family_code == family)).sum() \
+                >= PATH_NEAREST:
+            mask, family, family_held = same, None, True
+        if _holds(near, mask & narrower, mask, _enough(name, family_held)):
             mask = mask & narrower
-        else:
+        elif name and name != OWN_LANGUAGE:
             relaxed.append(name)
     if family is not None and (same := mask & (index.family_code == family)).sum() >= PATH_NEAREST:
         mask = same
-    candidates = np.flatnonzero(mask)
-    score = distance[candidates] + lean[candidates]
-    if len(candidates) > POOL:
-        candidates = candidates[np.argpartition(score, POOL)[:POOL]]
-    return candidates, distance[candidates], tuple(relaxed)
+    candidates = near.best(mask, lean, POOL)
+    return candidates, near.distance[candidates], tuple(relaxed)
 
 
-def _path_family(index: SongIndex, distances: list[np.ndarray], allowed: np.ndarray,
-                 rng: np.random.Generator) -> int | None:
-    """A genre family with songs near every step of a path, drawn at random among those that fit.
-
-    A family fits when, at the path's start, middle and end, its
-    ``PATH_NEAREST``-th nearest song is at most ``MARGIN`` further than the whole
-    catalogue's; with none fitting, the one that comes closest. Only the
-    ``PATH_FIELD`` nearest songs of each point are looked at: a family with
-    fewer of its songs among them cannot fit.
-    """
-    positions = np.flatnonzero(allowed)
-    if len(positions) <= PATH_FIELD:
-        return None
-    gaps: dict[int, float] = {}
-    for full in (distances[0], distances[len(distances) // 2], distances[-1]):
-        distance = full[positions]
-        near = np.argpartition(distance, PATH_FIELD)[:PATH_FIELD]
-        order = near[np.argsort(distance[near])]
-        wide = distance[order[PATH_NEAREST]]
-        codes = index.family_code[positions[order]]
-        for code in range(len(index.families)):
-            ranked = distance[order[codes == code]]
-            gap = ranked[PATH_NEAREST] - wide if len(ranked) > PATH_NEAREST else np.inf
-            gaps[code] = max(gaps.get(code, -np.inf), float(gap))
-    named = {code: gap for code, gap in gaps.items() if index.families[code]}
-    if not named:
-        return None
-    fitting = [code for code, gap in named.items() if gap <= MARGIN]
-    return int(rng.choice(fitting)) if fitting else min(named, key=named.__getitem__)
+def _enough(name: str, within_family: bool) -> int:
+    """Songs a narrowing must leave: fewer for the own-language lean, fewest inside a lift step's family."""
+    if name != OWN_LANGUAGE:
+        return ENOUGH
+    return PATH_NEAREST if within_family else OWN_ENOUGH
 
 
-def _holds(distance: np.ndarray, narrow: np.ndarray, wide: np.ndarray) -> bool:
+def _holds(near: Near, narrow: np.ndarray, wide: np.ndarray, enough: int = ENOUGH) -> bool:
     """Whether a preference leaves enough songs, about as near the point as without it."""
-    if narrow.sum() < ENOUGH:
+    count = int(narrow.sum())
+    if count < enough:
         return False
-    nth = min(POOL, int(narrow.sum()) - 1)
-    return bool(np.partition(distance[narrow], nth)[nth]
-                <= np.partition(distance[wide], nth)[nth] + PREFERENCE_MARGIN)
+    nth = min(POOL, enough, count - 1)
+    return near.nth(narrow, nth) <= near.nth(wide, nth) + PREFERENCE_MARGIN
 
 
 _DESCRIBE = (

@@ -38,9 +38,14 @@ class Song(Base):
     family: Mapped[str] = mapped_column(String(30), default="", index=True)
     """Coarse genre family users choose from (``catalog.build.FAMILIES``); "" when unknown."""
     language: Mapped[str] = mapped_column(String(8), default="")
-    """Language/region hint from a region genre (k-pop: ko); "" when the source gives none."""
+    """ISO 639-1 code of the sung language; "zxx" for songs without vocals; "" when it cannot be told."""
     explicit: Mapped[bool | None] = mapped_column(Boolean)
-    """None where the source does not say (the TidyTuesday rows)."""
+    """The source's flag, else the seed builder's inference (``explicit_inferred``); None only in old imports."""
+    explicit_inferred: Mapped[bool] = mapped_column(Boolean, default=False)
+    tags: Mapped[str] = mapped_column(String(100), default="")
+    """Content tags, ";"-separated (``catalog.content.TAGS``): holiday, children, cover, sleep, ..."""
+    copy_of: Mapped[str] = mapped_column(String(22), default="")
+    """Spotify id of the song's most popular copy (same title and artist); "" for that canonical copy itself."""
     year: Mapped[int | None] = mapped_column(Integer)
     popularity: Mapped[int] = mapped_column(Integer, default=0)
     valence: Mapped[float] = mapped_column(Float)

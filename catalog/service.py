@@ -25,9 +25,12 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.build import FAMILIES
+from catalog.content import HELD_BACK, held_back
 from catalog.db import erase_deleted, make_engine, prepare
-from catalog.moods import EMOTIONS, TARGETS, default_strategy, dominant, lift_target, regions, scale
-from catalog.recommend import Pick, SongIndex, Taste, choose, describe, path_points
+from catalog.index import SongIndex, song_index
+from catalog.languages import default_languages
+from catalog.moods import EMOTIONS, TARGETS, default_strategy, dominant, lift_target, regions
+from catalog.recommend import Pick, Taste, choose, describe, lift_points
 from catalog.schema import (
     Feedback,
     MoodReading,
@@ -238,9 +241,9 @@ class Catalog:
             if self._index is None:
                 with self.session() as s:
                     rows = s.execute(select(Song.id, Song.popularity, Song.artist, Song.title, Song.family,
-                                            Song.language, Song.explicit,
+                                            Song.language, Song.explicit, Song.copy_of, Song.tags,
                                             *(getattr(Song, f) for f in regions().features)).order_by(Song.id)).all()
-                self._index = _song_index(rows, regions().features, regions().spread)
+                self._index = song_index(rows, regions().features, regions().spread)
             return self._index
 
     def tracks(self, song_ids: Sequence[int]) -> list[Track]:
@@ -409,7 +412,7 @@ class Catalog:
     def recommend(self, user_id: int | None, mood: Sequence[float] | str, strategy: str | None = None,
                   target: str | None = None, n: int | None = None, seed: int | None = None,
                   preferences: Preferences | None = None, work: int | None = None,
-                  per_day: int | None = None) -> list[Track]:
+                  per_day: int | None = None, wish: str | None = None, on: dt.date | None = None) -> list[Track]:
         """Songs for a mood, each with the reason it was chosen.
 
         ``mood`` is a face's seven probabilities or a mood named by hand (any
@@ -419,13 +422,18 @@ class Catalog:
         ``strategy`` None takes the user's setting, else the mood's default
         (lift for angry, disgust and fear). With a user, their preferences,
         history and feedback count, and the list is remembered; ``preferences``
-        overrides the stored ones (anonymous use, e.g. the CLI).
+        overrides the stored ones (anonymous use, e.g. the CLI). ``wish`` asks for
+        a kind of content held back by default (a tag of :mod:`catalog.content`:
+        "holiday", "children", ...); ``on`` is the day the list is for (today),
+        which decides whether holiday songs are in season.
 
         With ``work`` (from :meth:`begin_work`), the list is remembered only while
         that work is pending, else :class:`Forgotten` is raised (a ``/forget`` came
         meanwhile). With ``per_day``, :class:`DailyLimit` is raised instead of
         remembering more than that many songs for the user in the last 24 hours.
         """
+        if wish is not None and wish not in HELD_BACK:
+            raise ValueError(f"unknown wish {wish!r}; choose from {', '.join(HELD_BACK)}")
         prefs = preferences or (self.preferences(user_id) if user_id is not None else Preferences())
         space = regions()
         if isinstance(mood, str):
@@ -438,13 +446,14 @@ class Catalog:
             return []
         goal = chosen.target or emotion
         if strategy == "lift":
-            points = path_points(start, space.point(goal), n)
+            points = lift_points(start, space.point(goal), n)
         else:
             points = [space.point(goal) if chosen.target else start] * n
-        exclude, taste = self._memory(user_id, prefs) if user_id is not None else (set(), _taste(prefs, {}, set()))
+        exclude, taste = self._memory(user_id, prefs) if user_id is not None else (set(), _taste(prefs))
+        taste = replace(taste, hidden=held_back(on or dt.date.today(), wish), wish=wish)
         index = self.index()
         picks = choose(index, points, space.spread, taste, exclude, np.random.default_rng(seed),
-                       same_family=strategy == "lift")
+                       lift_from=emotion if strategy == "lift" else None)
         ids = [int(index.ids[p.position]) for p in picks]
         if user_id is not None and ids:
             now = utcnow()
@@ -469,8 +478,9 @@ class Catalog:
         disliked = {v.song_id for v in verdicts if v.kind == "dislike"}
         liked_songs = [v.song_id for v in verdicts if v.kind == "like"]
         index = self.index()
-        liked_artists = set(index.artist_code[np.isin(index.ids, liked_songs)].tolist()) if liked_songs else set()
-        return recent | disliked, _taste(prefs, _family_scores(verdicts), liked_artists)
+        liked_artists = set(index.artist_code[index.positions(liked_songs)].tolist())
+        verdict_count = len(disliked) + len(liked_songs)
+        return recent | disliked, _taste(prefs, _family_scores(verdicts), liked_artists, verdict_count)
 
     @staticmethod
     def _verdicts(s: Session, user_id: int) -> Sequence[Any]:
@@ -484,31 +494,40 @@ class Catalog:
             return _family_scores(self._verdicts(s, user_id))
 
     # -- preferences ---------------------------------------------------------------------
-    def preferences(self, user_id: int) -> Preferences:
-        with self.session() as s:
-            return _preferences(s.get(Preference, user_id))
+    def preferences(self, user_id: int, language_code: str | None = None) -> Preferences:
+        """The user's settings; until they change one, the defaults, with languages from their app's language.
 
-    def set_preferences(self, user_id: int, **changes: object) -> Preferences:
-        """Change some settings (the names of :class:`Preferences`), keep the rest; returns them all."""
-        changed = self.change_preferences(user_id, lambda _: changes)
+        ``language_code`` is the IETF tag Telegram sends with the user ("pt-br").
+        """
+        with self.session() as s:
+            return _preferences(s.get(Preference, user_id), language_code)
+
+    def set_preferences(self, user_id: int, language_code: str | None = None, **changes: object) -> Preferences:
+        """Change some settings (the names of :class:`Preferences`), keep the rest; returns them all.
+
+        The first change stores the defaults it started from too, languages from ``language_code`` included.
+        """
+        changed = self.change_preferences(user_id, lambda _: changes, language_code=language_code)
         assert changed is not None
         return changed[1]
 
     @_retried
     def change_preferences(self, user_id: int, change: Callable[[Preferences], dict[str, object] | None],
-                           work: int | None = None) -> tuple[Preferences, Preferences] | None:
+                           work: int | None = None,
+                           language_code: str | None = None) -> tuple[Preferences, Preferences] | None:
         """Apply ``change`` to the stored settings atomically; (before, after), or None when nothing was changed.
 
-        ``change`` gets the settings as stored and returns the fields to set
-        (None: no change). The user's row is locked first (as every writer does),
-        so presses that come at once are applied one after another and none is
-        lost. With ``work``, :class:`Forgotten` is raised after a ``/forget``.
+        ``change`` gets the settings as stored (the defaults, languages from
+        ``language_code``, while none are) and returns the fields to set (None: no
+        change). The user's row is locked first (as every writer does), so presses
+        that come at once are applied one after another and none is lost. With
+        ``work``, :class:`Forgotten` is raised after a ``/forget``.
         """
         with self.session.begin() as s:
             self._ensure_user(s, user_id)
             if not _pending(s, work):
                 raise Forgotten
-            before = _preferences(s.get(Preference, user_id))
+            before = _preferences(s.get(Preference, user_id), language_code)
             changes = change(before)
             if changes is None:
                 return None
@@ -660,17 +679,19 @@ def _within_day(s: Session, table: type[MoodReading] | type[Recommendation] | ty
         raise DailyLimit(kind, per_day)
 
 
-def _preferences(row: Preference | None) -> Preferences:
+def _preferences(row: Preference | None, language_code: str | None = None) -> Preferences:
+    """Stored settings, or the defaults with languages from the app's language (``language_code``)."""
     if row is None:
-        return Preferences()
+        return Preferences(languages=default_languages(language_code))
     return Preferences(tuple(row.liked_families), tuple(row.avoided_families), tuple(row.languages),
                        row.explicit, row.songs_per_list, row.strategy)
 
 
-def _taste(prefs: Preferences, families: dict[str, float], liked_artists: set[int]) -> Taste:
+def _taste(prefs: Preferences, families: dict[str, float] | None = None, liked_artists: set[int] | None = None,
+           verdicts: int = 0) -> Taste:
     return Taste(explicit=prefs.explicit, liked_families=frozenset(prefs.liked_families),
                  avoided_families=frozenset(prefs.avoided_families), languages=frozenset(prefs.languages),
-                 family_scores=families, liked_artists=frozenset(liked_artists))
+                 family_scores=families or {}, liked_artists=frozenset(liked_artists or ()), verdicts=verdicts)
 
 
 def _family_scores(verdicts: Sequence[Any]) -> dict[str, float]:
@@ -694,30 +715,6 @@ def _check(prefs: Preferences) -> None:
         raise ValueError(f"unknown strategy {prefs.strategy!r}")
 
 
-def _song_index(rows: Sequence[Any], features: Sequence[str], spread: np.ndarray) -> SongIndex:
-    """Numpy columns of the catalogue; a missing audio feature takes the catalogue's median."""
-    columns = [scale(f, np.array([np.nan if getattr(r, f) is None else getattr(r, f) for r in rows], np.float64))
-               for f in features]
-    matrix = np.stack(columns, axis=1) if rows else np.zeros((0, len(features)))
-    if len(matrix):
-        matrix = np.where(np.isnan(matrix), np.nanmedian(matrix, axis=0), matrix)
-    artists = [r.artist.casefold() for r in rows]
-    family = np.array([r.family or "" for r in rows], object)
-    families, family_code = np.unique(family, return_inverse=True) if rows else (np.array([], object), family)
-    return SongIndex(
-        ids=np.array([r.id for r in rows], np.int64), features=(matrix / spread).astype(np.float32),
-        popularity=np.array([r.popularity for r in rows], np.float64), family=family,
-        family_code=family_code.astype(np.int16), families=tuple(families.tolist()),
-        language=np.array([r.language or "" for r in rows], object),
-        explicit=np.array([-1 if r.explicit is None else int(r.explicit) for r in rows], np.int8),
-        artist_code=_codes(artists), title_code=_codes([f"{r.title.casefold()}|{a}" for r, a in zip(rows, artists)]))
-
-
-def _codes(keys: list[str]) -> np.ndarray:
-    """One integer per distinct key."""
-    return np.unique(np.array(keys, object), return_inverse=True)[1].astype(np.int32) if keys else np.zeros(0, np.int32)
-
-
 def _reason(index: SongIndex, features: Sequence[str], pick: Pick, k: int, n: int, emotion: str, goal: str,
             strategy: str) -> str:
     """Why a song: how it sounds, and its place in the list."""
@@ -727,7 +724,7 @@ def _reason(index: SongIndex, features: Sequence[str], pick: Pick, k: int, n: in
         role = (f"meets your {emotion} mood" if k == 0 else f"arrives at {goal}" if k == n - 1
                 else f"step {k + 1} of {n} toward {goal}")
     else:
-        role = f"fits a {goal} mood"
+        role = f"fits {'an' if goal[0] in 'aeiou' else 'a'} {goal} mood"
     relaxed = f" (too few {' or '.join(pick.relaxed)} picks near this mood)" if pick.relaxed else ""
     return f"{sound}: {role}{relaxed}"
 

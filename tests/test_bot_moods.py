@@ -7,7 +7,9 @@ import json
 
 import cv2
 import numpy as np
+from sqlalchemy import select
 
+from catalog.schema import Song
 from tests.test_bot import USER, buttons, run_bot, wait
 
 
@@ -40,6 +42,37 @@ def test_playlist_for_a_named_mood_needs_no_selfie(fake, analyzer, catalog):
         fake.user_sends_text(USER, "/playlist fear")  # tense: the calming path by default
         fear = await wait(fake, "sendMessage", USER, mark)
         assert "From fear toward calm" in fear.params["text"] and "arrives at calm" in fear.params["text"]
+
+    run_bot(fake, analyzer, catalog, scenario)
+
+
+def test_a_new_users_languages_follow_their_telegram_app_and_wishes_are_heard(fake, analyzer, catalog):
+    fake.language_codes[USER] = "pt-br"
+
+    async def scenario():
+        mark = fake.mark()
+        fake.user_sends_text(USER, "/playlist happy")
+        reply = await wait(fake, "sendMessage", USER, mark)
+        ids = [int(b["callback_data"].split(":")[2]) for row in buttons(reply) for b in row
+               if b["callback_data"].startswith("fb:like:")]
+        assert len(ids) == 5 and {t.language for t in catalog.tracks(ids)} <= {"pt", "en", "zxx"}
+
+        mark = fake.mark()
+        fake.user_sends_text(USER, "/settings")
+        assert "Portuguese, English" in (await wait(fake, "sendMessage", USER, mark)).params["text"]
+        mark = fake.mark()
+        fake.user_presses(USER, fake.sent[max(fake.sent)], "set:lang:pt")  # narrowed to English
+        await wait(fake, "editMessageText", USER, mark)
+        assert catalog.preferences(USER).languages == ("en",)
+
+        mark = fake.mark()
+        fake.user_sends_text(USER, "/playlist christmas")
+        wished = await wait(fake, "sendMessage", USER, mark)
+        ids = [int(b["callback_data"].split(":")[2]) for row in buttons(wished) for b in row
+               if b["callback_data"].startswith("fb:like:")]
+        with catalog.session() as s:
+            tags = s.execute(select(Song.tags).where(Song.id.in_(ids))).scalars().all()
+        assert ids and all("holiday" in t for t in tags)
 
     run_bot(fake, analyzer, catalog, scenario)
 

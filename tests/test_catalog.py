@@ -14,7 +14,8 @@ from sqlalchemy import delete, func, inspect, select, text
 
 from catalog.importer import ImportFileError, import_file
 from catalog.moods import EMOTIONS, default_strategy, lift_target, regions
-from catalog.recommend import POOL
+from catalog.paths import START_FAMILIES
+from catalog.recommend import POOL, PREFERENCE_MARGIN
 from catalog.schema import Feedback, MoodReading, Recommendation, Song, User
 
 SAD = [0, 0, 0, 0, 1, 0, 0]
@@ -35,7 +36,7 @@ def test_schema_is_migrated_and_seeded(catalog):
             "preferences", "catalog_meta", "saved_playlists", "rate_windows", "alembic_version"} \
         <= set(insp.get_table_names())
     with catalog.engine.connect() as conn:
-        assert conn.execute(text("select version_num from alembic_version")).scalar_one() == "0006"
+        assert conn.execute(text("select version_num from alembic_version")).scalar_one() == "0007"
         assert conn.execute(select(func.count()).select_from(Song)).scalar_one() == SEED_SONGS
     from catalog.db import prepare
 
@@ -75,6 +76,34 @@ def test_upgrade_from_the_first_schema_keeps_every_row(catalog):
         assert s.scalar(select(func.count()).select_from(Song).where(Song.family != "")) > 100_000
     assert catalog.latest_mood(42).emotion == "sad" and catalog.feedback_of(42) == {song: "like"}
     assert catalog.stats()["songs"] == SEED_SONGS and catalog.first_sight(1)
+
+
+def test_upgrade_to_song_tags_keeps_users_likes_and_history(catalog):
+    """A database in use at 0006 gains the songs' inferred-flag, tags and copy columns; no user row is lost."""
+    _alembic(catalog.engine, "downgrade", "0006")
+    assert "copy_of" not in {c["name"] for c in inspect(catalog.engine).get_columns("songs")}
+    with catalog.engine.begin() as conn:  # a user of the 0006 schema: moods, likes, history, settings
+        song = conn.execute(text("SELECT id FROM songs ORDER BY id LIMIT 1")).scalar_one()
+        songs = conn.execute(select(func.count()).select_from(Song.__table__)).scalar_one()
+        conn.execute(text("INSERT INTO users (id, created_at) VALUES (42, CURRENT_TIMESTAMP)"))
+        conn.execute(text("INSERT INTO mood_readings (user_id, created_at, source, probs, emotion, confidence) "
+                          "VALUES (42, CURRENT_TIMESTAMP, 'photo', '[0, 0, 0, 0, 1, 0, 0]', 'sad', 1.0)"))
+        conn.execute(text("INSERT INTO feedback (user_id, song_id, kind, created_at) "
+                          "VALUES (42, :song, 'like', CURRENT_TIMESTAMP)"), {"song": song})
+        conn.execute(text("INSERT INTO recommendations (user_id, song_id, created_at, strategy) "
+                          "VALUES (42, :song, CURRENT_TIMESTAMP, 'match')"), {"song": song})
+        conn.execute(text("INSERT INTO preferences (user_id, liked_families, avoided_families, languages, explicit, "
+                          "updated_at) VALUES (42, '[\"rock\"]', '[]', '[\"es\"]', false, CURRENT_TIMESTAMP)"))
+    _alembic(catalog.engine, "upgrade", "head")
+    assert {"explicit_inferred", "tags", "copy_of"} <= {c["name"] for c in inspect(catalog.engine).get_columns("songs")}
+    with catalog.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Song.__table__)).scalar_one() == songs
+        assert conn.execute(select(func.count()).select_from(Recommendation.__table__)
+                            .where(Recommendation.user_id == 42)).scalar_one() == 1
+    assert catalog.latest_mood(42).emotion == "sad" and catalog.feedback_of(42) == {song: "like"}
+    prefs = catalog.preferences(42, "pt-br")  # stored settings win over the app's language
+    assert prefs.languages == ("es",) and prefs.liked_families == ("rock",)
+    assert catalog.recommend(42, "sad", n=3, seed=1)
 
 
 def test_mood_regions_are_placed_by_the_labelled_songs():
@@ -182,18 +211,19 @@ def test_match_fits_the_mood_with_variety(catalog):
     assert len({(t.title.casefold(), t.artist.casefold()) for t in tracks}) == 10
     happy = regions().point("happy")
     pool_edge = np.partition(catalog.index().distances(happy / regions().spread), POOL)[POOL]
-    assert max(_distance(catalog, t, happy) for t in tracks) < pool_edge + 0.05  # drawn among the nearest
+    # drawn among the nearest songs a listener may know, which lie at most PREFERENCE_MARGIN further
+    assert max(_distance(catalog, t, happy) for t in tracks) < pool_edge + PREFERENCE_MARGIN
     assert [t.id for t in catalog.recommend(None, HAPPY, n=10, seed=1)] == [t.id for t in tracks]  # seedable
     others = catalog.recommend(None, HAPPY, n=10, seed=2)
     assert len({t.id for t in tracks} & {t.id for t in others}) <= 2  # another new user, another list
     assert all(t.reason.endswith("fits a happy mood") for t in tracks)
 
 
-def test_lift_moves_from_the_mood_to_the_target_within_one_family(catalog):
+def test_lift_moves_from_the_mood_to_the_target(catalog):
     space = regions()
     for seed in range(5):
         tracks = catalog.recommend(None, SAD, strategy="lift", target="happy", n=6, seed=seed)
-        assert len(tracks) == 6 and len({t.family for t in tracks}) == 1
+        assert len(tracks) == 6
         assert _distance(catalog, tracks[0], space.point("sad")) < _distance(catalog, tracks[0], space.point("happy"))
         assert _distance(catalog, tracks[-1], space.point("happy")) < _distance(catalog, tracks[-1],
                                                                                  space.point("sad"))
@@ -201,6 +231,7 @@ def test_lift_moves_from_the_mood_to_the_target_within_one_family(catalog):
         assert tracks[0].reason.endswith("meets your sad mood") and tracks[-1].reason.endswith("arrives at happy")
     calm = catalog.recommend(None, "angry", n=5, seed=1)  # tense: the calming path by default
     assert calm[-1].energy < calm[0].energy and "toward calm" in calm[2].reason
+    assert calm[0].family in START_FAMILIES["angry"]
 
 
 def test_a_mood_by_name_and_fear_is_never_loud(catalog):
@@ -237,10 +268,13 @@ def test_preferences_are_respected_stored_and_forgotten(catalog):
     assert len(tracks) == 7 and {t.family for t in tracks} <= {"jazz/blues", "folk/acoustic"}
     catalog.set_preferences(user, liked_families=(), avoided_families=("pop", "rock"), languages=("es",))
     tracks = catalog.recommend(user, HAPPY, n=5, seed=2)
-    assert all(t.family not in ("pop", "rock") and t.language == "es" for t in tracks)
+    assert all(t.family not in ("pop", "rock") and t.language in ("es", "zxx") for t in tracks)
     catalog.set_preferences(user, languages=("sv",), avoided_families=())
-    rare = catalog.recommend(user, "fear", strategy="match", n=5, seed=1)  # few Swedish songs are that quiet
-    assert any("too few language picks" in t.reason for t in rare)
+    quiet = catalog.recommend(user, "fear", strategy="match", n=5, seed=1)  # few Swedish songs are that quiet...
+    assert len(quiet) == 5 and {t.language for t in quiet} <= {"sv", "zxx"}  # ...songs without words fit anyone
+    catalog.set_preferences(user, languages=(), liked_families=("country",))
+    rare = catalog.recommend(user, "calm", strategy="match", n=5, seed=1)  # and hardly any country song is calm
+    assert len(rare) == 5 and any("too few genre picks" in t.reason for t in rare)
     for bad in ({"liked_families": ("polka",)}, {"songs_per_list": 40}, {"strategy": "shuffle"},
                 {"liked_families": ("rock",), "avoided_families": ("rock",)}):
         with pytest.raises(ValueError):

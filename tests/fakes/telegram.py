@@ -83,6 +83,8 @@ class FakeTelegram(LocalServer):
         self._failures: dict[str, list[tuple[int, dict]]] = {}
         self.not_started: set[int] = set()
         """Users who never opened a private chat with the bot: sending to them is refused (403) until they do."""
+        self.language_codes: dict[int, str] = {}
+        """The language a user's Telegram app is set to ("pt-br"), sent with their updates as Telegram does."""
         self.webhook: dict = {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
         """What getWebhookInfo answers; tests add last_error_date/last_error_message to play a failing proxy."""
         self._ids = itertools.count(1)
@@ -136,9 +138,16 @@ class FakeTelegram(LocalServer):
             taken, self._updates = self._updates, []
         return taken
 
+    def _user(self, user_id: int) -> dict:
+        """The sender as Telegram describes it, with the language of their app when a test set one."""
+        user = dict(_SENDERS.get(user_id, {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}))
+        if user_id in self.language_codes:
+            user["language_code"] = self.language_codes[user_id]
+        return user
+
     def _message(self, user_id: int, chat: dict | None = None, sender_chat: dict | None = None, **content) -> dict:
         """A message from ``user_id`` (``ANONYMOUS_ADMIN``/``CHANNEL_BOT`` with the chat it is sent as)."""
-        user = _SENDERS.get(user_id, {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"})
+        user = self._user(user_id)
         extra = {"sender_chat": sender_chat} if sender_chat else {}
         return {"message_id": next(self._ids), "date": int(time.time()),
                 "chat": chat or {"id": user_id, "type": "private"}, "from": user, **extra, **content}
@@ -185,7 +194,7 @@ class FakeTelegram(LocalServer):
 
     def user_presses(self, user_id: int, message: dict | None, data: str) -> str:
         """A button press; ``message`` None as for a button whose message Telegram no longer has. Returns its id."""
-        user = {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
+        user = self._user(user_id)
         query_id = str(next(self._ids))
         query = {"id": query_id, "from": user, "chat_instance": "ci", "data": data}
         if message is not None:

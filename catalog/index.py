@@ -1,0 +1,202 @@
+"""The whole catalogue as numpy columns, aligned by position: what the recommender scores.
+
+117 k songs take a few megabytes, so a pass over every song costs milliseconds and needs no SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from catalog.content import TAGS
+from catalog.moods import scale
+
+ARTIST_SHARE = 0.5
+"""How much of a song's familiarity comes from its artist's best-known song rather than its own popularity."""
+
+
+@dataclass(frozen=True)
+class SongIndex:
+    """Column arrays of the whole catalogue, aligned by position."""
+
+    ids: np.ndarray
+    features: np.ndarray
+    """(N, F) float32 audio features, scaled as in :func:`catalog.moods.scale` and divided by the mood spread;
+    a missing value is the catalogue's median."""
+    popularity: np.ndarray
+    family: np.ndarray
+    """Family per song, as object array ("" when unknown)."""
+    family_code: np.ndarray
+    """The same as small integers (positions in ``families``), for fast masks."""
+    families: tuple[str, ...]
+    language: np.ndarray
+    """ISO 639-1 code per song, as object array ("zxx": no vocals, "": unknown)."""
+    language_code: np.ndarray
+    """The same as small integers (positions in ``languages``)."""
+    languages: tuple[str, ...]
+    explicit: np.ndarray
+    """1 explicit, 0 clean, -1 unknown."""
+    artist_code: np.ndarray
+    """One integer per case-folded first artist."""
+    title_code: np.ndarray
+    """One integer per case-folded (title, artist): single and album versions of a song share it."""
+    canonical: np.ndarray
+    """True for a song's most popular copy (the one that stands for all its copies)."""
+    tags: np.ndarray
+    """Content tags as bits: bit k is ``catalog.content.TAGS[k]``."""
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @cached_property
+    def squared_norms(self) -> np.ndarray:
+        return (self.features.astype(np.float64) ** 2).sum(axis=1).astype(np.float32)
+
+    def distances(self, point: np.ndarray) -> np.ndarray:
+        """Root-mean-square scaled distance of every song to a point given in the same (spread-divided) space.
+
+        ``einsum`` rather than ``@``: a tall, seven-column matrix times a vector goes to threaded BLAS, which
+        took 22 ms instead of 1.5 ms on a busy two-core machine.
+        """
+        projection = np.einsum("ij,j->i", self.features, point.astype(np.float32))
+        squared = self.squared_norms - np.float32(2.0) * projection
+        squared += np.float32(point @ point)
+        return np.sqrt(np.maximum(squared, np.float32(0.0)) / np.float32(self.features.shape[1]))
+
+    @cached_property
+    def clean(self) -> np.ndarray:
+        """Songs known not to be explicit (the seed's flag, inferred where the source had none)."""
+        return self.explicit == 0
+
+    @cached_property
+    def familiarity(self) -> np.ndarray:
+        """0-1: how likely a listener knows the song, from its popularity and its artist's best-known song."""
+        best = np.zeros(int(self.artist_code.max()) + 1 if len(self) else 0)
+        np.maximum.at(best, self.artist_code, self.popularity)
+        artist = best[self.artist_code]
+        return (((1 - ARTIST_SHARE) * self.popularity + ARTIST_SHARE * artist) / 100.0).astype(np.float32)
+
+    def positions(self, song_ids: set[int] | list[int]) -> np.ndarray:
+        """Rows of the songs with these ids; ids not in the index are left out (``ids`` is sorted by id)."""
+        wanted = np.fromiter(song_ids, np.int64, len(song_ids))
+        if not len(self.ids):
+            return np.zeros(0, np.int64)
+        rows = np.minimum(np.searchsorted(self.ids, wanted), len(self.ids) - 1)
+        return rows[self.ids[rows] == wanted]
+
+    def family_mask(self, names: frozenset[str] | set[str]) -> np.ndarray:
+        return _member(self.family_code, [self.families.index(n) for n in names if n in self.families],
+                       len(self.families))
+
+    def language_mask(self, codes: frozenset[str] | set[str]) -> np.ndarray:
+        """Songs in any of the languages ``codes``."""
+        return _member(self.language_code, [self.languages.index(c) for c in codes if c in self.languages],
+                       len(self.languages))
+
+    def artist_mask(self, codes: frozenset[int] | set[int]) -> np.ndarray:
+        """Songs whose first artist is any of ``codes`` (``artist_code`` values)."""
+        return _member(self.artist_code, list(codes), int(self.artist_code.max()) + 1 if len(self) else 0)
+
+    def tagged(self, tags: frozenset[str] | set[str]) -> np.ndarray:
+        """Songs carrying any of ``tags``."""
+        bits = sum(1 << TAGS.index(t) for t in tags if t in TAGS)
+        return (self.tags & bits) != 0
+
+
+def song_index(rows: Sequence[Any], features: Sequence[str], spread: np.ndarray) -> SongIndex:
+    """Numpy columns of the catalogue rows; a missing audio feature takes the catalogue's median."""
+    columns = [scale(f, np.array([np.nan if getattr(r, f) is None else getattr(r, f) for r in rows], np.float64))
+               for f in features]
+    matrix = np.stack(columns, axis=1) if rows else np.zeros((0, len(features)))
+    if len(matrix):
+        matrix = np.where(np.isnan(matrix), np.nanmedian(matrix, axis=0), matrix)
+    artists = [r.artist.casefold() for r in rows]
+    family = np.array([r.family or "" for r in rows], object)
+    families, family_code = np.unique(family, return_inverse=True) if rows else (np.array([], object), family)
+    language = np.array([r.language or "" for r in rows], object)
+    languages, language_code = np.unique(language, return_inverse=True) if rows else (np.array([], object), language)
+    return SongIndex(
+        ids=np.array([r.id for r in rows], np.int64), features=(matrix / spread).astype(np.float32),
+        popularity=np.array([r.popularity for r in rows], np.float64), family=family,
+        family_code=family_code.astype(np.int16), families=tuple(families.tolist()),
+        language=language, language_code=language_code.astype(np.int16), languages=tuple(languages.tolist()),
+        explicit=np.array([-1 if r.explicit is None else int(r.explicit) for r in rows], np.int8),
+        artist_code=_codes(artists), title_code=_codes([f"{r.title.casefold()}|{a}" for r, a in zip(rows, artists)]),
+        canonical=np.array([not r.copy_of for r in rows], bool),
+        tags=np.array([_bits(r.tags) for r in rows], np.uint8))
+
+
+def _member(codes: np.ndarray, wanted: list[int], size: int) -> np.ndarray:
+    """``np.isin`` for small non-negative codes, by table lookup (several times faster on 117 k songs)."""
+    table = np.zeros(size, bool)
+    table[wanted] = True
+    return table[codes]
+
+
+def _bits(tags: str) -> int:
+    return sum(1 << TAGS.index(t) for t in tags.split(";") if t in TAGS)
+
+
+def _codes(keys: list[str]) -> np.ndarray:
+    """One integer per distinct key."""
+    return np.unique(np.array(keys, object), return_inverse=True)[1].astype(np.int32) if keys else np.zeros(0, np.int32)
+
+
+class Near:
+    """One point's distances, with its ``field`` nearest allowed songs searched before the whole catalogue.
+
+    Exact, not an approximation: the k nearest songs of any subset of the allowed songs lie in the field
+    whenever more than k of the subset's songs do, and the best scores (distance + lean) found in the
+    field are the catalogue's whenever they beat the best any song outside the field could reach.
+    """
+
+    def __init__(self, distance: np.ndarray, allowed: np.ndarray, field: int, lean_min: float = 0.0):
+        self.distance = distance
+        positions = np.flatnonzero(allowed)
+        if len(positions) > field:
+            positions = positions[np.argpartition(distance[positions], field)[:field]]
+        self.field = positions
+        self.whole = len(positions) == int(allowed.sum())
+        """The field holds every allowed song."""
+        self.reach = (float(distance[positions].max()) if len(positions) else 0.0) + lean_min
+        """No song outside the field scores below this."""
+
+    def _inside(self, mask: np.ndarray, k: int) -> np.ndarray | None:
+        """The field's songs of ``mask`` when they are sure to hold its ``k`` + 1 nearest, else None."""
+        inside = self.field[mask[self.field]]
+        return inside if len(inside) > k or self.whole else None
+
+    def nearest(self, mask: np.ndarray, k: int) -> np.ndarray:
+        """Positions of the ``k`` nearest songs of ``mask`` (a subset of the allowed songs), nearest first."""
+        candidates = self._inside(mask, k)
+        if candidates is None:
+            candidates = np.flatnonzero(mask)
+        if len(candidates) > k:
+            candidates = candidates[np.argpartition(self.distance[candidates], k)[:k]]
+        return candidates[np.argsort(self.distance[candidates])]
+
+    def nth(self, mask: np.ndarray, k: int) -> float:
+        """The distance of the ``k``-th nearest song (from 0) of ``mask``, which must hold more than ``k``."""
+        candidates = self._inside(mask, k)
+        values = self.distance[mask] if candidates is None else self.distance[candidates]
+        return float(np.partition(values, k)[k])
+
+    def best(self, mask: np.ndarray, lean: np.ndarray, n: int) -> np.ndarray:
+        """Positions of the ``n`` songs of ``mask`` with the lowest distance + lean."""
+        inside = self.field[mask[self.field]]
+        if len(inside) > n:
+            score = self.distance[inside] + lean[inside]
+            order = np.argpartition(score, n)[:n]
+            if self.whole or float(score[order].max()) <= self.reach:
+                return inside[order]
+        elif self.whole:
+            return inside
+        candidates = np.flatnonzero(mask)
+        if len(candidates) > n:
+            score = self.distance[candidates] + lean[candidates]
+            candidates = candidates[np.argpartition(score, n)[:n]]
+        return candidates

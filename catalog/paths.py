@@ -1,0 +1,79 @@
+"""The genre family of each step of a lift list: start where the mood lives, change only where it fits.
+
+A lift follows the iso principle of music therapy: the first song meets the listener in their mood,
+each next one steps toward the target. Tense moods have families that carry them (anger sounds like
+rock, metal, hip-hop or hard electronic music, not a piano sonata), so the first song comes from one of
+those, within the user's taste. Each next step keeps the family while the family still has songs about
+as near that step as the whole catalogue; where it has not, the path moves to the family that fits the
+step best, so every change happens between neighbouring points and stays small. The last step is the
+target itself (calm for tense moods), whichever family fits it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from catalog.index import Near, SongIndex
+
+START_FAMILIES: dict[str, tuple[str, ...]] = {
+    "angry": ("rock", "metal", "hip-hop", "electronic"),
+    "disgust": ("rock", "metal", "hip-hop", "electronic"),
+    "fear": ("rock", "electronic", "folk/acoustic", "classical/instrumental"),
+}
+"""Families whose songs carry a tense mood: a lift list from that mood starts in one of them."""
+PATH_NEAREST = 20
+PATH_FIELD = 4000
+MARGIN = 0.15
+"""A family fits a step when its ``PATH_NEAREST``-th nearest allowed song is at most this much further from the
+step than the whole catalogue's."""
+
+
+def gaps(index: SongIndex, near: Near, allowed: np.ndarray) -> dict[int, float]:
+    """How much further each named family's ``PATH_NEAREST``-th nearest song lies than the catalogue's.
+
+    Only the ``PATH_FIELD`` nearest allowed songs are looked at: a family with fewer of its songs among
+    them does not fit (infinite gap).
+    """
+    count = int(allowed.sum())
+    if count <= PATH_NEAREST:
+        return {}
+    order = near.nearest(allowed, min(PATH_FIELD, count - 1))
+    ranked_all = near.distance[order]
+    wide = ranked_all[PATH_NEAREST]
+    codes = index.family_code[order]
+    result = {}
+    for code, name in enumerate(index.families):
+        if name:
+            ranked = ranked_all[codes == code]
+            result[code] = float(ranked[PATH_NEAREST] - wide) if len(ranked) > PATH_NEAREST else np.inf
+    return result
+
+
+def start_family(index: SongIndex, near: Near, allowed: np.ndarray, emotion: str,
+                 liked: frozenset[str], rng: np.random.Generator) -> int | None:
+    """The family of a lift's first song: one that carries the mood, within the user's liked families.
+
+    Drawn at random among those that fit the start, so users get different starts; with none fitting,
+    the one that comes closest; with no family at all, None.
+    """
+    fits = gaps(index, near, allowed)
+    if not fits:
+        return None
+    carriers = set(START_FAMILIES.get(emotion, index.families))
+    wanted = (carriers & liked) or liked or carriers
+    named = {code: gap for code, gap in fits.items() if index.families[code] in wanted} or fits
+    fitting = sorted(code for code, gap in named.items() if gap <= MARGIN)
+    return int(rng.choice(fitting)) if fitting else min(named, key=named.__getitem__)
+
+
+def next_family(index: SongIndex, near: Near, allowed: np.ndarray, family: int | None,
+                liked: frozenset[str]) -> int | None:
+    """The family of the next step: the same while it fits, else the one that fits this step best."""
+    if family is not None:
+        own = allowed & (index.family_code == family)
+        if own.sum() > PATH_NEAREST and allowed.sum() > PATH_NEAREST and (
+                near.nth(own, PATH_NEAREST) <= near.nth(allowed, PATH_NEAREST) + MARGIN):
+            return family
+    fits = gaps(index, near, allowed)
+    preferred = {code: gap for code, gap in fits.items() if index.families[code] in liked} or fits
+    return min(preferred, key=preferred.__getitem__) if preferred else family
