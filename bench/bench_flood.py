@@ -3,15 +3,18 @@
 The fake Bot API and both users run in their own process (bench/_flood_load.py),
 the bot as ``python -m bot`` (long polling, SQLite, the shipped settings). Each
 case of ``_flood_load.CASES`` has a user send a burst at once (150 /mood, 500
-/playlist, 300 button presses, ...) while another user sends selfies one after
-another; the "quiet" case is the same selfies with no flood. Afterwards the
-database tells what the flooding user got stored. Target: every selfie answered
-in under 1 s during any flood.
+/playlist, 300 button presses, two of each hostile picture as a file, ...) while
+another user sends selfies one after another; the "quiet" case is the same
+selfies with no flood. For the files, the bot's replies tell how many were
+analysed, refused (with the reason) or left unanswered by the per-user rate
+limit (which tells the sender once); the bot's peak resident memory is read for
+every case. Afterwards the database tells what the flooding user got stored.
+Target: every selfie answered in under 1 s during any flood.
 
     python bench/bench_flood.py [--selfies 3] [--cases "quiet,150 /mood"]
     python bench/bench_flood.py --code /path/to/an/older/checkout   # the same cases against other code
 
-Add a case (a costly picture, say) by adding a line to ``CASES`` in bench/_flood_load.py.
+Add a case by adding a line to ``CASES`` in bench/_flood_load.py.
 """
 
 from __future__ import annotations
@@ -59,6 +62,8 @@ def main() -> None:
                "TELEGRAM_BASE_FILE_URL": f"{origin}/file/bot", "DATABASE_URL": url, "LOG_LEVEL": "WARNING",
                "PYTHONPATH": str(args.code.resolve())}
         bot = subprocess.Popen([sys.executable, "-m", "bot"], cwd=args.code, env=env)
+        load.stdin.write(f"{bot.pid}\n")
+        load.stdin.flush()
         try:
             cases = json.loads(load.stdout.readline())
         finally:
@@ -71,13 +76,20 @@ def main() -> None:
     quiet = next((c["selfie"]["p50_ms"] for c in cases if c["case"] == "quiet"), None)
     print(f"bot from {args.code.resolve()}; fake Bot API and users in their own process; {args.selfies} selfies "
           "per case, one after another")
-    print(f"{'case':<22}{'selfie p50':>12}{'max':>10}{'bot busy':>10}{'replies':>9}{'presses':>9}"
-          f"{'readings':>10}{'songs':>7}")
+    print(f"{'case':<26}{'selfie p50':>12}{'max':>10}{'bot busy':>10}{'replies':>9}{'presses':>9}"
+          f"{'readings':>10}{'songs':>7}{'bot MB before':>15}{'peak':>7}")
     for c in cases:
-        print(f"{c['case']:<22}{c['selfie']['p50_ms']:>10.0f}ms{c['selfie_max_ms']:>8.0f}ms{c['bot_busy_s']:>9.1f}s"
+        print(f"{c['case']:<26}{c['selfie']['p50_ms']:>10.0f}ms{c['selfie_max_ms']:>8.0f}ms{c['bot_busy_s']:>9.1f}s"
               f"{c['replies_to_flooder']:>9}{c['answered_presses']:>9}{c['stored']['mood_readings']:>10}"
-              f"{c['stored']['recommendations']:>7}")
+              f"{c['stored']['recommendations']:>7}{c['bot_rss_mb']['before']:>15}{c['bot_rss_mb']['peak']:>7}")
     print(f"(readings and songs include the two /playlist sad before each flood; quiet p50 {quiet} ms)")
+    print("\nwhat became of the flooding user's files:")
+    for c in cases:
+        if f := c["files"]:
+            reasons = "; ".join(f"{n} x {why}" for why, n in f["refusals"].items())
+            print(f"  {c['case']:<26}{f['sent']} sent: {f['analysed']} analysed, {f['refused']} refused"
+                  + (f" ({reasons})" if reasons else "")
+                  + f", {f['unanswered']} unanswered ({f['told_to_wait']} told to wait by the rate limit)")
     print("target: every selfie answered in under 1 s during any flood")
     name = "flood" if args.code.resolve() == ROOT else "flood_other_code"
     save(name, {"code": str(args.code.resolve()), "selfies_per_case": args.selfies, "cases": cases})
