@@ -60,6 +60,7 @@ def run(settings: BotSettings) -> None:
     """Start the bot in polling or webhook mode and block until stopped (Ctrl-C / SIGTERM)."""
     from bot import sentry
     from bot.app import build_application
+    from bot.memory import return_large_buffers
     from bot.runner import leave_if_stuck, serve
     from bot.settings import check
     from catalog import get_catalog
@@ -68,6 +69,7 @@ def run(settings: BotSettings) -> None:
     check(settings)  # before loading anything: a bad token should fail in a second, not after the model loads
     if sentry.init(settings.sentry_dsn):
         log.info("errors are reported to Sentry, scrubbed")
+    return_large_buffers()
     with native_output_logged("model"):
         analyzer = get_analyzer()
     app = build_application(settings, analyzer, get_catalog())
