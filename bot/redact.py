@@ -4,7 +4,8 @@ The bot token travels in every Bot API URL (``/bot<token>/sendPhoto``), so any
 library that logs a URL or an exception that quotes one (``InvalidToken``
 names the token it was given) would write it out. Masked here: the configured
 token and webhook secret wherever they appear, anything shaped like a bot
-token, and SQLAlchemy's ``[parameters: ...]`` (user ids, playlist names).
+token, SQLAlchemy's ``[parameters: ...]`` (user ids, playlist names) and the
+row values PostgreSQL quotes in an error's DETAIL line.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from collections.abc import Iterable
 
 TOKEN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{30,}")
 SQL_PARAMETERS = re.compile(r"\[parameters: [^\n]*")
+SERVER_DETAIL = re.compile(r"^(DETAIL|CONTEXT):[^\n]*", re.MULTILINE)
+"""PostgreSQL's own lines under an error: "DETAIL:  Failing row contains (42, 'my diary', ...)"."""
 MIN_SECRET = 8
 """Shorter configured values are not masked: they would blank out ordinary words."""
 _secrets: set[str] = set()
@@ -32,6 +35,7 @@ def redact(text: str) -> str:
     text = TOKEN.sub("[token]", text)
     for secret in sorted(_secrets, key=len, reverse=True):
         text = text.replace(secret, "[secret]")
+    text = SERVER_DETAIL.sub(lambda m: f"{m.group(1)}: [removed]", text)
     return SQL_PARAMETERS.sub("[parameters: removed]", text)
 
 

@@ -103,6 +103,17 @@ def fake():
         yield server
 
 
+@pytest.fixture(autouse=True)
+def fresh_throttles():
+    """Every test starts with no log line held back: a throttle remembers lines for a minute, across tests."""
+    from bot.logs import Throttle
+
+    for logger in [logging.getLogger(), *(logging.getLogger(n) for n in logging.root.manager.loggerDict)]:
+        for old in [f for f in logger.filters if isinstance(f, Throttle)]:
+            logger.removeFilter(old)
+            logger.addFilter(Throttle(old.every))
+
+
 @pytest.fixture
 def root_logging():
     """Tests that call ``bot.logs.configure`` get the process's logging back afterwards."""
