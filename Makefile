@@ -55,6 +55,7 @@ bench: $(VENV)/.bench
 	$(BIN)/python bench/bench_bot_load.py
 	$(BIN)/python bench/bench_watch.py
 	$(BIN)/python bench/bench_connections.py
+	$(BIN)/python bench/bench_flood.py
 	$(BIN)/python bench/bench_train.py --data $(FER)
 	$(BIN)/python bench/bench_accuracy.py --data $(FER)
 
