@@ -86,16 +86,17 @@ async def _housekeeping(app: BotApp) -> None:
     while True:
         try:
             data = app.bot_data
-            await asyncio.to_thread(data.catalog.keep_alive, list(data.analyses.values()))
+            await asyncio.to_thread(data.catalog.keep_alive, list(data.working.values()))
             unfinished = await asyncio.to_thread(data.catalog.claim_unfinished, UNFINISHED_AFTER)
             if data.settings.rate_shared and time.monotonic() - pruned >= PRUNE_EVERY:
                 pruned = time.monotonic()
                 await asyncio.to_thread(data.catalog.prune_rate_windows, time.time() - 2 * data.settings.rate_window)
             for work in unfinished:
-                await app.bot.send_message(work.chat_id, replies.RESEND, reply_parameters=ReplyParameters(
-                    work.message_id, allow_sending_without_reply=True))
-        except TelegramError as exc:
-            log.warning("could not ask a user to resend: %s", exc.message)
+                try:
+                    await app.bot.send_message(work.chat_id, replies.RESEND, reply_parameters=ReplyParameters(
+                        work.message_id, allow_sending_without_reply=True))
+                except TelegramError as exc:  # one user who blocked the bot must not cost the others their notice
+                    log.warning("could not ask a user to resend: %s", exc.message)
         except Exception:
             log.exception("housekeeping failed; trying again later")
         await asyncio.sleep(HEARTBEAT_EVERY)
@@ -152,7 +153,7 @@ def build_application(settings: BotSettings, analyzer: EmotionAnalyzer, catalog:
     data.in_flight = asyncio.Semaphore(settings.media_in_flight)
     data.turns = Turns()
     data.refusals = asyncio.Semaphore(budget.REFUSALS_AT_ONCE)
-    data.analyses = {}
+    data.working, data.analyses = {}, {}
 
     # Before any handler, in this order (one group each, so that each runs): redeliveries, blank buttons,
     # group messages not addressed to the bot, the sender's budget, anonymous senders.

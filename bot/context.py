@@ -39,6 +39,8 @@ class BotData:
     """Photos and videos between download and reply at once; the rest wait their turn, in order."""
     turns: Turns
     """One piece of tracked work per user at a time (``bot.songs.tracked``)."""
+    working: dict[int, tuple[int, int]]
+    """Pending work of this process (its id -> chat id, message id), which the heartbeat keeps alive."""
     analyses: dict[asyncio.Task[Any], tuple[int, int]]
     """Running media analyses -> (chat id, message id), for a bounded shutdown."""
     housekeeping: asyncio.Task[None]

@@ -291,7 +291,7 @@ async def on_feedback(update: Update, context: Context) -> None:
     msg = query.message
     where = (msg.chat.id, msg.message_id) if msg is not None else (query.from_user.id, 0)
     try:
-        async with tracked(context, query.from_user.id, *where) as work:
+        async with tracked(context, query.from_user.id, *where, wait_turn=False) as work:
             known = await asyncio.to_thread(catalog.give_feedback, query.from_user.id, song, kind, work)
     except Forgotten:
         await query.answer(replies.FORGOTTEN_MEANWHILE)
@@ -435,9 +435,9 @@ async def on_save(update: Update, context: Context) -> None:
     """💾 Save: keep the list's songs under the mood and the date."""
     query = _query(update)
     msg = await _own_button(query)
-    if msg is None or msg.reply_markup is None:
+    if msg is None:
         return
-    song_ids = replies.song_ids(msg.reply_markup)
+    song_ids = replies.song_ids(msg.reply_markup) if msg.reply_markup else []
     if not song_ids:
         await query.answer(replies.BUTTON_EXPIRED)
         return
@@ -445,7 +445,7 @@ async def on_save(update: Update, context: Context) -> None:
     latest = await asyncio.to_thread(catalog.latest_mood, query.from_user.id)
     name = f"{latest.label if latest else 'mixed'} · {msg.date:%d %b %Y}"
     try:
-        async with tracked(context, query.from_user.id, msg.chat_id, msg.message_id) as work:
+        async with tracked(context, query.from_user.id, msg.chat_id, msg.message_id, wait_turn=False) as work:
             await asyncio.to_thread(catalog.save_playlist, query.from_user.id, name, song_ids, work,
                                     context.bot_data.settings.daily_playlists)
     except Forgotten:

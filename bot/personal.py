@@ -100,7 +100,7 @@ async def change_setting(query: CallbackQuery, context: Context, what: str, arg:
         return settings_menu.change(prefs, what, arg)
 
     try:
-        async with tracked(context, query.from_user.id, msg.chat.id, msg.message_id) as work:
+        async with tracked(context, query.from_user.id, msg.chat.id, msg.message_id, wait_turn=False) as work:
             changed = await asyncio.to_thread(catalog.change_preferences, query.from_user.id, change, work,
                                               query.from_user.language_code)
     except Forgotten:

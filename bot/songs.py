@@ -12,6 +12,7 @@ wait their turn instead of filling the database threads that everyone shares.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -28,14 +29,24 @@ log = logging.getLogger(__name__)
 
 
 @asynccontextmanager
-async def tracked(context: Context, user_id: int, chat_id: int, message_id: int) -> AsyncIterator[int]:
-    """In the user's turn, pending work for the block's writes (its id to pass them), ended however the block ends."""
+async def tracked(context: Context, user_id: int, chat_id: int, message_id: int,
+                  wait_turn: bool = True) -> AsyncIterator[int]:
+    """Pending work for the block's writes (its id to pass them), ended however the block ends.
+
+    The work is kept alive by the housekeeping heartbeat while the block runs
+    (``BotData.working``), so no replica takes it for a crashed one's. With
+    ``wait_turn`` the block waits for the user's earlier work; a button press
+    that makes one small write does not, so that its spinner is answered at once
+    even while the user's video is being read.
+    """
     data = context.bot_data
-    async with data.turns.turn(user_id):
+    async with data.turns.turn(user_id) if wait_turn else contextlib.nullcontext():
         work = await asyncio.to_thread(data.catalog.begin_work, user_id, chat_id, message_id)
+        data.working[work] = (chat_id, message_id)
         try:
             yield work
         finally:
+            del data.working[work]
             await asyncio.to_thread(data.catalog.end_work, work)
 
 

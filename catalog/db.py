@@ -49,13 +49,19 @@ def _owner_only(path: Path) -> None:
             log.warning("could not make %s owner-only: %s", file, exc.strerror)
 
 
+BUSY_TIMEOUT_MS = 30_000
+"""How long an SQLite statement waits for another connection's write lock."""
+CHECKPOINT_WAIT_MS = 2_000
+"""How long emptying the write-ahead log after ``/forget`` waits for readers before leaving it to a later one."""
+
+
 def make_engine(url: str) -> Engine:
     """Create the engine; for SQLite also the owner-only file, foreign keys, WAL, secure delete and a busy timeout."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             _owner_only(Path(parsed.database))
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
                                hide_parameters=True)  # no user ids or texts in error messages and logs
 
         @event.listens_for(engine, "connect")
@@ -85,8 +91,12 @@ def erase_deleted(engine: Engine) -> None:
     """
     if engine.dialect.name != "sqlite":
         return
-    with engine.connect() as conn:
-        busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").scalar()
+    with engine.connect() as conn:  # a short wait for readers: /forget's answer must not hang on a busy database
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={CHECKPOINT_WAIT_MS}")
+        try:
+            busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").scalar()
+        finally:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     if busy:
         log.warning("the write-ahead log could not be emptied (a reader was busy): deleted rows stay in it until "
                     "a later checkpoint overwrites them")

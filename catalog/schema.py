@@ -9,7 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -41,10 +53,10 @@ class Song(Base):
     """ISO 639-1 code of the sung language; "zxx" for songs without vocals; "" when it cannot be told."""
     explicit: Mapped[bool | None] = mapped_column(Boolean)
     """The source's flag, else the seed builder's inference (``explicit_inferred``); None only in old imports."""
-    explicit_inferred: Mapped[bool] = mapped_column(Boolean, default=False)
-    tags: Mapped[str] = mapped_column(String(100), default="")
+    explicit_inferred: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    tags: Mapped[str] = mapped_column(String(100), default="", server_default="")
     """Content tags, ";"-separated (``catalog.content.TAGS``): holiday, children, cover, sleep, ..."""
-    copy_of: Mapped[str] = mapped_column(String(22), default="")
+    copy_of: Mapped[str] = mapped_column(String(22), default="", server_default="")
     """Spotify id of the song's most popular copy (same title and artist); "" for that canonical copy itself."""
     year: Mapped[int | None] = mapped_column(Integer)
     popularity: Mapped[int] = mapped_column(Integer, default=0)

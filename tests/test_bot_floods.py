@@ -251,3 +251,27 @@ def test_settings_pressed_at_once_are_all_saved(fake, analyzer, catalog):
         assert said.count("Saved") == 5 and said.count("Nothing to change") == 45  # 5 -> 10, then at the top
 
     run_bot(fake, analyzer, catalog, scenario, BOT_ACTION_LIMIT=100)
+
+
+def test_a_slow_command_is_kept_alive_not_taken_for_a_crashed_ones(fake, analyzer, catalog, monkeypatch):
+    """Work of a /playlist that outlasts the dead-work limit still has its heartbeat: no "send it again"."""
+    import bot.app
+
+    monkeypatch.setattr(bot.app, "HEARTBEAT_EVERY", 0.2)
+    monkeypatch.setattr(bot.app, "UNFINISHED_AFTER", 0.6)
+    catalog.record_mood(USER, SAD, "photo")
+    entered, release = threading.Event(), threading.Event()
+    catalog.recommend = _held(catalog.recommend, entered, release)
+
+    async def scenario():
+        mark = fake.mark()
+        fake.user_sends_text(USER, "/playlist")
+        assert await asyncio.to_thread(entered.wait, 30)
+        await asyncio.sleep(2.0)  # more than three heartbeats past the limit
+        release.set()
+        reply = await wait(fake, "sendMessage", USER, mark)
+        assert "open.spotify.com/track/" in reply.params["text"]
+        await _settle(fake)
+        assert not any("send it again" in t for t in _texts(fake, USER, mark)), _texts(fake, USER, mark)
+
+    run_bot(fake, analyzer, catalog, scenario)
