@@ -385,7 +385,8 @@ async def on_settings_page(update: Update, context: Context) -> None:
     query = _query(update)
     assert context.matches is not None
     name = context.matches[0].group("arg")
-    if await _own_button(query) is None:
+    msg = await _own_button(query)
+    if msg is None or await _settings_elsewhere(update, context, msg):
         return
     if name not in settings_menu.PAGES:
         await query.answer(replies.BUTTON_EXPIRED)
@@ -399,9 +400,19 @@ async def on_settings_change(update: Update, context: Context) -> None:
     query = _query(update)
     assert context.matches is not None
     what, arg = context.matches[0].group("what"), context.matches[0].group("arg")
-    if await _own_button(query) is None:
+    msg = await _own_button(query)
+    if msg is None or await _settings_elsewhere(update, context, msg):
         return
     await personal.change_setting(query, context, what, arg)
+
+
+async def _settings_elsewhere(update: Update, context: Context, msg: Message) -> bool:
+    """A settings button pressed in a group (under /start): the settings are personal, so they open privately."""
+    if msg.chat.type == ChatType.PRIVATE:
+        return False
+    await _query(update).answer()
+    await personal.settings(update, context)
+    return True
 
 
 async def on_fix(update: Update, context: Context) -> None:

@@ -18,7 +18,7 @@ from bot.app import build_application
 from bot.runner import running
 from catalog.schema import MoodReading, Recommendation, User
 from tests.fakes.telegram import ANONYMOUS_ADMIN, CHANNEL_BOT
-from tests.test_bot import PHOTO, USER, _settings, run_bot, wait
+from tests.test_bot import PHOTO, USER, _settings, buttons, run_bot, wait
 
 GROUP = {"id": -900, "type": "supergroup", "title": "Friends"}
 CHANNEL = {"id": -100777, "type": "channel", "title": "News"}
@@ -273,5 +273,24 @@ def test_a_slow_command_is_kept_alive_not_taken_for_a_crashed_ones(fake, analyze
         assert "open.spotify.com/track/" in reply.params["text"]
         await _settle(fake)
         assert not any("send it again" in t for t in _texts(fake, USER, mark)), _texts(fake, USER, mark)
+
+    run_bot(fake, analyzer, catalog, scenario)
+
+
+def test_a_settings_button_in_a_group_opens_the_settings_privately(fake, analyzer, catalog):
+    """The ⚙️ button under a group's /start shows the presser's settings in their private chat, not the group."""
+    async def scenario():
+        mark = fake.mark()
+        fake.user_sends_text(USER, "/start@moodtunes_test_bot", chat=GROUP)
+        start = await wait(fake, "sendMessage", GROUP["id"], mark)
+        data = next(b["callback_data"] for row in buttons(start) for b in row if b.get("callback_data"))
+        started = fake.sent[max(fake.sent)]
+        mark = fake.mark()
+        fake.user_presses(USER, started, data)
+        private = await wait(fake, "sendMessage", USER, mark)
+        assert "Languages" in private.params["text"] or "Genres" in private.params["text"], private.params["text"]
+        assert "sent it to you privately" in (await wait(fake, "sendMessage", GROUP["id"], mark)).params["text"]
+        await _settle(fake)
+        assert not [c for c in fake.calls[mark:] if c.method == "editMessageText"]  # the group's message untouched
 
     run_bot(fake, analyzer, catalog, scenario)
