@@ -29,7 +29,12 @@ tracks; for those the family is decided per track:
 * german: Bach, Handel and film scores next to German rap and pop: instrumental
   classical works are classical/instrumental, else the artist's family, else
   hip-hop for rap, pop for the rest;
-* malay (Malayalam film music): world, hip-hop for rap; its Indonesian pop: pop.
+* malay (Malayalam film music): world, hip-hop for rap; its Indonesian pop: pop;
+* metal: heavy metal next to hard rock and ballads: metal when energetic, else rock.
+
+Not every genre is an equal vote: region seeds name no style, playlist seeds vote
+weakly, and where a track's style genres do not agree on one family, the artist's
+family over all their tracks joins the vote (:func:`track_family`).
 """
 
 from __future__ import annotations
