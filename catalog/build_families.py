@@ -162,6 +162,7 @@ ARTIST_WEIGHT = 1.5
 one family outright (only playlists or regions, or style genres that disagree): it outweighs a track's
 playlists (Billie Eilish under electro, r&b and urban-contemporary is pop)."""
 
+
 def _weight(genre: str) -> float:
     return PLAYLIST_WEIGHT if genre in PLAYLIST else 1.0 if genre in RULES else 0.0 if genre in REGION else 1.0
 
