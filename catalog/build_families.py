@@ -29,13 +29,17 @@ tracks; for those the family is decided per track:
 * german: Bach, Handel and film scores next to German rap and pop: instrumental
   classical works are classical/instrumental, else the artist's family, else
   hip-hop for rap, pop for the rest;
-* malay (Malayalam film music): world, hip-hop for rap; its Indonesian pop: pop.
+* malay (Malayalam film music): world, hip-hop for rap; its Indonesian pop: pop;
+* metal: heavy metal next to hard rock and ballads: metal when energetic, else rock.
+
+Not every genre is an equal vote: region seeds name no style, playlist seeds vote
+weakly, and where a track's style genres do not agree on one family, the artist's
+family over all their tracks joins the vote (:func:`track_family`).
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -116,6 +120,17 @@ def _german(t: Track) -> str:
     return "hip-hop" if t.speechiness >= 0.2 else "classical/instrumental" if t.instrumental else "pop"
 
 
+METAL_ENERGY = 0.85
+"""The 114k ``metal`` seed is heavy metal next to hard rock and ballads (Bon Jovi's "Always"): metal only
+at this energy or above, else rock."""
+
+_METAL_GENRES = frozenset("heavy-metal black-metal death-metal metalcore grindcore".split())
+
+
+def _metal(t: Track) -> str:
+    return "metal" if t.energy >= METAL_ENERGY else "rock"
+
+
 RULES: dict[str, Callable[[Track], str]] = {
     "chill": _beats, "study": lambda t: "electronic", "piano": _calm, "ambient": _calm, "sleep": _sleep,
     "world-music": _world_music,
@@ -123,32 +138,81 @@ RULES: dict[str, Callable[[Track], str]] = {
     "dub": _dub, "happy": lambda t: "electronic",
     "j-dance": lambda t: "pop" if t.language == "ja" else "electronic" if t.artist_family == "electronic" else "world",
     "comedy": lambda t: "",
-    "hardcore": _hardcore, "german": _german,
+    "hardcore": _hardcore, "german": _german, "metal": _metal,
     "malay": lambda t: "hip-hop" if t.rap else "pop" if t.language == "id" else "world",
 }
 """Source genres whose family depends on the track (the rest: ``GENRE_FAMILY``)."""
 
 
-def majority(families: Sequence[str]) -> str:
-    """The family most entries name (ties: the first named); "" for none."""
-    named = [f for f in families if f]
-    if not named:
-        return ""
-    counts = Counter(named)
-    best = max(counts.values())
-    return next(f for f in named if counts[f] == best)
+REGION = frozenset("swedish french german british indian iranian malay turkish".split())
+"""Genre seeds named after a country: they say where a song comes from, not what it sounds like (ABBA and
+Zara Larsson are ``swedish``), so they give no family by themselves."""
+
+PLAYLIST = frozenset("disco club indie electro blues r&b urban-contemporary latin tropical dance party sad romance "
+                     "industrial funk groove metal anime".split())
+"""Seeds and playlists named after a style that many of their tracks do not have (Bonnie Tyler under disco,
+Cage The Elephant under blues, Lauv under electro, Robin Schulz under TidyTuesday's tropical, Red Hot Chili
+Peppers and Bon Jovi under metal): a weak vote."""
+
+PLAYLIST_WEIGHT = 0.5
+"""A playlist genre's vote, against 1 for a genre that names the style."""
+
+ARTIST_WEIGHT = 1.5
+"""The vote of the artist's family over all their tracks, added where the track's own genres do not name
+one family outright (only playlists or regions, or style genres that disagree): it outweighs a track's
+playlists (Billie Eilish under electro, r&b and urban-contemporary is pop)."""
+
+
+def _weight(genre: str) -> float:
+    return PLAYLIST_WEIGHT if genre in PLAYLIST else 1.0 if genre in RULES else 0.0 if genre in REGION else 1.0
+
+
+def majority(families: Sequence[str], weights: Sequence[float] | None = None) -> str:
+    """The family with the most weight (ties: the first named); "" for none."""
+    score: dict[str, float] = {}
+    for family, weight in zip(families, weights or [1.0] * len(families)):
+        if family and weight > 0:
+            score[family] = score.get(family, 0.0) + weight
+    return max(score, key=lambda f: score[f]) if score else ""
 
 
 def artist_families(artists: Sequence[str], genres: Sequence[Sequence[str]],
                     genre_family: Mapping[str, str]) -> dict[str, str]:
-    """Each artist's family over the genres of theirs that name one outright (not the per-track ones)."""
-    seen: dict[str, list[str]] = {}
+    """Each artist's family: the weighted vote of all their tracks' genres that name one outright (not the
+    per-track ones, not the regions; playlists weakly)."""
+    seen: dict[str, tuple[list[str], list[float]]] = {}
     for artist, listed in zip(artists, genres):
-        seen.setdefault(str(artist), []).extend(genre_family[g] for g in listed
-                                                if g in genre_family and g not in RULES)
-    return {artist: majority(families) for artist, families in seen.items()}
+        families, weights = seen.setdefault(str(artist), ([], []))
+        for g in listed:
+            if g in genre_family and g not in RULES and g not in REGION:
+                families.append(genre_family[g])
+                weights.append(_weight(g))
+    return {artist: majority(*fw) for artist, fw in seen.items()}
 
 
 def track_family(genres: Sequence[str], track: Track, genre_family: Mapping[str, str]) -> str:
-    """The family most of the track's genres give it (per-track rules for the genres in ``RULES``)."""
-    return majority([RULES[g](track) if g in RULES else genre_family.get(g, "") for g in genres])
+    """The family of the track's genres (per-track rules for the genres in ``RULES``), else a vote with its artist.
+
+    Where the genres that name a style (not a playlist, not a region) agree on one family, that is the
+    family; else the weighted vote of all its genres and the artist's family decides. Region genres alone
+    fall back to the song's language (English: pop); latin is a family of songs in Spanish or Portuguese
+    (or without words), never of an English single by a Latin artist; a rock vote becomes metal when the
+    track carries a metal subgenre or its artist is a metal act.
+    """
+    families = [RULES[g](track) if g in RULES else genre_family.get(g, "") for g in genres]
+    weights = [_weight(g) for g in genres]
+    strong = {f for f, w in zip(families, weights) if f and w >= 1.0}
+    if len(strong) != 1 and track.artist_family:
+        families.append(track.artist_family)
+        weights.append(ARTIST_WEIGHT)
+    if track.language not in ("es", "pt", "zxx", "") and "latin" in families:
+        weights = [0.0 if f == "latin" else w for f, w in zip(families, weights)]
+        strong.discard("latin")
+        families.append("pop")                       # what an English single by a Latin artist is
+        weights.append(0.01)
+    family = strong.pop() if len(strong) == 1 else majority(families, weights)
+    if family == "rock" and (track.artist_family == "metal" or any(g in _METAL_GENRES for g in genres)):
+        return "metal"
+    if family or not any(g in REGION for g in genres):
+        return family
+    return "pop" if track.language == "en" else majority([genre_family.get(g, "") for g in genres])

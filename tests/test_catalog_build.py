@@ -178,3 +178,26 @@ def test_families_of_the_mixed_genres():
 def test_artist_family_ignores_the_mixed_genres():
     families = build_families.artist_families(["A", "A", "A"], [["piano"], ["pop"], ["chill"]], GENRE_FAMILY)
     assert families == {"A": "pop"}
+
+
+def test_family_vote_of_playlists_regions_and_the_artist():
+    assert _family(["swedish"]) == "pop"                                      # ABBA, in English
+    assert _family(["swedish"], language="sv") == "world"                     # nothing but the region
+    assert _family(["french", "indie"], artist_family="pop") == "pop"         # a region names no style
+    assert _family(["disco"], artist_family="rock") == "rock"                 # Bonnie Tyler
+    assert _family(["electro", "r&b", "urban-contemporary"], artist_family="pop") == "pop"   # Billie Eilish
+    assert _family(["blues", "punk-rock"], artist_family="rock") == "rock"    # Cage The Elephant
+    assert _family(["deep-house", "latin", "tropical"], artist_family="electronic") == "electronic"  # Robin Schulz
+    assert _family(["metal"], artist_family="rock", energy=0.5) == "rock"     # Bon Jovi's "Always"
+    assert _family(["funk", "metal"], artist_family="rock", energy=0.8) == "rock"   # Red Hot Chili Peppers
+    assert _family(["rock", "hard-rock"], artist_family="metal") == "metal"   # a metalcore band's rock-playlist copy
+    assert _family(["latin"], artist_family="latin") == "pop"                 # Enrique Iglesias's "Heartbeat"
+    assert _family(["latin"], artist_family="latin", language="es") == "latin"
+    assert _family(["disco"]) == "r&b/soul"                                   # a disco seed with nothing else known
+
+
+def test_artist_family_is_a_weighted_vote_without_regions():
+    families = build_families.artist_families(
+        ["A"] * 5 + ["B"] * 2, [["disco"], ["disco"], ["disco"], ["rock"], ["album-rock"], ["swedish"], ["pop"]],
+        GENRE_FAMILY)
+    assert families == {"A": "rock", "B": "pop"}
