@@ -14,7 +14,7 @@ from html import escape, unescape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from catalog import Mood, SavedList, Track
-from catalog.content import WISH_WORDS
+from catalog.content import WISH_WORDS, WISHES
 from model import FaceEmotion, ImageEmotion, Reading, VideoEmotion
 
 FEEDBACK_BUTTON = re.compile(r"^fb:(?P<kind>like|dislike):(?P<song>\d{1,9})$")
@@ -27,6 +27,7 @@ EMOJI = {"angry": "😠", "disgust": "🤢", "fear": "😨", "happy": "😄", "s
 MOOD_BUTTON = re.compile(r"^mood:(?P<mood>" + "|".join(EMOJI) + r")$")
 FIX_BUTTON = re.compile(r"^fix:(?P<mood>angry|disgust|fear|happy|sad|surprise|neutral)$")
 SAVED_BUTTON = re.compile(r"^pl:(?P<id>\d{1,9})$")
+MORE_BUTTON = re.compile(r"^more(?::(?P<wish>" + "|".join(sorted(set(WISHES.values()))) + r"))?$")
 """Callback data of a mood picked by hand: the seven emotions, calm and energetic."""
 SOURCES = {"photo": "from a photo", "video": "from a video", "manual": "picked by hand"}
 
@@ -244,8 +245,12 @@ def heading(mood: str, strategy: str, target: str | None) -> str:
 
 
 def songs_keyboard(tracks: Sequence[Track], feedback: dict[int, str] | None = None,
-                   extra: Sequence[Sequence[InlineKeyboardButton]] = ()) -> InlineKeyboardMarkup:
-    """👍/👎 per song (✅ marks the stored verdict), 'more', 'lift my mood' and 'save', then ``extra`` rows."""
+                   extra: Sequence[Sequence[InlineKeyboardButton]] = (),
+                   wish: str | None = None) -> InlineKeyboardMarkup:
+    """👍/👎 per song (✅ marks the stored verdict), 'more', 'lift my mood' and 'save', then ``extra`` rows.
+
+    A list made for a wish (``/playlist christmas``) carries it in its 🔁 button, so "more" means more of those.
+    """
     feedback = feedback or {}
     rows = []
     for i, t in enumerate(tracks, 1):
@@ -254,7 +259,7 @@ def songs_keyboard(tracks: Sequence[Track], feedback: dict[int, str] | None = No
             InlineKeyboardButton(f"{'✅' if kind == 'like' else '👍'} {i}", callback_data=f"fb:like:{t.id}"),
             InlineKeyboardButton(f"{'✅' if kind == 'dislike' else '👎'} {i}", callback_data=f"fb:dislike:{t.id}"),
         ])
-    rows.append([InlineKeyboardButton("🔁 More", callback_data="more"),
+    rows.append([InlineKeyboardButton("🔁 More", callback_data=f"more:{wish}" if wish else "more"),
                  InlineKeyboardButton("🌈 Lift my mood", callback_data="lift"),
                  InlineKeyboardButton("💾 Save", callback_data="save")])
     return InlineKeyboardMarkup([*rows, *[list(r) for r in extra]])
@@ -304,6 +309,13 @@ def stats_text(counts: dict) -> str:
         return "No photo or video readings yet, so nothing to count."
     return (f"📊 I read your mood from {readings} photo(s)/video(s); you corrected me {corrected} time(s), "
             f"so I was right {readings - corrected} of {readings} ({(readings - corrected) / readings:.0%}).")
+
+
+def wish_of(keyboard: InlineKeyboardMarkup) -> str | None:
+    """The wish a song keyboard's 🔁 button carries, if any."""
+    found = (MORE_BUTTON.match(b.callback_data) for row in keyboard.inline_keyboard for b in row
+             if isinstance(b.callback_data, str))
+    return next((m.group("wish") for m in found if m), None)
 
 
 def song_ids(keyboard: InlineKeyboardMarkup) -> list[int]:

@@ -74,6 +74,22 @@ def test_a_new_users_languages_follow_their_telegram_app_and_wishes_are_heard(fa
             tags = s.execute(select(Song.tags).where(Song.id.in_(ids))).scalars().all()
         assert ids and all("holiday" in t for t in tags)
 
+        wished_message = fake.sent[max(fake.sent)]
+        mark = fake.mark()
+        fake.user_presses(USER, wished_message, f"fb:like:{ids[0]}")  # the keyboard is redrawn with the ✅...
+        redrawn = await wait(fake, "editMessageReplyMarkup", USER, mark)
+        more = [b["callback_data"] for row in json.loads(redrawn.params["reply_markup"])["inline_keyboard"]
+                for b in row if b["text"].startswith("🔁")]
+        assert more == ["more:holiday"]  # ...and still carries the wish
+        mark = fake.mark()
+        fake.user_presses(USER, wished_message, more[0])
+        again = await wait(fake, "sendMessage", USER, mark)
+        more_ids = [int(b["callback_data"].split(":")[2]) for row in buttons(again) for b in row
+                    if b["callback_data"].startswith("fb:like:")]
+        with catalog.session() as s:
+            tags = s.execute(select(Song.tags).where(Song.id.in_(more_ids))).scalars().all()
+        assert more_ids and all("holiday" in t for t in tags) and not set(more_ids) & set(ids)
+
     run_bot(fake, analyzer, catalog, scenario)
 
 
