@@ -20,6 +20,12 @@ Evidence, strongest first:
    catalogue, which also decides when nothing else is known. The identifier is ``lingua`` restricted to the Latin-script
    languages the catalogue holds, which keeps it fast and stops rare languages
    from winning on short texts.
+4. **Not English after all.** Where English wins only by default, but most words
+   of the title and of all the artist's titles are not English words (``wordfreq``'s
+   English frequencies, compounds such as "Honeypie" split), the language is
+   undetermined ("und"): romanised Tamil, Telugu, Punjabi and Hindi film songs,
+   Nigerian and Jamaican titles, which the identifier cannot name, are not served
+   as English.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 
 LATIN_LANGUAGES = ("en", "es", "pt", "fr", "de", "it", "tr", "sv", "nl", "id", "pl", "fi", "da", "nb", "ro",
                    "ca", "hr", "cs", "hu", "is", "vi")
@@ -88,6 +94,12 @@ INDONESIAN = re.compile(
 """Common Indonesian/Malay words: the 114k table files Indonesian bands under malay, j-pop and hardcore."""
 
 NO_VOCALS = "zxx"
+UNDETERMINED = "und"
+ENGLISH_ZIPF = 2.0
+"""A word counts as English from this Zipf frequency in ``wordfreq`` (about once in 100 million words): "hayloft"
+is just under, "vaa" and "pilla" are under, "condo" and "baller" over."""
+NOT_ENGLISH_SHARE = 0.5
+"""Share of unknown words from which a title, and an artist's titles together, do not read as English."""
 _ENGLISH_PRIOR = 0.35
 _WEIGHT_TITLE, _WEIGHT_ARTIST = 1.0, 1.5
 _CLEAN = re.compile(r"[(\[][^)\]]*[)\]]|\s-\s.*$|\b(feat|ft|remaster(ed)?|remix|version|live|edit|mix)\b\.?",
@@ -153,6 +165,36 @@ def identify(texts: Sequence[str]) -> list[dict[str, float]]:
     return out
 
 
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
+@cache
+def _english(word: str) -> bool:
+    """Whether a lower-case word is English: frequent enough, or up to three common words run together
+    ("honeypie", "hitmyline")."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en") >= ENGLISH_ZIPF or _common_words(word, 3)
+
+
+@cache
+def _common_words(word: str, parts: int) -> bool:
+    """Whether ``word`` is at most ``parts`` common English words run together; a two-letter one must be very
+    common ("my", not "ka")."""
+    from wordfreq import zipf_frequency
+
+    if zipf_frequency(word, "en") >= (5.0 if len(word) == 2 else 3.8):
+        return True
+    return parts > 1 and any(_common_words(word[:k], 1) and _common_words(word[k:], parts - 1)
+                             for k in range(2, len(word) - 1))
+
+
+def unknown_words(text: str) -> tuple[int, int]:
+    """(words that are not English, words) of a text; camelCase runs ("RepeatInfinite") are split first."""
+    words = [w for w in _WORD.findall(_CAMEL.sub(" ", text).casefold()) if len(w) >= 2]
+    return sum(not _english(w) for w in words), len(words)
+
+
 def _reliability(text: str, full: int) -> float:
     """How far to trust the identifier on ``text``: by its number of words, full trust at ``full`` words."""
     words = len(_WORD.findall(text))
@@ -213,6 +255,8 @@ def languages(titles: Sequence[str], artists: Sequence[str], genres: Sequence[Se
     artist_rel = {a: _reliability(t, 8) for a, t in zip(artist_names, artist_texts)}
     artist_script = {a: Counter(by_script[i] for i in rows if by_script[i]) for a, rows in by_artist.items()}
     artist_hint = {a: _genre_hint(genres[i] for i in rows) for a, rows in by_artist.items()}
+    artist_unknown = {a: _share(unknown_words(cleaned[i]) for i in dict.fromkeys(rows) if not by_script[i])
+                      for a, rows in by_artist.items()}
 
     out = []
     for i in range(n):
@@ -241,5 +285,16 @@ def languages(titles: Sequence[str], artists: Sequence[str], genres: Sequence[Se
             score[lang] += value
         for lang, value in artist_hint[artist].items():
             score[lang] += value
-        out.append(max(score, key=score.__getitem__))
+        best = max(score, key=score.__getitem__)
+        if best == "en" and min(_share([unknown_words(cleaned[i])]), artist_unknown[artist]) >= NOT_ENGLISH_SHARE:
+            best = UNDETERMINED
+        out.append(best)
     return out
+
+
+def _share(counts: Iterable[tuple[int, int]]) -> float:
+    """Pooled share of unknown words over (unknown, total) counts; 0 without words."""
+    unknown = total = 0
+    for u, n in counts:
+        unknown, total = unknown + u, total + n
+    return unknown / total if total else 0.0

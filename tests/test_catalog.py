@@ -468,13 +468,14 @@ def test_cli_recommend_and_stats(tmp_path):
                           "--target", "calm", "--seed", "1"], capture_output=True, text=True, env=env, timeout=300,
                          cwd=Path(__file__).resolve().parents[1])
     assert out.returncode == 0, out.stderr
-    lines = out.stdout.strip().splitlines()
-    assert len(lines) == 4 and all("open.spotify.com/track/" in line for line in lines)
-    assert "step 2 of 4 toward calm" in lines[1]
+    lines = out.stdout.strip().splitlines()  # three lines a song: number, title and artist; reason; links
+    assert [line[:3] for line in lines[::3]] == ["1. ", "2. ", "3. ", "4. "]
+    assert all(line.startswith("    Spotify <https://open.spotify.com/track/") for line in lines[2::3])
+    assert "step 2 of 4 toward calm" in lines[4]
     other = subprocess.run([sys.executable, "-m", "catalog", "recommend", "sad", "--n", "4", "--strategy", "lift",
                             "--target", "calm", "--seed", "2"], capture_output=True, text=True, env=env, timeout=300,
                            cwd=Path(__file__).resolve().parents[1])
     assert other.stdout != out.stdout  # another seed, another new user
     stats = subprocess.run([sys.executable, "-m", "catalog", "stats"], capture_output=True, text=True, env=env,
                            cwd=Path(__file__).resolve().parents[1], timeout=300)
-    assert f'"songs": {SEED_SONGS}' in stats.stdout
+    assert f'"songs": {SEED_SONGS}' in stats.stdout and f'"database": "sqlite:///{tmp_path}/cli.db"' in stats.stdout

@@ -44,6 +44,15 @@ def test_latin_languages_from_title_and_the_artists_other_titles(detect):
     assert detect(tracks) == ["es"] * 3 + ["pt"] * 3 + ["de"] * 2 + ["fr"] * 2 + ["it"] * 2 + ["tr"] * 2 + ["en", "hi"]
 
 
+def test_romanised_titles_the_identifier_cannot_name_are_not_english(detect):
+    tracks = [("Munbe Vaa", "Tamil Singer", ["hip-hop"]), ("Pathala Pathala", "Tamil Singer", ["hip-hop"]),
+              ("Kanave Kanave", "Tamil Singer", ["hip-hop"]),
+              ("Hayloft", "Mother Mother", ["indie"]), ("Burning Pile", "Mother Mother", ["indie"]),
+              ("The Stand", "Mother Mother", ["indie"]), ("Honeypie", "JAWNY", ["indie-pop"]),
+              ("RepeatInfinite", "surrenderdorothy", ["emo"])]
+    assert detect(tracks) == ["und"] * 3 + ["en"] * 5  # one odd word in an English artist's titles stays English
+
+
 def test_region_genre_tips_a_short_title(detect):
     assert detect([("Vida", "Zeca", ["mpb"]), ("Yaara", "Mamta Sharma", ["pop-film"])]) == ["pt", "hi"]
 
