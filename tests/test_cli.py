@@ -6,7 +6,6 @@ import importlib.util
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 from bot import replies
 from bot.plain import plain
 from catalog import Track
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
@@ -108,9 +108,7 @@ def test_training_keeps_tensorflow_start_up_lines_to_itself(tmp_path):
 
 def test_no_route_to_telegram_is_one_line(tmp_path, seeded_sqlite):
     shutil.copyfile(seeded_sqlite, tmp_path / "catalog.db")
-    with socket.socket() as closed:  # a port nothing listens on
-        closed.bind(("127.0.0.1", 0))
-        port = closed.getsockname()[1]
+    port = free_port()  # nothing listens on it
     done = _run("-m", "bot", cwd=tmp_path, TELEGRAM_BOT_TOKEN="123456:" + "A" * 35,
                 TELEGRAM_BASE_URL=f"http://127.0.0.1:{port}/bot", DATABASE_URL=f"sqlite:///{tmp_path / 'catalog.db'}")
     assert done.returncode == 1 and "Traceback" not in done.stderr
