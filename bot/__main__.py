@@ -11,13 +11,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import re
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
-from bot.logs import JsonFormatter, native_output_logged
+from bot.logs import JsonFormatter
 from bot.logs import configure as configure_logging
 from bot.redact import redact
 from bot.settings import BotSettings, ConfigError
@@ -27,32 +27,29 @@ from bot.watch import add_arguments, watch
 log = logging.getLogger("bot")
 
 
-def _plain(html_text: str) -> str:
-    """Telegram HTML to terminal text: links become 'label <url>'."""
-    text = re.sub(r'<a href="([^"]+)">([^<]+)</a>', r"\2 <\1>", html_text)
-    return re.sub(r"</?[a-z]+>", "", text).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
-
-
 def try_file(path: Path) -> int:
-    """Run one photo or video through model and catalogue and print the bot's reply."""
+    """Run one photo or video through model and catalogue and print the bot's reply as plain text."""
     from bot import replies
+    from bot.plain import plain
     from catalog import Preferences, get_catalog, plan
     from model import InputError, get_analyzer, media_kind
 
+    if not path.is_file():
+        return _fail(f"{path}: {'a directory, not a file' if path.is_dir() else 'no such file'}", 1)
     analyzer, catalog = get_analyzer(), get_catalog()
     try:
         reading = analyzer.analyze(path.read_bytes(), media_kind(path.name))
     except (InputError, OSError) as exc:
-        print(_plain(replies.bad_input(str(exc))))
+        print(plain(replies.bad_input(str(exc))))
         return 1
     found = replies.headline(reading)
     if found is None:
-        print(replies.no_face(reading))
+        print(plain(replies.no_face(reading, buttons=False)))
         return 0
     chosen = plan(Preferences(), found.label, n=BotSettings().songs_per_list)
     tracks = catalog.with_spotify(catalog.recommend(None, found.probs, chosen.strategy, chosen.target, chosen.n))
-    print(_plain(found.summary + "\n\n"
-                 + replies.songs_text(tracks, replies.heading(found.label, chosen.strategy, chosen.target))))
+    print(plain(found.summary + "\n\n"
+                + replies.songs_text(tracks, replies.heading(found.label, chosen.strategy, chosen.target))))
     return 0
 
 
@@ -70,9 +67,7 @@ def run(settings: BotSettings) -> None:
     if sentry.init(settings.sentry_dsn):
         log.info("errors are reported to Sentry, scrubbed")
     return_large_buffers()
-    with native_output_logged("model"):
-        analyzer = get_analyzer()
-    app = build_application(settings, analyzer, get_catalog())
+    app = build_application(settings, get_analyzer(), get_catalog())
     if settings.mode == "webhook":
         log.info("webhook mode on %s:%d", settings.webhook_listen, settings.webhook_port)
     else:
@@ -103,6 +98,8 @@ def health(settings: BotSettings) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="debug logs (LOG_LEVEL=DEBUG), LiteRT's start-up line included")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run the bot (the default)")
     t = sub.add_parser("try", help="print the reply for a photo or video, without Telegram")
@@ -116,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = BotSettings()
     except ValidationError as exc:
         return _fail(_first_problem(exc))
-    configure_logging(settings.log_level, settings.log_format, secrets=(settings.token, settings.webhook_secret))
+    configure_logging("DEBUG" if args.verbose else settings.log_level, settings.log_format,
+                      secrets=(settings.token, settings.webhook_secret))
     if args.command == "try":
         return try_file(args.path)
     if args.command == "watch":
@@ -130,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "health":
         return health(settings)
     from sqlalchemy.exc import SQLAlchemyError
-    from telegram.error import InvalidToken, TelegramError
+    from telegram.error import InvalidToken, NetworkError, TelegramError
 
     try:
         run(settings)
@@ -138,6 +136,10 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(exc))
     except InvalidToken:  # its own message quotes the token
         return _fail("Telegram rejected TELEGRAM_BOT_TOKEN: copy it again from @BotFather (/mybots, API Token)")
+    except NetworkError as exc:  # no route, DNS, a proxy in the way, or a wrong TELEGRAM_BASE_URL
+        host = urlsplit(settings.base_url).netloc or settings.base_url
+        return _fail(f"could not reach Telegram's Bot API at {host} ({exc.message}): check the network and "
+                     "proxy settings, and TELEGRAM_BASE_URL", 1)
     except TelegramError as exc:
         return _fail(f"Telegram did not answer as expected at start: {exc.message}", 1)
     except SQLAlchemyError as exc:

@@ -76,9 +76,9 @@ PRIVACY = (
 
 NO_FACE = "🤔 I couldn't find a face in that picture."
 NO_FACE_TIPS = (
-    "Tips: face the camera, make sure your face is well lit and not too small, and avoid strong backlight. "
-    "Or pick your mood:"
+    "Tips: face the camera, make sure your face is well lit and not too small, and avoid strong backlight."
 )
+PICK_MOOD = "Or pick your mood:"
 NO_FACE_VIDEO = "🤔 I couldn't find a face in that video. Try again facing the camera in good light."
 NOT_MEDIA = "I can read photos, image files, videos, video notes and GIFs. That file is none of those."
 OTHER_MESSAGE = "I can only read faces 🙂 Send me a selfie, a video or a round video note and I'll pick music."
@@ -192,9 +192,10 @@ def headline(reading: Reading) -> Headline | None:
     return Headline(reading.probs, reading.label, "video", video_summary(reading), reading.ranked())
 
 
-def no_face(reading: Reading) -> str:
+def no_face(reading: Reading, buttons: bool = True) -> str:
+    """What to try next; with ``buttons`` (the mood keyboard under it), the invitation to pick a mood by hand."""
     if isinstance(reading, ImageEmotion):
-        return f"{NO_FACE}{searched_note(reading)}\n{NO_FACE_TIPS}"
+        return f"{NO_FACE}{searched_note(reading)}\n{NO_FACE_TIPS}" + (f" {PICK_MOOD}" if buttons else "")
     return NO_FACE_VIDEO
 
 

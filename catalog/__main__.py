@@ -22,8 +22,9 @@ from catalog.build import SOURCES
 from catalog.content import HELD_BACK
 from catalog.importer import ImportFileError, import_file
 from catalog.languages import default_languages
+from catalog.listing import song_lines
 from catalog.moods import TARGETS
-from catalog.service import STRATEGIES, Preferences, open_catalog
+from catalog.service import STRATEGIES, Catalog, Preferences, open_catalog
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -60,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         return _build(Path(args.sources))
     catalog = open_catalog(args.database_url)
     if args.command == "init":
-        print(json.dumps(catalog.stats(), indent=2))
+        _print_stats(catalog)
     elif args.command == "import":
         resolve = None
         if args.lookup_missing:
@@ -84,11 +85,16 @@ def main(argv: list[str] | None = None) -> int:
                                "explicit": t.explicit,
                                "reason": t.reason, "link": t.link} for t in tracks], indent=2))
         else:
-            for i, t in enumerate(tracks, 1):
-                print(f"{i:>2}. {t.artist} - {t.title}  [{t.reason}]  {t.link}")
+            print("\n".join(song_lines(tracks)))
     else:
-        print(json.dumps(catalog.stats(), indent=2))
+        _print_stats(catalog)
     return 0
+
+
+def _print_stats(catalog: Catalog) -> None:
+    """The counts, after where the database is (its password hidden)."""
+    where = catalog.engine.url.render_as_string(hide_password=True)
+    print(json.dumps({"database": where, **catalog.stats()}, indent=2))
 
 
 def _build(sources: Path) -> int:

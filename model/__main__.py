@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from model.analyze import EmotionAnalyzer
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m model", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logs, and LiteRT's start-up line")
     sub = p.add_subparsers(dest="command", required=True)
     pr = sub.add_parser("predict", help="classify the faces in images or videos")
     pr.add_argument("paths", nargs="+", type=Path, help="image or video files")
@@ -63,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.annotate and len(args.paths) != 1:
         print("error: --annotate takes exactly one image", file=sys.stderr)
         return 2
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
     from model import get_analyzer
 
     analyzer = get_analyzer()

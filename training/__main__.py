@@ -23,10 +23,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from dataclasses import fields
 from pathlib import Path
 
+from model.native import native_output_logged
 from model.tta import TTA_MODES
 
 ARCHITECTURE_NAMES = ("mini_xception", "tiny", "vgg", "vgg_wide")
@@ -50,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     """Every command and option; imports nothing heavy, so --help works without TensorFlow."""
     p = argparse.ArgumentParser(prog="python -m training", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logs, and the TensorFlow's start-up lines")
     sub = p.add_subparsers(dest="command", required=True)
 
     f = sub.add_parser("fit", help="train (or resume) a model; checkpoints every epoch")
@@ -178,7 +181,12 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    missing_package = _missing_training_stack()
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not args.verbose:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # TensorFlow's INFO lines once its logging is up
+    with native_output_logged("tensorflow"):  # what it prints before that (oneDNN), as DEBUG records
+        missing_package = _missing_training_stack()
     if missing_package:
         print(f"error: {TRAIN_SETUP_HINT} ({missing_package} is not installed)", file=sys.stderr)
         return 2
@@ -190,7 +198,6 @@ def main(argv: list[str] | None = None) -> int:
     missing = [m for m in models if m and not Path(m).is_file()]
     if missing:
         parser.error(f"no such model file: {', '.join(missing)}")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         if args.command == "fit":
             from training.fit import FitConfig, fit

@@ -14,6 +14,7 @@ from typing import TextIO
 
 from bot.replies import EMOJI
 from catalog import Track
+from catalog.listing import song_lines
 
 
 class Terminal:
@@ -56,11 +57,7 @@ def status_line(seconds: float, faces: Sequence[tuple[int, str, float]], fps: fl
 
 
 def songs_text(heading: str, tracks: Sequence[Track]) -> str:
-    """A numbered song list with a reason and both links per song."""
+    """The heading, then the songs as every terminal front end prints them."""
     if not tracks:
         return f"♪ {heading}: no songs left in the catalogue for this mood"
-    lines = [f"♪ {heading}"]
-    for i, t in enumerate(tracks, 1):
-        why = f"  ({t.reason})" if t.reason else ""
-        lines.append(f"  {i}. {t.title} — {t.artist}{why}\n     {t.link}  ·  {t.youtube_search}")
-    return "\n".join(lines)
+    return "\n".join([f"♪ {heading}", *song_lines(tracks)])

@@ -1,0 +1,142 @@
+"""The command lines as a newcomer meets them: plain text, one song format, one-line errors, no native noise."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot import replies
+from bot.plain import plain
+from catalog import Track
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).parent / "data"
+PHOTO = DATA / "congress_D000407.jpg"
+ENTITY = re.compile(r"&(#\d+|#x[0-9a-f]+|[a-z]+);", re.I)
+NATIVE_NOISE = ("XNNPACK", "oneDNN", "absl::InitializeLog")
+
+
+def _run(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
+    environ = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(ROOT), "HOME": str(cwd), **env}
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, env=environ, cwd=cwd,
+                          timeout=300)
+
+
+def _tracks() -> list[Track]:
+    names = [('"Weird Al" Yankovic', "Eat It & <Beat It>"), ("Sigur Rós", "Hoppípolla"), ("AC/DC", "T.N.T.")]
+    return [Track(i, f"id{i}", title, artist, "", "rock", 1990, 50, 0.5, 0.5, reason="rock, 120 BPM: fits a mood"
+                  if i != 2 else "") for i, (artist, title) in enumerate(names, 1)]
+
+
+def test_every_front_end_prints_a_song_the_same_way():
+    from bot.watch.terminal import songs_text
+    from catalog.listing import song_lines
+
+    tracks = _tracks()
+    lines = song_lines(tracks)
+    assert lines[:3] == ["1. Eat It & <Beat It> — \"Weird Al\" Yankovic", "    rock, 120 BPM: fits a mood",
+                         f"    Spotify <https://open.spotify.com/track/id1> · YouTube <{tracks[0].youtube_search}>"]
+    assert lines[3] == "2. Hoppípolla — Sigur Rós" and lines[4].startswith("    Spotify <")  # no empty reason line
+    assert plain(replies.songs_text(tracks, "Songs for your happy mood")).splitlines() == \
+        ["🎧 Songs for your happy mood", *lines]  # `bot try`: the bot's own reply, as text
+    assert songs_text("Songs for your happy mood", tracks).splitlines() == ["♪ Songs for your happy mood", *lines]
+
+
+def test_catalog_recommend_prints_the_shared_format(seeded_sqlite, tmp_path, capsys):
+    from catalog.__main__ import main
+
+    shutil.copyfile(seeded_sqlite, tmp_path / "catalog.db")
+    assert main(["--database-url", f"sqlite:///{tmp_path / 'catalog.db'}", "recommend", "sad", "--n", "3",
+                 "--language", "en"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line[:3] for line in lines if re.match(r"\d\. ", line)] == ["1. ", "2. ", "3. "]
+    assert sum(line.startswith("    Spotify <https://open.spotify.com/track/") for line in lines) == 3
+
+
+def test_a_no_face_reply_invites_a_pick_only_under_mood_buttons(analyzer):
+    import cv2
+    import numpy as np
+
+    grey = cv2.imencode(".png", np.full((240, 320, 3), 128, np.uint8))[1].tobytes()
+    reading = analyzer.analyze(grey, "image")
+    assert replies.no_face(reading).endswith("Or pick your mood:")
+    assert "pick your mood" not in replies.no_face(reading, buttons=False)
+
+
+def test_try_prints_plain_text_without_native_noise_and_bad_paths_in_one_line(tmp_path, seeded_sqlite):
+    shutil.copyfile(seeded_sqlite, tmp_path / "catalog.db")
+    db = {"DATABASE_URL": f"sqlite:///{tmp_path / 'catalog.db'}"}
+    done = _run("-m", "bot", "try", str(PHOTO), cwd=tmp_path, **db)
+    assert done.returncode == 0, done.stderr
+    assert "You look 😄 happy" in done.stdout and done.stdout.count("Spotify <https://open.spotify.com/track/") == 5
+    assert not ENTITY.search(done.stdout) and "<b>" not in done.stdout
+    assert not any(noise in done.stderr for noise in NATIVE_NOISE), done.stderr
+    (tmp_path / "notes.jpg").write_text("not a picture")
+    for path, why in [("missing.jpg", "no such file"), (str(tmp_path), "a directory, not a file")]:
+        done = _run("-m", "bot", "try", path, cwd=tmp_path, **db)
+        assert done.returncode != 0 and done.stdout == ""
+        assert done.stderr.strip().splitlines() == [f"error: {path}: {why}"]
+    done = _run("-m", "bot", "watch", "notes.jpg", cwd=tmp_path, **db)
+    assert done.returncode != 0 and "0 frames read" not in done.stdout
+    assert done.stderr.strip() == "error: notes.jpg is not a video this build of OpenCV can read"
+
+
+def test_litert_start_up_line_only_when_verbose(tmp_path):
+    quiet = _run("-m", "model", "predict", str(PHOTO), cwd=tmp_path)
+    verbose = _run("-m", "model", "--verbose", "predict", str(PHOTO), cwd=tmp_path)
+    assert quiet.returncode == verbose.returncode == 0 and "happy" in quiet.stdout
+    assert "XNNPACK" not in quiet.stderr and "XNNPACK" in verbose.stderr  # captured, logged at DEBUG
+
+
+def test_training_keeps_tensorflow_start_up_lines_to_itself(tmp_path):
+    pytest.importorskip("tensorflow")
+    pixels = " ".join(["128"] * 48 * 48)
+    (tmp_path / "faces.csv").write_text("emotion,pixels,Usage\n" + "".join(
+        f"{e},{pixels},{usage}\n" for e, usage in [(3, "Training"), (4, "PublicTest"), (6, "PrivateTest")]))
+    done = _run("-m", "training", "describe", "--data", "faces.csv", "--out", "report", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert not any(noise in done.stderr for noise in NATIVE_NOISE), done.stderr
+
+
+def test_no_route_to_telegram_is_one_line(tmp_path, seeded_sqlite):
+    shutil.copyfile(seeded_sqlite, tmp_path / "catalog.db")
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    done = _run("-m", "bot", cwd=tmp_path, TELEGRAM_BOT_TOKEN="123456:" + "A" * 35,
+                TELEGRAM_BASE_URL=f"http://127.0.0.1:{port}/bot", DATABASE_URL=f"sqlite:///{tmp_path / 'catalog.db'}")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"error: could not reach Telegram's Bot API at 127.0.0.1:{port}")
+    assert last.endswith("check the network and proxy settings, and TELEGRAM_BASE_URL")
+
+
+def test_the_default_database_is_one_file_whatever_the_current_directory(tmp_path, monkeypatch):
+    from catalog.settings import CatalogSettings
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert CatalogSettings(_env_file=None).database_url == f"sqlite:///{ROOT / 'data' / 'moodtunes.db'}"
+    installed = tmp_path / "site-packages" / "catalog"  # the same module, installed away from a checkout
+    installed.mkdir(parents=True)
+    shutil.copyfile(ROOT / "catalog" / "settings.py", installed / "settings.py")
+    spec = importlib.util.spec_from_file_location("installed_settings", installed / "settings.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
+    assert module.default_database_url() == f"sqlite:///{tmp_path / 'share' / 'moodtunes' / 'moodtunes.db'}"
+    assert list(tmp_path.iterdir()) == [tmp_path / "site-packages"]  # nothing made in the current directory
+
+
+def test_catalog_stats_says_where_the_database_is(tmp_path, seeded_sqlite):
+    shutil.copyfile(seeded_sqlite, tmp_path / "catalog.db")
+    done = _run("-m", "catalog", "stats", cwd=tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'catalog.db'}")
+    assert done.returncode == 0 and f'"database": "sqlite:///{tmp_path / "catalog.db"}"' in done.stdout
