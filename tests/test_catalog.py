@@ -459,6 +459,20 @@ def make_engine_for(folder: Path):
     return engine
 
 
+def test_cli_names_a_missing_file_or_folder_before_opening_the_database(tmp_path, capsys):
+    from catalog.__main__ import main
+
+    database = tmp_path / "never.db"
+    (tmp_path / "songs.csv").write_text("spotify_id,title\n")
+    for args in (["import", str(tmp_path / "missing.csv")], ["import", str(tmp_path)],
+                 ["build", str(tmp_path / "missing")], ["build", str(tmp_path / "songs.csv")]):
+        assert main(["--database-url", f"sqlite:///{database}", *args]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {tmp_path / 'missing.csv'}: no such file", f"error: {tmp_path}: a directory, not a file",
+        f"error: {tmp_path / 'missing'}: no such folder", f"error: {tmp_path / 'songs.csv'}: a file, not a folder"]
+    assert not database.exists()
+
+
 def test_cli_recommend_and_stats(tmp_path):
     import subprocess
     import sys
@@ -468,13 +482,14 @@ def test_cli_recommend_and_stats(tmp_path):
                           "--target", "calm", "--seed", "1"], capture_output=True, text=True, env=env, timeout=300,
                          cwd=Path(__file__).resolve().parents[1])
     assert out.returncode == 0, out.stderr
-    lines = out.stdout.strip().splitlines()
-    assert len(lines) == 4 and all("open.spotify.com/track/" in line for line in lines)
-    assert "step 2 of 4 toward calm" in lines[1]
+    lines = out.stdout.strip().splitlines()  # three lines a song: number, title and artist; reason; links
+    assert [line[:3] for line in lines[::3]] == ["1. ", "2. ", "3. ", "4. "]
+    assert all(line.startswith("    Spotify <https://open.spotify.com/track/") for line in lines[2::3])
+    assert "step 2 of 4 toward calm" in lines[4]
     other = subprocess.run([sys.executable, "-m", "catalog", "recommend", "sad", "--n", "4", "--strategy", "lift",
                             "--target", "calm", "--seed", "2"], capture_output=True, text=True, env=env, timeout=300,
                            cwd=Path(__file__).resolve().parents[1])
     assert other.stdout != out.stdout  # another seed, another new user
     stats = subprocess.run([sys.executable, "-m", "catalog", "stats"], capture_output=True, text=True, env=env,
                            cwd=Path(__file__).resolve().parents[1], timeout=300)
-    assert f'"songs": {SEED_SONGS}' in stats.stdout
+    assert f'"songs": {SEED_SONGS}' in stats.stdout and f'"database": "sqlite:///{tmp_path}/cli.db"' in stats.stdout

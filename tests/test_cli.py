@@ -200,9 +200,3 @@ def test_the_default_database_is_one_file_whatever_the_current_directory(tmp_pat
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
     assert module.default_database_url() == f"sqlite:///{tmp_path / 'share' / 'moodtunes' / 'moodtunes.db'}"
     assert list(tmp_path.iterdir()) == [tmp_path / "site-packages"]  # nothing made in the current directory
-
-
-def test_catalog_stats_says_where_the_database_is(tmp_path, seeded_sqlite):
-    shutil.copyfile(seeded_sqlite, tmp_path / "catalog.db")
-    done = _run("-m", "catalog", "stats", cwd=tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'catalog.db'}")
-    assert done.returncode == 0 and f'"database": "sqlite:///{tmp_path / "catalog.db"}"' in done.stdout
