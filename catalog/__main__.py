@@ -64,8 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     rec.add_argument("--wish", choices=HELD_BACK, help="ask for content left out by default (holiday, children, ...)")
     rec.add_argument("--json", action="store_true", help="print the songs as a JSON list")
     sub.add_parser("stats", help="where the database is, counts, and song coverage around each mood",
-                   description="Where the database is (its password hidden), how many songs, users and readings "
-                               "it holds, and how many songs lie around each mood.")
+                   description="Where the database is (its password hidden), what it holds (songs, users, mood "
+                               "readings, suggestions, feedback, songs per genre family) and how many songs lie "
+                               "near each mood.")
     return p
 
 
