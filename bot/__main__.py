@@ -32,10 +32,10 @@ def try_file(path: Path) -> int:
     from bot import replies
     from bot.plain import plain
     from catalog import Preferences, get_catalog, plan
-    from model import InputError, get_analyzer, media_kind
+    from model import InputError, get_analyzer, media_kind, path_problem
 
-    if not path.is_file():
-        return _fail(f"{path}: {'a directory, not a file' if path.is_dir() else 'no such file'}", 1)
+    if problem := path_problem(path):
+        return _fail(problem, 1)
     analyzer, catalog = get_analyzer(), get_catalog()
     try:
         reading = analyzer.analyze(path.read_bytes(), media_kind(path.name))
@@ -95,19 +95,35 @@ def health(settings: BotSettings) -> int:
         return 1
 
 
-def main(argv: list[str] | None = None) -> int:
+VERBOSE_HELP = "debug logs (LOG_LEVEL=DEBUG), LiteRT's start-up line included"
+
+
+def _parser() -> argparse.ArgumentParser:
+    """Every command and option, with help written for a terminal."""
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-v", "--verbose", action="store_true",
-                        help="debug logs (LOG_LEVEL=DEBUG), LiteRT's start-up line included")
-    sub = parser.add_subparsers(dest="command")
-    sub.add_parser("run", help="run the bot (the default)")
-    t = sub.add_parser("try", help="print the reply for a photo or video, without Telegram")
-    t.add_argument("path", type=Path)
-    sub.add_parser("health", help="exit 0 when the running bot answers /healthz (for container health checks)")
+    parser.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
+    sub = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
+    sub.add_parser("run", help="run the bot (the default)",
+                   description="Run the Telegram bot until Ctrl-C or SIGTERM: long polling, or a webhook with "
+                               "BOT_MODE=webhook. Needs TELEGRAM_BOT_TOKEN (environment or .env).")
+    t = sub.add_parser("try", help="print the reply for a photo or video, without Telegram",
+                       description="Print, as plain text, the reply the bot would send for a photo or video: the "
+                                   "mood it reads and the songs it suggests. No token needed.")
+    t.add_argument("path", type=Path, help="a photo, image file or video (JPEG, PNG, WebP, GIF, MP4, ...)")
+    sub.add_parser("health", help="exit 0 when the running bot answers /healthz (for container health checks)",
+                   description="Exit 0 when the running bot answers /healthz on its webhook port (or OPS_PORT "
+                               "when polling), 1 otherwise: a container's health check.")
     w = sub.add_parser("watch", help="live camera mode: the mood in a camera, video file or stream, and songs for it",
                        description=watch_doc)
     add_arguments(w)
+    for command in sub.choices.values():  # also after the command: python -m bot try x.jpg --verbose
+        command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
     args = parser.parse_args(argv)
     try:
         settings = BotSettings()

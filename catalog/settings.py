@@ -9,6 +9,7 @@ for an installed package (see :func:`default_database_url`).
 from __future__ import annotations
 
 import os
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,12 +19,18 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 def default_data_dir() -> Path:
     """Where the default SQLite file lives: the checkout's ``data/`` when this package runs from one, else the
-    user's data folder (``$XDG_DATA_HOME/moodtunes``, ``~/.local/share/moodtunes``); never the current directory,
-    so a command run from another folder finds the same database instead of seeding a new one there."""
+    user's data folder (``~/.local/share/moodtunes`` or ``$XDG_DATA_HOME/moodtunes``; on macOS
+    ``~/Library/Application Support/moodtunes``, on Windows ``%LOCALAPPDATA%\\moodtunes``); never the current
+    directory, so a command run from another folder finds the same database instead of seeding a new one there."""
     checkout = Path(__file__).resolve().parents[1]
     if (checkout / "pyproject.toml").is_file():
         return checkout / "data"
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = str(Path.home() / "Library" / "Application Support")
+    else:
+        base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "moodtunes"
 
 

@@ -459,6 +459,20 @@ def make_engine_for(folder: Path):
     return engine
 
 
+def test_cli_names_a_missing_file_or_folder_before_opening_the_database(tmp_path, capsys):
+    from catalog.__main__ import main
+
+    database = tmp_path / "never.db"
+    (tmp_path / "songs.csv").write_text("spotify_id,title\n")
+    for args in (["import", str(tmp_path / "missing.csv")], ["import", str(tmp_path)],
+                 ["build", str(tmp_path / "missing")], ["build", str(tmp_path / "songs.csv")]):
+        assert main(["--database-url", f"sqlite:///{database}", *args]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {tmp_path / 'missing.csv'}: no such file", f"error: {tmp_path}: a directory, not a file",
+        f"error: {tmp_path / 'missing'}: no such folder", f"error: {tmp_path / 'songs.csv'}: a file, not a folder"]
+    assert not database.exists()
+
+
 def test_cli_recommend_and_stats(tmp_path):
     import subprocess
     import sys

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
+import importlib
 import importlib.util
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -48,6 +52,47 @@ def test_every_front_end_prints_a_song_the_same_way():
     assert plain(replies.songs_text(tracks, "Songs for your happy mood")).splitlines() == \
         ["🎧 Songs for your happy mood", *lines]  # `bot try`: the bot's own reply, as text
     assert songs_text("Songs for your happy mood", tracks).splitlines() == ["♪ Songs for your happy mood", *lines]
+
+
+def _commands(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    """``parser`` and, depth first, every sub-command's parser under it."""
+    yield parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                yield from _commands(command)
+
+
+def _examples(text: str, prog: str) -> Iterator[list[str]]:
+    """The example command lines of a help text (``python -m pkg ...``, continued lines joined), as arguments."""
+    for example in re.findall(rf"^ +{re.escape(prog)}\b((?:[^\n]*\\\n)*[^\n]*)$", text, re.M):
+        yield shlex.split(example.replace("\\\n", " "), comments=True)
+
+
+@pytest.mark.parametrize("package", ["bot", "model", "catalog", "training"])
+def test_every_help_reads_well_in_a_terminal(package, monkeypatch, capsys):
+    """Each command and sub-command says what it does, explains every argument, shows no markup, and its
+    examples are commands it accepts."""
+    monkeypatch.setenv("COLUMNS", "100")
+    top = importlib.import_module(f"{package}.__main__")._parser()
+    for parser in _commands(top):
+        text = parser.format_help()
+        assert parser.description, f"{parser.prog} --help does not say what the command does"
+        arguments = [a for a in parser._actions if not isinstance(a, argparse._SubParsersAction)]
+        arguments += [c for a in parser._actions if isinstance(a, argparse._SubParsersAction)
+                      for c in a._get_subactions()]  # the one-line summary of each sub-command
+        assert not [a.dest for a in arguments if not a.help], f"{parser.prog}: arguments without help"
+        assert not re.search(r"``|:(func|class|mod|meth):|\x1b", text), f"{parser.prog}: markup in\n{text}"
+        assert not re.search(r"\S {3,}--?[a-z]", text), f"{parser.prog}: an option run into a line:\n{text}"
+        for line in text.splitlines():
+            assert len(line) <= 120, f"{parser.prog}: a line too long for a terminal: {line}"
+    examples = list(_examples(top.description or "", top.prog))
+    assert examples, f"{top.prog} --help shows no example"
+    for example in examples:
+        try:
+            top.parse_args(example)
+        except SystemExit:
+            pytest.fail(f"{top.prog} --help shows a command it refuses: {example}\n{capsys.readouterr().err}")
 
 
 def test_catalog_recommend_prints_the_shared_format(seeded_sqlite, tmp_path, capsys):
@@ -115,6 +160,27 @@ def test_no_route_to_telegram_is_one_line(tmp_path, seeded_sqlite):
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith(f"error: could not reach Telegram's Bot API at 127.0.0.1:{port}")
     assert last.endswith("check the network and proxy settings, and TELEGRAM_BASE_URL")
+
+
+def test_commands_run_from_another_folder_use_the_one_default_database(tmp_path, seeded_sqlite):
+    """No DATABASE_URL: ``catalog stats`` and ``bot try`` from an unrelated folder create nothing there.
+
+    The default folder (the checkout's data/ here) is replaced by a prepared one, so that the test neither
+    seeds nor touches the checkout's own database; everything else is the real command line.
+    """
+    store, elsewhere = tmp_path / "store", tmp_path / "elsewhere"
+    store.mkdir()
+    elsewhere.mkdir()
+    shutil.copyfile(seeded_sqlite, store / "moodtunes.db")
+    run = ("import pathlib, runpy, sys, catalog.settings as s; s.default_data_dir = lambda: pathlib.Path({store!r}); "
+           "sys.argv = ['python -m {package}', *sys.argv[1:]]; runpy.run_module('{package}', run_name='__main__')")
+    stats = _run("-c", run.format(store=str(store), package="catalog"), "stats", cwd=elsewhere, HOME=str(tmp_path))
+    assert stats.returncode == 0, stats.stderr
+    assert f'"database": "sqlite:///{store / "moodtunes.db"}"' in stats.stdout
+    tried = _run("-c", run.format(store=str(store), package="bot"), "try", str(PHOTO), cwd=elsewhere,
+                 HOME=str(tmp_path))
+    assert tried.returncode == 0 and "Songs for your" in tried.stdout, tried.stderr
+    assert list(elsewhere.iterdir()) == []
 
 
 def test_the_default_database_is_one_file_whatever_the_current_directory(tmp_path, monkeypatch):

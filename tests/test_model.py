@@ -452,6 +452,20 @@ def test_cli_reports_bad_files_and_videos(tmp_path, capsys):
     clip = tmp_path / "clip.mp4"
     _video(clip, _face_frames(20))
     assert main(["predict", str(bad), str(clip)]) == 1
-    out = capsys.readouterr().out.splitlines()
-    assert out[0] == f"{bad}: error: this is not an image format I can read (JPEG, PNG, WebP, ...)"
-    assert out[1].startswith(f"{clip}: video 2.0 s (2.0 s analysed), ") and "with a face: " in out[1]
+    out, err = capsys.readouterr()
+    assert err.splitlines() == [f"error: {bad}: this is not an image format I can read (JPEG, PNG, WebP, ...)"]
+    assert len(out.splitlines()) == 1  # the video's line; the error went to stderr
+    assert out.startswith(f"{clip}: video 2.0 s (2.0 s analysed), ") and "with a face: " in out
+
+
+def test_cli_refuses_missing_files_and_folders_in_a_line_each_before_loading_the_model(tmp_path, capsys,
+                                                                                     monkeypatch):
+    import model
+    from model.__main__ import main
+
+    monkeypatch.setattr(model, "get_analyzer", lambda: pytest.fail("the model was loaded"))
+    assert main(["predict", str(PORTRAIT), str(tmp_path / "missing.jpg"), str(tmp_path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines() == [f"error: {tmp_path / 'missing.jpg'}: no such file",
+                                f"error: {tmp_path}: a directory, not a file"]

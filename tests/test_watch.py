@@ -173,7 +173,8 @@ def test_a_port_out_of_range_gets_one_line(capsys, tmp_path, monkeypatch):
 @pytest.mark.parametrize("source, message", [
     ("7", "camera 7 does not exist or is busy"),
     ("/dev/video99", "no such camera device: /dev/video99"),
-    ("missing.mp4", "no such video file: missing.mp4"),
+    ("missing.mp4", "missing.mp4: no such file"),
+    (str(DATA), f"{DATA}: a directory, not a file"),
     (str(DATA / "README.md"), "is not a video"),
 ])
 def test_missing_sources_get_one_line(capsys, source, message):

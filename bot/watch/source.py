@@ -20,6 +20,7 @@ from typing import Literal
 import cv2
 import numpy as np
 
+from model.errors import path_problem
 from model.video import shrink
 
 SourceKind = Literal["camera", "file", "stream"]
@@ -94,8 +95,8 @@ def quiet_opencv() -> None:
 
 def open_capture(source: Source, timeout: float) -> cv2.VideoCapture:
     """An opened capture, or :class:`SourceError` saying why not (a stream gets ``timeout`` seconds)."""
-    if source.kind == "file" and not Path(str(source.target)).is_file():
-        raise SourceError(f"no such video file: {source.name}")
+    if source.kind == "file" and (problem := path_problem(Path(str(source.target)))):
+        raise SourceError(problem)
     if source.kind == "camera" and isinstance(source.target, str) and not Path(source.target).exists():
         raise SourceError(f"no such camera device: {source.name}")
     cap = _capture(source, timeout)
