@@ -180,7 +180,7 @@ def build_application(settings: BotSettings, analyzer: EmotionAnalyzer, catalog:
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT, handlers.on_text))
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE, handlers.on_other))
     app.add_handler(CallbackQueryHandler(handlers.on_feedback, pattern=replies.FEEDBACK_BUTTON))
-    app.add_handler(CallbackQueryHandler(handlers.on_more, pattern="^more$"))
+    app.add_handler(CallbackQueryHandler(handlers.on_more, pattern=replies.MORE_BUTTON))
     app.add_handler(CallbackQueryHandler(handlers.on_lift, pattern="^lift$"))
     app.add_handler(CallbackQueryHandler(handlers.on_mood_button, pattern=replies.MOOD_BUTTON))
     app.add_handler(CallbackQueryHandler(handlers.on_fix, pattern=replies.FIX_BUTTON))

@@ -305,14 +305,15 @@ async def on_feedback(update: Update, context: Context) -> None:
     ids = replies.song_ids(msg.reply_markup)
     tracks = await asyncio.to_thread(catalog.tracks, ids)
     votes = await asyncio.to_thread(catalog.feedback_of, query.from_user.id)
-    keyboard = replies.songs_keyboard(tracks, votes, replies.extra_rows(msg.reply_markup))
+    keyboard = replies.songs_keyboard(tracks, votes, replies.extra_rows(msg.reply_markup),
+                                      replies.list_wish(msg.reply_markup))
     try:
         await query.edit_message_reply_markup(keyboard)
     except BadRequest as exc:  # "message is not modified" when the same button is pressed twice
         log.debug("keyboard unchanged: %s", exc.message)
 
 
-async def _more_songs(update: Update, context: Context, strategy: str) -> None:
+async def _more_songs(update: Update, context: Context, strategy: str, wish: str | None = None) -> None:
     query = _query(update)
     msg = await _usable(query)
     if msg is None:
@@ -320,15 +321,20 @@ async def _more_songs(update: Update, context: Context, strategy: str) -> None:
     await query.answer()
     async with tracked(context, query.from_user.id, msg.chat_id, msg.message_id) as work:
         latest = await asyncio.to_thread(context.bot_data.catalog.latest_mood, query.from_user.id)
+        if latest is None and wish:  # as "/playlist christmas" without a mood
+            await send_songs(msg, context, query.from_user, work, "neutral", "neutral", strategy, wish=wish)
+            return
         if latest is None:
             await msg.reply_text(replies.NO_MOOD_YET, reply_markup=replies.mood_keyboard())
             return
-        await send_songs(msg, context, query.from_user, work, latest.music, latest.label, strategy)
+        await send_songs(msg, context, query.from_user, work, latest.music, latest.label, strategy, wish=wish)
 
 
 async def on_more(update: Update, context: Context) -> None:
-    """🔁 More: another list for the presser's latest mood."""
-    await _more_songs(update, context, "match")
+    """🔁 More: another list for the presser's latest mood, of the same kind as the list it is under
+    (``more:holiday`` under a ``/playlist christmas`` list)."""
+    assert context.matches is not None
+    await _more_songs(update, context, "match", context.matches[0].group("wish"))
 
 
 async def on_lift(update: Update, context: Context) -> None:

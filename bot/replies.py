@@ -14,11 +14,13 @@ from html import escape, unescape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from catalog import Mood, SavedList, Track
-from catalog.content import WISH_WORDS
+from catalog.content import HELD_BACK, WISH_WORDS
 from model import FaceEmotion, ImageEmotion, Reading, VideoEmotion
 
 FEEDBACK_BUTTON = re.compile(r"^fb:(?P<kind>like|dislike):(?P<song>\d{1,9})$")
 """Callback data of a song's 👍/👎 button; anything else claiming to be one is refused."""
+MORE_BUTTON = re.compile(r"^more(?::(?P<wish>" + "|".join(HELD_BACK) + r"))?$")
+"""Callback data of 🔁 More, with the wish of the list it is under ("more:holiday")."""
 CAPTION_LIMIT = 1024
 """Telegram counts a caption's visible characters (tags and link targets are free)."""
 
@@ -243,8 +245,12 @@ def heading(mood: str, strategy: str, target: str | None) -> str:
 
 
 def songs_keyboard(tracks: Sequence[Track], feedback: dict[int, str] | None = None,
-                   extra: Sequence[Sequence[InlineKeyboardButton]] = ()) -> InlineKeyboardMarkup:
-    """👍/👎 per song (✅ marks the stored verdict), 'more', 'lift my mood' and 'save', then ``extra`` rows."""
+                   extra: Sequence[Sequence[InlineKeyboardButton]] = (),
+                   wish: str | None = None) -> InlineKeyboardMarkup:
+    """👍/👎 per song (✅ marks the stored verdict), 'more', 'lift my mood' and 'save', then ``extra`` rows.
+
+    A list made for a wish (``/playlist christmas``) keeps it on its 'more' button: another list of the same kind.
+    """
     feedback = feedback or {}
     rows = []
     for i, t in enumerate(tracks, 1):
@@ -253,7 +259,7 @@ def songs_keyboard(tracks: Sequence[Track], feedback: dict[int, str] | None = No
             InlineKeyboardButton(f"{'✅' if kind == 'like' else '👍'} {i}", callback_data=f"fb:like:{t.id}"),
             InlineKeyboardButton(f"{'✅' if kind == 'dislike' else '👎'} {i}", callback_data=f"fb:dislike:{t.id}"),
         ])
-    rows.append([InlineKeyboardButton("🔁 More", callback_data="more"),
+    rows.append([InlineKeyboardButton("🔁 More", callback_data=f"more:{wish}" if wish else "more"),
                  InlineKeyboardButton("🌈 Lift my mood", callback_data="lift"),
                  InlineKeyboardButton("💾 Save", callback_data="save")])
     return InlineKeyboardMarkup([*rows, *[list(r) for r in extra]])
@@ -270,6 +276,15 @@ def fix_keyboard() -> InlineKeyboardMarkup:
     emotions = [e for e in EMOJI if e not in ("calm", "energetic")]
     buttons = [InlineKeyboardButton(f"{EMOJI[e]} {e}", callback_data=f"fix:{e}") for e in emotions]
     return InlineKeyboardMarkup([buttons[i:i + 4] for i in range(0, len(buttons), 4)])
+
+
+def list_wish(keyboard: InlineKeyboardMarkup) -> str | None:
+    """The wish a song keyboard's 'more' button carries (None for an ordinary list)."""
+    for row in keyboard.inline_keyboard:
+        for b in row:
+            if isinstance(b.callback_data, str) and (found := re.fullmatch(MORE_BUTTON, b.callback_data)):
+                return found.group("wish")
+    return None
 
 
 def extra_rows(keyboard: InlineKeyboardMarkup) -> list[tuple[InlineKeyboardButton, ...]]:

@@ -81,7 +81,7 @@ async def send_songs(msg: Message, context: Context, user: User, work: int, mood
         await msg.reply_text(replies.daily_limit(exc.kind, exc.limit))
         return
     songs = replies.songs_text(tracks, replies.heading(emotion, chosen.strategy, chosen.target))
-    keyboard = replies.songs_keyboard(tracks, extra=extra)
+    keyboard = replies.songs_keyboard(tracks, extra=extra, wish=wish)
     if picture is not None:
         together = (summary + "\n\n" if summary else "") + songs
         fits = replies.visible_length(together) <= replies.CAPTION_LIMIT

@@ -29,6 +29,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
+from catalog import build_indic
+
 LATIN_LANGUAGES = ("en", "es", "pt", "fr", "de", "it", "tr", "sv", "nl", "id", "pl", "fi", "da", "nb", "ro",
                    "ca", "hr", "cs", "hu", "is", "vi")
 """Languages the identifier chooses among for Latin-script text (ISO 639-1)."""
@@ -88,6 +90,8 @@ INDONESIAN = re.compile(
 """Common Indonesian/Malay words: the 114k table files Indonesian bands under malay, j-pop and hardcore."""
 
 NO_VOCALS = "zxx"
+INDIC_WEIGHT = 3.0
+"""How much the Indian evidence of :mod:`catalog.build_indic` (0-1) weighs against the other scores."""
 _ENGLISH_PRIOR = 0.35
 _WEIGHT_TITLE, _WEIGHT_ARTIST = 1.0, 1.5
 _CLEAN = re.compile(r"[(\[][^)\]]*[)\]]|\s-\s.*$|\b(feat|ft|remaster(ed)?|remix|version|live|edit|mix)\b\.?",
@@ -185,9 +189,16 @@ def _has_vocals(instrumentalness: float, speechiness: float, genres: Iterable[st
 
 
 def languages(titles: Sequence[str], artists: Sequence[str], genres: Sequence[Sequence[str]],
-              instrumentalness: Sequence[float], speechiness: Sequence[float]) -> list[str]:
-    """The language code of each track ("zxx" for no vocals; English when nothing else is known)."""
+              instrumentalness: Sequence[float], speechiness: Sequence[float], albums: Sequence[str] | None = None,
+              credited: Sequence[Sequence[str]] | None = None) -> list[str]:
+    """The language code of each track ("zxx" for no vocals; English when nothing else is known).
+
+    ``credited``: every artist of each track (default: the first only), for the Indian evidence of
+    :mod:`catalog.build_indic`; ``albums`` may name the language ("(From "Major - Telugu")").
+    """
     n = len(titles)
+    albums = albums if albums is not None else [""] * n
+    credited = credited if credited is not None else [[str(a)] for a in artists]
     japanese = {g for g, (lang, _) in GENRE_HINTS.items() if lang == "ja"}
     by_artist: dict[str, list[int]] = defaultdict(list)
     for i, artist in enumerate(artists):
@@ -213,6 +224,7 @@ def languages(titles: Sequence[str], artists: Sequence[str], genres: Sequence[Se
     artist_rel = {a: _reliability(t, 8) for a, t in zip(artist_names, artist_texts)}
     artist_script = {a: Counter(by_script[i] for i in rows if by_script[i]) for a, rows in by_artist.items()}
     artist_hint = {a: _genre_hint(genres[i] for i in rows) for a, rows in by_artist.items()}
+    indic, indic_code, indic_share = build_indic.evidence(titles, albums, credited, genres, by_script)
 
     out = []
     for i in range(n):
@@ -241,5 +253,24 @@ def languages(titles: Sequence[str], artists: Sequence[str], genres: Sequence[Se
             score[lang] += value
         for lang, value in artist_hint[artist].items():
             score[lang] += value
+        score[indic_code[i]] += INDIC_WEIGHT * indic[i]
         out.append(max(score, key=score.__getitem__))
+    return _artist_wide_indic(out, by_artist, by_script, indic_share)
+
+
+def _artist_wide_indic(found: list[str], by_artist: dict[str, list[int]], by_script: Sequence[str],
+                       share: dict[str, float]) -> list[str]:
+    """An Indian artist (by shared credits) most of whose sung Latin-script songs came out Indian has all of
+    them in that language: Anirudh Ravichander's "So Baby" is a Tamil film song."""
+    out = list(found)
+    for artist, rows in by_artist.items():
+        if share.get(artist, 0.0) < build_indic.ARTIST_WIDE:
+            continue
+        sung = [i for i in rows if not by_script[i] and found[i] != NO_VOCALS]
+        indian = Counter(found[i] for i in sung if found[i] in build_indic.INDIC)
+        if sung and sum(indian.values()) >= build_indic.ARTIST_MAJORITY * len(sung):
+            code = indian.most_common(1)[0][0]
+            for i in sung:
+                if found[i] not in build_indic.INDIC:
+                    out[i] = code
     return out

@@ -65,14 +65,29 @@ def test_a_new_users_languages_follow_their_telegram_app_and_wishes_are_heard(fa
         await wait(fake, "editMessageText", USER, mark)
         assert catalog.preferences(USER).languages == ("en",)
 
+        def holiday_songs(call) -> list[int]:
+            ids = [int(b["callback_data"].split(":")[2]) for row in buttons(call) for b in row
+                   if b["callback_data"].startswith("fb:like:")]
+            with catalog.session() as s:
+                tags = s.execute(select(Song.tags).where(Song.id.in_(ids))).scalars().all()
+            assert ids and all("holiday" in t for t in tags)
+            return ids
+
         mark = fake.mark()
         fake.user_sends_text(USER, "/playlist christmas")
         wished = await wait(fake, "sendMessage", USER, mark)
-        ids = [int(b["callback_data"].split(":")[2]) for row in buttons(wished) for b in row
-               if b["callback_data"].startswith("fb:like:")]
-        with catalog.session() as s:
-            tags = s.execute(select(Song.tags).where(Song.id.in_(ids))).scalars().all()
-        assert ids and all("holiday" in t for t in tags)
+        first = holiday_songs(wished)
+        assert "more:holiday" in _mood_buttons(wished)
+
+        mark = fake.mark()  # 👍 redraws the keyboard: the wish stays on its 🔁
+        fake.user_presses(USER, fake.sent[max(fake.sent)], f"fb:like:{first[0]}")
+        edited = await wait(fake, "editMessageReplyMarkup", USER, mark)
+        assert "more:holiday" in _mood_buttons(edited)
+
+        mark = fake.mark()  # 🔁 under a Christmas list: more Christmas songs, not the mood's everyday list
+        fake.user_presses(USER, fake.sent[max(fake.sent)], "more:holiday")
+        again = await wait(fake, "sendMessage", USER, mark)
+        assert not set(holiday_songs(again)) & set(first) and "more:holiday" in _mood_buttons(again)
 
     run_bot(fake, analyzer, catalog, scenario)
 
