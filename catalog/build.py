@@ -116,11 +116,13 @@ def _enrich(merged, genres: dict[str, list[str]], votes: dict[str, list[str]], o
         merged.title.astype(str).tolist(), merged.artist.tolist(), listed, features.instrumentalness.tolist(),
         features.speechiness.tolist(), merged.album.astype(str).tolist(), credited))
     by_artist = build_families.artist_families(merged.artist.tolist(), voting, GENRE_FAMILY)
+    instrumental = (merged.language == NO_VOCALS).groupby(merged.artist).mean().to_dict()
     merged["family"] = overrides.apply("family", merged.artist, [
-        build_families.track_family(g, build_families.Track(str(title), by_artist[artist], lang, *feats),
-                                    GENRE_FAMILY)
-        for g, title, artist, lang, feats in zip(voting, merged.title, merged.artist, merged.language,
-                                                 features.itertuples(index=False, name=None))])
+        build_families.track_family(g, build_families.Track(
+            str(title), by_artist[artist], lang, i, sp, d, e, ac, instrumental[artist]), GENRE_FAMILY)
+        for g, title, artist, lang, i, sp, d, e, ac in zip(
+            voting, merged.title, merged.artist, merged.language, features.instrumentalness, features.speechiness,
+            features.danceability, features.energy, features.acousticness)])
     rows = [Row(str(t), str(a), str(s), g, i, sp, by_artist[artist]) for t, a, s, g, i, sp, artist in
             zip(merged.title, merged.album, merged.artists, listed, features.instrumentalness, features.speechiness,
                 merged.artist)]

@@ -31,7 +31,11 @@ tracks; for those the family is decided per track:
   hip-hop for rap, pop for the rest;
 * malay (Malayalam film music): world, hip-hop for rap; its Indonesian pop: pop;
 * metal: heavy metal next to hard rock and ballads: metal when energetic, else rock;
-* funk: Motown and funk next to Brazilian funk carioca: latin when sung in Portuguese, else r&b/soul.
+* funk: Motown and funk next to Brazilian funk carioca: latin when sung in Portuguese, else r&b/soul;
+* electro: EDM (Alan Walker, Zedd) next to pop singers (Carly Rae Jepsen, Julia Michaels, Lauv): the
+  artist's family elsewhere, else electronic;
+* garage: garage rock (Arctic Monkeys, The Strokes) next to UK garage and electronica (Maribou State,
+  Jamie xx): the artist's family elsewhere, else rock, electronic without vocals.
 
 Not every genre is an equal vote: region seeds name no style, playlist seeds vote
 weakly, and where a track's style genres do not agree on one family, the artist's
@@ -67,10 +71,18 @@ class Track:
     danceability: float
     energy: float = 0.5
     acousticness: float = 0.0
+    artist_instrumental: float = 0.0
+    """Share of the artist's tracks without vocals (a composer's or a pianist's: most)."""
 
     @property
     def instrumental(self) -> bool:
-        return self.instrumentalness >= INSTRUMENTAL
+        return self.instrumentalness >= INSTRUMENTAL or self.language == "zxx"
+
+    @property
+    def score(self) -> str:
+        """The family of an instrumental track that no genre places: a film or piano score
+        (acoustic or slow to dance to) is classical/instrumental, else electronic."""
+        return "classical/instrumental" if self.acousticness >= 0.5 or self.danceability < 0.45 else "electronic"
 
     @property
     def rap(self) -> bool:
@@ -145,6 +157,8 @@ RULES: dict[str, Callable[[Track], str]] = {
     "comedy": lambda t: "",
     "hardcore": _hardcore, "german": _german, "metal": _metal,
     "funk": lambda t: "latin" if t.language == "pt" else "r&b/soul",
+    "electro": lambda t: t.artist_family or "electronic",
+    "garage": lambda t: t.artist_family or ("electronic" if t.instrumental else "rock"),
     "malay": lambda t: "hip-hop" if t.rap else "pop" if t.language == "id" else "world",
 }
 """Source genres whose family depends on the track (the rest: ``GENRE_FAMILY``)."""
@@ -211,8 +225,12 @@ def track_family(genres: Sequence[str], track: Track, genre_family: Mapping[str,
     return _heard(_voted(genres, track, genre_family), track)
 
 
+MOSTLY = 2 / 3
 SURELY_INSTRUMENTAL = 0.85
 """Instrumentalness from which a track without vocals is surely one (dream pop's buried voices rate 0.5-0.8)."""
+ACOUSTIC_SONG = 0.85
+"""Acousticness from which an English song that only a region genre places is folk/acoustic, not pop (Roo Panes
+under british)."""
 _REMIX = re.compile(r"\b(remix|rework|bootleg|flip|vip mix|edit)\b", re.IGNORECASE)
 
 
@@ -222,14 +240,16 @@ def _heard(family: str, track: Track) -> str:
     A song in an Indian language that the genres call pop, rock, folk, soul or hip-hop is Indian film
     or pop music, world as the indian and pop-film seeds are (hip-hop where it sounds like rap and is not
     from a film): the 114k table files such songs under its hip-hop and indie seeds. A track without
-    vocals is not pop: a piano or orchestral one (acoustic) is classical/instrumental (film and anime
-    scores), else electronic; only where the rating leaves no doubt (``SURELY_INSTRUMENTAL``): Cigarettes
-    After Sex's voice rates 0.5.
+    vocals is not pop (:attr:`Track.score`: film and anime scores) where the artist's tracks mostly have
+    none, or where it surely has none and the artist's are not mostly sung: a single track rated
+    instrumental by a singer is a song mixed low (beabadoobee's "Coffee").
     """
     if track.language in INDIC and family in ("pop", "rock", "folk/acoustic", "r&b/soul", "hip-hop", "country"):
         return "hip-hop" if track.rap and not FILM.search(track.title) else "world"
-    if family == "pop" and track.language == "zxx" and track.instrumentalness >= SURELY_INSTRUMENTAL:
-        return "classical/instrumental" if track.acousticness >= 0.5 else "electronic"
+    if family == "pop" and track.language == "zxx" and (
+            track.artist_instrumental >= MOSTLY or (track.instrumentalness >= SURELY_INSTRUMENTAL
+                                                    and track.artist_instrumental > 1 - MOSTLY)):
+        return track.score
     return family
 
 
@@ -243,9 +263,9 @@ def _voted(genres: Sequence[str], track: Track, genre_family: Mapping[str, str])
     not_latin = track.language not in ("es", "pt", "zxx", "")
     if not_latin:
         strong.pop("latin", None)
-    settled = len(strong) == 1 and (max(strong.values()) >= 2 or track.artist_family in ("", *strong)
-                                    or bool(_REMIX.search(track.title)))
-    if not settled and track.artist_family:
+    remix = bool(_REMIX.search(track.title))      # another producer's recording: its own genres only
+    settled = len(strong) == 1 and (max(strong.values()) >= 2 or track.artist_family in ("", *strong) or remix)
+    if not settled and track.artist_family and not remix:
         families.insert(0, track.artist_family)     # first: a tie goes to the artist
         weights.insert(0, ARTIST_WEIGHT)
     if not_latin and "latin" in families:
@@ -253,10 +273,15 @@ def _voted(genres: Sequence[str], track: Track, genre_family: Mapping[str, str])
         families.append("pop")                       # what an English single by a Latin artist is
         weights.append(0.01)
     family = next(iter(strong)) if settled else majority(families, weights)
+    if remix and not strong:
+        return "electronic"      # a remix named only by playlists is a dance remix
     if family == "rock" and (track.artist_family == "metal" or any(g in _METAL_GENRES for g in genres)):
         return "metal"
     if family or not any(g in REGION for g in genres):
         return family
-    if track.language == "zxx" and track.instrumentalness >= SURELY_INSTRUMENTAL:
-        return "classical/instrumental" if track.acousticness >= 0.5 else "electronic"
-    return "pop" if track.language == "en" else majority([genre_family.get(g, "") for g in genres])
+    if track.language == "zxx" and (track.artist_instrumental >= MOSTLY or
+                                    track.instrumentalness >= SURELY_INSTRUMENTAL):
+        return track.score
+    if track.language == "en":
+        return "folk/acoustic" if track.acousticness >= ACOUSTIC_SONG else "pop"
+    return majority([genre_family.get(g, "") for g in genres])

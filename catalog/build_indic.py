@@ -14,7 +14,9 @@ Finnish. The evidence here is the catalogue's own:
   Prateek Kuhad sings in English too.
 * **the words of Indian titles**: words that occur mostly in the titles of tracks known to be Indian
   (a region genre or script) and that English does not know ("dil", "jatt", "penne") count wherever
-  they occur.
+  they occur;
+* **an Indian song's title**: a title English does not know that is the title of a known Indian song
+  is a version of it (Joshua Aaron's "Munbe Vaa", a cover of the Tamil film song).
 
 The track's evidence is the larger of artists x (unknown words or film) and the share of Indian words. Its language
 is the one its title or album names ("(From "Major - Telugu")", "Tamil"), else the one most of the
@@ -30,6 +32,8 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from functools import cache
+
+from catalog.build_covers import song_key
 
 INDIC = frozenset("hi bn pa gu ta te kn ml ur mr".split())
 """Codes of the Indian languages the catalogue holds (by script or region genre)."""
@@ -112,6 +116,7 @@ def evidence(titles: Sequence[str], albums: Sequence[str], credited: Sequence[Se
     vocabulary = {w for w, n in in_known.items() if n >= VOCABULARY_MIN and n >= VOCABULARY_SHARE * in_all[w]
                   and _english(w) < UNKNOWN_ZIPF + 0.5}
 
+    indian_songs = {song_key(t): c for t, c in zip(titles, known_code) if c}
     codes_of: dict[str, Counter[str]] = defaultdict(Counter)
     for names, code in zip(credited, known_code):
         if code:
@@ -123,8 +128,11 @@ def evidence(titles: Sequence[str], albums: Sequence[str], credited: Sequence[Se
         own = sum(w in vocabulary for w in found) / len(found) if found else 0.0
         artists = max((share[a] for a in names), default=0.0)
         film = 1.0 if FILM.search(f"{title} | {album}") else 0.0
-        out_evidence.append(max(artists * max(unknown_share(title), film), own))
+        unknown = unknown_share(title)
+        cover = indian_songs.get(song_key(title), "") if unknown >= 0.5 else ""
+        out_evidence.append(1.0 if cover else max(artists * max(unknown, film), own))
         named = _NAMED.search(f"{title} {album}")
         votes = sum((codes_of[a] for a in names), Counter())
-        out_code.append(NAMED[named.group(1).lower()] if named else votes.most_common(1)[0][0] if votes else "hi")
+        out_code.append(NAMED[named.group(1).lower()] if named else cover or (
+            votes.most_common(1)[0][0] if votes else "hi"))
     return out_evidence, out_code, dict(share)

@@ -9,7 +9,8 @@ Evidence, strongest first:
 2. **No vocals.** A track Spotify rates instrumental (instrumentalness at least
    0.5 in calm instrumental genres such as classical, piano, ambient, sleep,
    study; 0.9 in metal genres, whose growls read as instrumental; at least 0.75
-   elsewhere) with little speech is "zxx".
+   elsewhere) with little speech is "zxx"; so is a track rated at least 0.15 by
+   an artist at least two thirds of whose tracks have no vocals.
 3. **Latin-script titles** are scored per language: a language identifier on
    the title (short titles count little: "Honest" says nothing), the same
    identifier on all of the artist's titles together (an artist usually sings in
@@ -90,6 +91,9 @@ INDONESIAN = re.compile(
 """Common Indonesian/Malay words: the 114k table files Indonesian bands under malay, j-pop and hardcore."""
 
 NO_VOCALS = "zxx"
+ARTIST_INSTRUMENTAL = 2 / 3
+"""Share of an artist's tracks without vocals from which their other tracks need only a low rating (0.15) to
+count as instrumental too: Max Richter's "November", a violin piece, rates 0.17."""
 INDIC_WEIGHT = 3.0
 """How much the Indian evidence of :mod:`catalog.build_indic` (0-1) weighs against the other scores."""
 _ENGLISH_PRIOR = 0.35
@@ -226,9 +230,13 @@ def languages(titles: Sequence[str], artists: Sequence[str], genres: Sequence[Se
     artist_hint = {a: _genre_hint(genres[i] for i in rows) for a, rows in by_artist.items()}
     indic, indic_code, indic_share = build_indic.evidence(titles, albums, credited, genres, by_script)
 
+    vocals = [_has_vocals(instrumentalness[i], speechiness[i], genres[i]) for i in range(n)]
+    instrumental_artist = {a: len(rows) >= 3 and sum(not vocals[i] for i in rows) >= ARTIST_INSTRUMENTAL * len(rows)
+                           for a, rows in by_artist.items()}
     out = []
     for i in range(n):
-        if not _has_vocals(instrumentalness[i], speechiness[i], genres[i]):
+        if not vocals[i] or (instrumental_artist[str(artists[i])] and instrumentalness[i] >= 0.15
+                             and speechiness[i] < 0.33):
             out.append(NO_VOCALS)
             continue
         if by_script[i]:

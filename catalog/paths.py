@@ -79,11 +79,13 @@ def gaps(index: SongIndex, near: Near, allowed: np.ndarray) -> dict[int, float]:
 
 
 def start_family(index: SongIndex, near: Near, allowed: np.ndarray, emotion: str,
-                 liked: frozenset[str], rng: np.random.Generator) -> int | None:
+                 liked: frozenset[str], rng: np.random.Generator, own: np.ndarray | None = None) -> int | None:
     """The family of a lift's first song: one that carries the mood, within the user's liked families.
 
-    Drawn at random among those that fit the start, so users get different starts; with none fitting,
-    the one that comes closest; with no family at all, None.
+    Drawn at random among those that fit the start, so users get different starts; where some of them hold
+    at least ``PATH_NEAREST`` songs in the user's own language (``own``: a Spanish speaker's Spanish songs),
+    among those, so that the list can open in it; with none fitting, the one that comes closest; with no
+    family at all, None.
     """
     fits = gaps(index, near, allowed)
     if not fits:
@@ -92,6 +94,9 @@ def start_family(index: SongIndex, near: Near, allowed: np.ndarray, emotion: str
     wanted = (carriers & liked) or liked or carriers
     named = {code: gap for code, gap in fits.items() if index.families[code] in wanted} or fits
     fitting = sorted(code for code, gap in named.items() if gap <= START_MARGIN)
+    if own is not None:
+        fitting = [c for c in fitting if int((allowed & own & (index.family_code == c)).sum()) >= PATH_NEAREST
+                   ] or fitting
     return int(rng.choice(fitting)) if fitting else min(named, key=named.__getitem__)
 
 

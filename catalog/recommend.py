@@ -238,8 +238,9 @@ def _families(index: SongIndex, nears: list[Near], allowed: np.ndarray, taste: T
     songs that carry the mood: :func:`catalog.paths.start_mask`)."""
     if lift_from is None or not nears:
         return [None] * len(nears)
+    own = taste.languages - {ENGLISH, INSTRUMENTAL}
     family = start_family(index, nears[0], start_mask(index, allowed, lift_from), lift_from, taste.liked_families,
-                          rng)
+                          rng, index.language_mask(own) if own else None)
     families = [family]
     for near in nears[1:]:
         family = next_family(index, near, allowed, family, taste.liked_families)
@@ -249,14 +250,27 @@ def _families(index: SongIndex, nears: list[Near], allowed: np.ndarray, taste: T
 
 def _pool(index: SongIndex, near: Near, allowed: np.ndarray, narrowing: list[tuple[str, np.ndarray]],
           lean: np.ndarray, family: int | None) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
-    """The ``POOL`` best candidates by a point's distances (positions, distances) and the preferences relaxed."""
+    """The ``POOL`` best candidates by a point's distances (positions, distances) and the preferences relaxed.
+
+    Where the own-language lean cannot hold among songs a listener may know, it is tried again without the
+    familiarity lean: a Spanish speaker's angry list may open with a Spanish metal song less known worldwide.
+    """
     mask, relaxed, family_held = allowed, [], False
+    unknown: np.ndarray | None = None
+    """The field before the familiarity lean narrowed it."""
     for name, narrower in narrowing:
         if name == OWN_LANGUAGE and family is not None and (same := mask & (index.family_code == family)).sum() \
                 >= PATH_NEAREST:
+            if unknown is not None:
+                unknown = unknown & (index.family_code == family)
             mask, family, family_held = same, None, True
-        if _holds(near, mask & narrower, mask, _enough(name, family_held)):
+        enough = _enough(name, family_held)
+        if _holds(near, mask & narrower, mask, enough):
+            if not name:
+                unknown = mask
             mask = mask & narrower
+        elif name == OWN_LANGUAGE and unknown is not None and _holds(near, unknown & narrower, unknown, enough):
+            mask = unknown & narrower
         elif name and name != OWN_LANGUAGE:
             relaxed.append(name)
     if family is not None and (same := mask & (index.family_code == family)).sum() >= PATH_NEAREST:

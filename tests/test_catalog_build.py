@@ -142,9 +142,9 @@ def test_copies_fold_versions_but_not_remixes():
 
 
 def _family(genres, title="x", artist_family="", language="en", instrumentalness=0.0, speechiness=0.05,
-            danceability=0.5, energy=0.5, acousticness=0.0):
+            danceability=0.5, energy=0.5, acousticness=0.0, artist_instrumental=0.0):
     track = build_families.Track(title, artist_family, language, instrumentalness, speechiness, danceability, energy,
-                                 acousticness)
+                                 acousticness, artist_instrumental)
     return build_families.track_family(genres, track, GENRE_FAMILY)
 
 
@@ -252,10 +252,17 @@ def test_what_is_heard_overrides_the_genres():
     assert _family(["hip-hop"], language="hi", speechiness=0.3, danceability=0.8) == "hip-hop"   # Punjabi rap
     assert _family(["hip-hop"], title='So Baby (From "Doctor")', language="hi", speechiness=0.3,
                    danceability=0.8) == "world"                             # a film's dance number
-    assert _family(["anime"], language="zxx", instrumentalness=0.9) == "electronic"
-    assert _family(["show-tunes"], language="zxx", instrumentalness=0.9, acousticness=0.8) == \
-        "classical/instrumental"                                            # a film score cue is not pop
+    # a film or anime score cue is not pop: a composer's (most of their tracks without vocals)...
+    assert _family(["anime"], language="zxx", instrumentalness=0.6, artist_instrumental=0.8,
+                   danceability=0.7) == "electronic"
+    assert _family(["show-tunes"], language="zxx", instrumentalness=0.7, acousticness=0.8,
+                   artist_instrumental=0.9) == "classical/instrumental"
+    # ...or one surely without vocals by an artist who is not mostly a singer; a singer's is a song mixed low
+    assert _family(["anime"], language="zxx", instrumentalness=0.9, artist_instrumental=0.5, acousticness=0.8) == \
+        "classical/instrumental"
+    assert _family(["indie-pop"], language="zxx", instrumentalness=0.96, artist_instrumental=0.1) == "pop"
     assert _family(["british"], language="zxx", instrumentalness=0.9, acousticness=0.9) == "classical/instrumental"
+    assert _family(["british"], acousticness=0.9) == "folk/acoustic" and _family(["british"]) == "pop"
 
 
 def test_the_artist_decides_between_a_lone_genre_and_their_other_songs():
@@ -264,6 +271,9 @@ def test_the_artist_decides_between_a_lone_genre_and_their_other_songs():
     assert _family(["edm"], title="Move Your Body - Alan Walker Remix", artist_family="pop") == "electronic"
     assert _family(["rock", "album-rock"], artist_family="pop") == "rock"        # two genres agree
     assert _family(["reggae"], artist_family="pop") == "world"                  # a per-track rule weighed the track
+    assert _family(["latin", "tropical"], title="Desire - Gryffin Remix", artist_family="pop") == "electronic"
+    assert _family(["electro"], artist_family="pop") == "pop"                    # Carly Rae Jepsen under electro
+    assert _family(["electro"]) == "electronic" and _family(["garage"], artist_family="electronic") == "electronic"
 
 
 def test_overrides_are_data_with_a_reason(tmp_path):
