@@ -9,7 +9,8 @@ Evidence, strongest first:
 2. **No vocals.** A track Spotify rates instrumental (instrumentalness at least
    0.5 in calm instrumental genres such as classical, piano, ambient, sleep,
    study; 0.9 in metal genres, whose growls read as instrumental; at least 0.75
-   elsewhere) with little speech is "zxx".
+   elsewhere) with little speech is "zxx"; so is a track rated at least 0.15 by
+   an artist at least two thirds of whose tracks have no vocals.
 3. **Latin-script titles** are scored per language: a language identifier on
    the title (short titles count little: "Honest" says nothing), the same
    identifier on all of the artist's titles together (an artist usually sings in
@@ -34,6 +35,8 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from functools import cache, lru_cache
+
+from catalog import build_indic
 
 LATIN_LANGUAGES = ("en", "es", "pt", "fr", "de", "it", "tr", "sv", "nl", "id", "pl", "fi", "da", "nb", "ro",
                    "ca", "hr", "cs", "hu", "is", "vi")
@@ -99,7 +102,13 @@ ENGLISH_ZIPF = 2.0
 """A word counts as English from this Zipf frequency in ``wordfreq`` (about once in 100 million words): "hayloft"
 is just under, "vaa" and "pilla" are under, "condo" and "baller" over."""
 NOT_ENGLISH_SHARE = 0.5
-"""Share of unknown words from which a title, and an artist's titles together, do not read as English."""
+"""Share of unknown words above which a title, and an artist's titles together, do not read as English
+("Zombie Kalimba", one word of two, still does)."""
+ARTIST_INSTRUMENTAL = 2 / 3
+"""Share of an artist's tracks without vocals from which their other tracks need only a low rating (0.15) to
+count as instrumental too: Max Richter's "November", a violin piece, rates 0.17."""
+INDIC_WEIGHT = 3.0
+"""How much the Indian evidence of :mod:`catalog.build_indic` (0-1) weighs against the other scores."""
 _ENGLISH_PRIOR = 0.35
 _WEIGHT_TITLE, _WEIGHT_ARTIST = 1.0, 1.5
 _CLEAN = re.compile(r"[(\[][^)\]]*[)\]]|\s-\s.*$|\b(feat|ft|remaster(ed)?|remix|version|live|edit|mix)\b\.?",
@@ -227,9 +236,16 @@ def _has_vocals(instrumentalness: float, speechiness: float, genres: Iterable[st
 
 
 def languages(titles: Sequence[str], artists: Sequence[str], genres: Sequence[Sequence[str]],
-              instrumentalness: Sequence[float], speechiness: Sequence[float]) -> list[str]:
-    """The language code of each track ("zxx" for no vocals; English when nothing else is known)."""
+              instrumentalness: Sequence[float], speechiness: Sequence[float], albums: Sequence[str] | None = None,
+              credited: Sequence[Sequence[str]] | None = None) -> list[str]:
+    """The language code of each track ("zxx" for no vocals; English when nothing else is known).
+
+    ``credited``: every artist of each track (default: the first only), for the Indian evidence of
+    :mod:`catalog.build_indic`; ``albums`` may name the language ("(From "Major - Telugu")").
+    """
     n = len(titles)
+    albums = albums if albums is not None else [""] * n
+    credited = credited if credited is not None else [[str(a)] for a in artists]
     japanese = {g for g, (lang, _) in GENRE_HINTS.items() if lang == "ja"}
     by_artist: dict[str, list[int]] = defaultdict(list)
     for i, artist in enumerate(artists):
@@ -257,10 +273,15 @@ def languages(titles: Sequence[str], artists: Sequence[str], genres: Sequence[Se
     artist_hint = {a: _genre_hint(genres[i] for i in rows) for a, rows in by_artist.items()}
     artist_unknown = {a: _share(unknown_words(cleaned[i]) for i in dict.fromkeys(rows) if not by_script[i])
                       for a, rows in by_artist.items()}
+    indic, indic_code, indic_share = build_indic.evidence(titles, albums, credited, genres, by_script)
 
+    vocals = [_has_vocals(instrumentalness[i], speechiness[i], genres[i]) for i in range(n)]
+    instrumental_artist = {a: len(rows) >= 3 and sum(not vocals[i] for i in rows) >= ARTIST_INSTRUMENTAL * len(rows)
+                           for a, rows in by_artist.items()}
     out = []
     for i in range(n):
-        if not _has_vocals(instrumentalness[i], speechiness[i], genres[i]):
+        if not vocals[i] or (instrumental_artist[str(artists[i])] and instrumentalness[i] >= 0.15
+                             and speechiness[i] < 0.33):
             out.append(NO_VOCALS)
             continue
         if by_script[i]:
@@ -285,10 +306,29 @@ def languages(titles: Sequence[str], artists: Sequence[str], genres: Sequence[Se
             score[lang] += value
         for lang, value in artist_hint[artist].items():
             score[lang] += value
+        score[indic_code[i]] += INDIC_WEIGHT * indic[i]
         best = max(score, key=score.__getitem__)
-        if best == "en" and min(_share([unknown_words(cleaned[i])]), artist_unknown[artist]) >= NOT_ENGLISH_SHARE:
+        if best == "en" and min(_share([unknown_words(cleaned[i])]), artist_unknown[artist]) > NOT_ENGLISH_SHARE:
             best = UNDETERMINED
         out.append(best)
+    return _artist_wide_indic(out, by_artist, by_script, indic_share)
+
+
+def _artist_wide_indic(found: list[str], by_artist: dict[str, list[int]], by_script: Sequence[str],
+                       share: dict[str, float]) -> list[str]:
+    """An Indian artist (by shared credits) most of whose sung Latin-script songs came out Indian has all of
+    them in that language: Anirudh Ravichander's "So Baby" is a Tamil film song."""
+    out = list(found)
+    for artist, rows in by_artist.items():
+        if share.get(artist, 0.0) < build_indic.ARTIST_WIDE:
+            continue
+        sung = [i for i in rows if not by_script[i] and found[i] != NO_VOCALS]
+        indian = Counter(found[i] for i in sung if found[i] in build_indic.INDIC)
+        if sung and sum(indian.values()) >= build_indic.ARTIST_MAJORITY * len(sung):
+            code = indian.most_common(1)[0][0]
+            for i in sung:
+                if found[i] not in build_indic.INDIC:
+                    out[i] = code
     return out
 
 

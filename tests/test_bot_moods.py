@@ -65,30 +65,29 @@ def test_a_new_users_languages_follow_their_telegram_app_and_wishes_are_heard(fa
         await wait(fake, "editMessageText", USER, mark)
         assert catalog.preferences(USER).languages == ("en",)
 
+        def holiday_songs(call) -> list[int]:
+            ids = [int(b["callback_data"].split(":")[2]) for row in buttons(call) for b in row
+                   if b["callback_data"].startswith("fb:like:")]
+            with catalog.session() as s:
+                tags = s.execute(select(Song.tags).where(Song.id.in_(ids))).scalars().all()
+            assert ids and all("holiday" in t for t in tags)
+            return ids
+
         mark = fake.mark()
         fake.user_sends_text(USER, "/playlist christmas")
         wished = await wait(fake, "sendMessage", USER, mark)
-        ids = [int(b["callback_data"].split(":")[2]) for row in buttons(wished) for b in row
-               if b["callback_data"].startswith("fb:like:")]
-        with catalog.session() as s:
-            tags = s.execute(select(Song.tags).where(Song.id.in_(ids))).scalars().all()
-        assert ids and all("holiday" in t for t in tags)
+        first = holiday_songs(wished)
+        assert "more:holiday" in _mood_buttons(wished)
 
-        wished_message = fake.sent[max(fake.sent)]
-        mark = fake.mark()
-        fake.user_presses(USER, wished_message, f"fb:like:{ids[0]}")  # the keyboard is redrawn with the ✅...
-        redrawn = await wait(fake, "editMessageReplyMarkup", USER, mark)
-        more = [b["callback_data"] for row in json.loads(redrawn.params["reply_markup"])["inline_keyboard"]
-                for b in row if b["text"].startswith("🔁")]
-        assert more == ["more:holiday"]  # ...and still carries the wish
-        mark = fake.mark()
-        fake.user_presses(USER, wished_message, more[0])
+        mark = fake.mark()  # 👍 redraws the keyboard: the wish stays on its 🔁
+        fake.user_presses(USER, fake.sent[max(fake.sent)], f"fb:like:{first[0]}")
+        edited = await wait(fake, "editMessageReplyMarkup", USER, mark)
+        assert "more:holiday" in _mood_buttons(edited)
+
+        mark = fake.mark()  # 🔁 under a Christmas list: more Christmas songs, not the mood's everyday list
+        fake.user_presses(USER, fake.sent[max(fake.sent)], "more:holiday")
         again = await wait(fake, "sendMessage", USER, mark)
-        more_ids = [int(b["callback_data"].split(":")[2]) for row in buttons(again) for b in row
-                    if b["callback_data"].startswith("fb:like:")]
-        with catalog.session() as s:
-            tags = s.execute(select(Song.tags).where(Song.id.in_(more_ids))).scalars().all()
-        assert more_ids and all("holiday" in t for t in tags) and not set(more_ids) & set(ids)
+        assert not set(holiday_songs(again)) & set(first) and "more:holiday" in _mood_buttons(again)
 
     run_bot(fake, analyzer, catalog, scenario)
 
