@@ -33,26 +33,35 @@ def _plain(html_text: str) -> str:
     return re.sub(r"</?[a-z]+>", "", text).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
 
 
-def try_file(path: Path) -> int:
-    """Run one photo or video through model and catalogue and print the bot's reply."""
+def try_file(path: Path, language: str | None = None) -> int:
+    """Run one photo or video through model and catalogue and print the bot's reply, as a user of ``language``
+    (a language tag: the reply's words and the songs' languages) would read it."""
     from bot import replies
+    from bot.i18n import words
     from catalog import Preferences, get_catalog, plan
+    from catalog.languages import default_languages
     from model import InputError, get_analyzer, media_kind
 
+    t = words(language)
     analyzer, catalog = get_analyzer(), get_catalog()
     try:
         reading = analyzer.analyze(path.read_bytes(), media_kind(path.name))
-    except (InputError, OSError) as exc:
-        print(_plain(replies.bad_input(str(exc))))
+    except InputError as exc:
+        print(_plain(replies.bad_input(t, exc)))
         return 1
-    found = replies.headline(reading)
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    found = replies.headline(t, reading)
     if found is None:
-        print(replies.no_face(reading))
+        print(_plain(replies.no_face(t, reading)))
         return 0
-    chosen = plan(Preferences(), found.label, n=BotSettings().songs_per_list)
-    tracks = catalog.with_spotify(catalog.recommend(None, found.probs, chosen.strategy, chosen.target, chosen.n))
+    prefs = Preferences(languages=default_languages(language))
+    chosen = plan(prefs, found.label, n=BotSettings().songs_per_list)
+    tracks = catalog.with_spotify(catalog.recommend(None, found.probs, chosen.strategy, chosen.target, chosen.n,
+                                                    preferences=prefs))
     print(_plain(found.summary + "\n\n"
-                 + replies.songs_text(tracks, replies.heading(found.label, chosen.strategy, chosen.target))))
+                 + replies.songs_text(t, tracks, replies.heading(t, found.label, chosen.strategy, chosen.target))))
     return 0
 
 
@@ -107,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("run", help="run the bot (the default)")
     t = sub.add_parser("try", help="print the reply for a photo or video, without Telegram")
     t.add_argument("path", type=Path)
+    t.add_argument("--language", help="reply as to a user of this language (en, es, pt-br, de, fr, it, ru, uk, tr, id; "
+                                      "default: English, songs in any language)")
     sub.add_parser("health", help="exit 0 when the running bot answers /healthz (for container health checks)")
     w = sub.add_parser("watch", help="live camera mode: the mood in a camera, video file or stream, and songs for it",
                        description=watch_doc)
@@ -118,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(_first_problem(exc))
     configure_logging(settings.log_level, settings.log_format, secrets=(settings.token, settings.webhook_secret))
     if args.command == "try":
-        return try_file(args.path)
+        return try_file(args.path, args.language)
     if args.command == "watch":
         try:
             return watch(args)

@@ -6,7 +6,7 @@
     python -m catalog recommend happy --n 10
     python -m catalog recommend sad --strategy lift --target calm
     python -m catalog recommend fear --seed 3               # each seed is another new user
-    python -m catalog recommend sad --language es           # a new user whose Telegram app is in Spanish
+    python -m catalog recommend sad --language es           # a new user whose language is Spanish
     python -m catalog stats
 """
 
@@ -16,6 +16,7 @@ import argparse
 import json
 import logging
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 from catalog.build import SOURCES
@@ -23,7 +24,7 @@ from catalog.content import HELD_BACK
 from catalog.importer import ImportFileError, import_file
 from catalog.languages import default_languages
 from catalog.moods import TARGETS
-from catalog.service import STRATEGIES, Preferences, open_catalog
+from catalog.service import STRATEGIES, Preferences, Reason, open_catalog
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -45,8 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     rec.add_argument("--target", choices=TARGETS, help="mood to aim for (lift: where the playlist ends)")
     rec.add_argument("--seed", type=int, help="fix the random choice (each seed behaves as another new user)")
     rec.add_argument("--explicit", action="store_true", help="allow explicit songs (left out by default)")
-    rec.add_argument("--language", help="behave as a new user whose Telegram language is this (en, es, pt-br, ...); "
-                                        "default: no language preference")
+    rec.add_argument("--language", help="behave as a new user whose language is this (en, es, pt-br, ...): songs in "
+                                        "it and English; default: no language preference")
     rec.add_argument("--wish", choices=HELD_BACK, help="ask for content left out by default (holiday, children, ...)")
     rec.add_argument("--json", action="store_true")
     sub.add_parser("stats", help="counts and song coverage around each mood")
@@ -81,14 +82,26 @@ def main(argv: list[str] | None = None) -> int:
                                                         args.seed, prefs, wish=args.wish))
         if args.json:
             print(json.dumps([{"title": t.title, "artist": t.artist, "family": t.family, "language": t.language,
-                               "explicit": t.explicit,
-                               "reason": t.reason, "link": t.link} for t in tracks], indent=2))
+                               "explicit": t.explicit, "reason": asdict(t.reason) if t.reason else None,
+                               "link": t.link} for t in tracks], indent=2))
         else:
             for i, t in enumerate(tracks, 1):
-                print(f"{i:>2}. {t.artist} - {t.title}  [{t.reason}]  {t.link}")
+                print(f"{i:>2}. {t.artist} - {t.title}  [{_reason(t.reason)}]  {t.link}")
     else:
         print(json.dumps(catalog.stats(), indent=2))
     return 0
+
+
+def _reason(reason: Reason | None) -> str:
+    """A reason as the catalogue holds it, tersely: "acoustic gentle folk/acoustic 72 BPM; step 2/5 calm".
+
+    The catalogue speaks no user's language; ``python -m bot try --language`` shows reasons as users read them.
+    """
+    if reason is None:
+        return ""
+    sound = " ".join([*reason.qualities, reason.family or "song", f"{reason.tempo} BPM"])
+    relaxed = f"; relaxed {'+'.join(reason.relaxed)}" if reason.relaxed else ""
+    return f"{sound}; {reason.role} {reason.step}/{reason.steps} {reason.mood}{relaxed}"
 
 
 def _build(sources: Path) -> int:
