@@ -89,7 +89,7 @@ class Words:
     def moment(self, at: dt.datetime) -> str:
         """A day and a 24-hour time in UTC, in the language's order: "Dec 4, 15:05", "4. Dez., 15:05"."""
         at = at.astimezone(dt.UTC)
-        pattern = get_datetime_format("short", locale=self._babel)
+        pattern = str(get_datetime_format("short", locale=self._babel))
         return pattern.replace("{1}", self.day_month(at)).replace("{0}", format_skeleton("Hm", at, locale=self._babel))
 
     def day(self, at: dt.date | dt.datetime) -> str:
