@@ -324,13 +324,15 @@ def searched_note(t: Words, picture: ImageEmotion) -> str:
     return "\n" + note
 
 
-def songs_text(t: Words, tracks: Sequence[Track], heading: str, brief: bool = False) -> str:
-    """A numbered song list with each song's reason (``brief``: its place in the list only) and both links."""
+def songs_text(t: Words, tracks: Sequence[Track], heading: str, reasons: str = "full") -> str:
+    """A numbered song list with both links per song and each song's reason: ``reasons`` "full", "brief" (its place
+    in the list only) or "none"."""
     if not tracks:
         return t.gettext("🎧 I've run out of new songs for this mood — try 🌈 or come back later.")
     lines = [f"🎧 <b>{escape(heading)}</b>"]
     for i, s in enumerate(tracks, 1):
-        why = f"\n    <i>{escape(reason(t, s.reason, brief))}</i>" if s.reason else ""
+        why = f"\n    <i>{escape(reason(t, s.reason, reasons == 'brief'))}</i>" if s.reason and reasons != "none" \
+            else ""
         lines.append(f"{i}. <b>{escape(s.title)}</b> — {escape(s.artist)}{why}\n"
                      f"    <a href=\"{escape(s.link)}\">Spotify</a> · "
                      f"<a href=\"{escape(s.youtube_search)}\">YouTube</a>")
@@ -338,15 +340,15 @@ def songs_text(t: Words, tracks: Sequence[Track], heading: str, brief: bool = Fa
 
 
 def photo_caption(t: Words, summary: str, tracks: Sequence[Track], heading: str) -> str | None:
-    """The reading and its songs as one caption, within Telegram's 1024 characters; None when even brief reasons
-    leave too little room (the songs then follow in a message of their own).
+    """The reading and its songs as one caption, within Telegram's 1024 characters; None when even the songs
+    without reasons leave too little room (they then follow in a message of their own, with their reasons).
 
-    Reasons are shortened to each song's place in the list before the songs leave the caption, so a list that
-    fits in English fits in a language that takes more words to say the same.
+    Reasons are shortened to each song's place in the list, then left out, before the songs leave the caption,
+    so a list that fits in English fits in a language that takes more words to say the same.
     """
     head = summary + "\n\n" if summary else ""
-    for brief in (False, True):
-        caption = head + songs_text(t, tracks, heading, brief)
+    for reasons in ("full", "brief", "none"):
+        caption = head + songs_text(t, tracks, heading, reasons)
         if visible_length(caption) <= CAPTION_LIMIT:
             return caption
     return None

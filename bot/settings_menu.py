@@ -47,8 +47,8 @@ def page(t: Words, prefs: Preferences, name: str, learned: dict[str, float],
         return text, InlineKeyboardMarkup([*rows, back])
     if name == "languages":
         offered = _offered(prefs)
-        rows = [[_button(f"{'✅' if code in prefs.languages else '▫️'} {sung_in(t, code)}", f"set:lang:{code}")
-                 for code in offered[i:i + 3]] for i in range(0, len(offered), 3)]
+        rows = [[_button(f"{'✅' if code in prefs.languages else '▫️'} {sung_in(t, code, capital=True)}",
+                         f"set:lang:{code}") for code in offered[i:i + 3]] for i in range(0, len(offered), 3)]
         text = t.gettext("<b>Song languages</b>: songs sung in the ones you tick (songs without words always fit); "
                          "none ticked: any language.")
         return text, InlineKeyboardMarkup([*rows, back])

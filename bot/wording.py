@@ -71,10 +71,11 @@ def wish_word(t: Words, word: str) -> str:
     }.get(word, word)
 
 
-def sung_in(t: Words, code: str) -> str:
-    """The name of a language songs are sung in (an ISO 639-1 code), in the user's language, by Babel's data."""
-    name = Locale.parse(t.locale).languages.get(code)
-    return name[:1].upper() + name[1:] if name else code
+def sung_in(t: Words, code: str, capital: bool = False) -> str:
+    """The name of a language songs are sung in (an ISO 639-1 code), in the user's language, by Babel's data;
+    ``capital`` for a button (Babel writes "español", "русский" as a sentence would)."""
+    name = Locale.parse(t.locale).languages.get(code, code)
+    return name[:1].upper() + name[1:] if capital else name
 
 
 def _fits(t: Words, name: str) -> str:

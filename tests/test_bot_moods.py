@@ -59,7 +59,7 @@ def test_a_new_users_languages_follow_their_telegram_app_and_wishes_are_heard(fa
 
         mark = fake.mark()
         fake.user_sends_text(USER, "/settings")
-        assert "Português, Inglês" in (await wait(fake, "sendMessage", USER, mark)).params["text"]  # in Portuguese
+        assert "Idiomas das músicas: português, inglês" in (await wait(fake, "sendMessage", USER, mark)).params["text"]
         mark = fake.mark()
         fake.user_presses(USER, fake.sent[max(fake.sent)], "set:lang:pt")  # narrowed to English
         await wait(fake, "editMessageText", USER, mark)
