@@ -328,3 +328,17 @@ def test_a_language_chosen_in_settings_takes_effect_at_once_and_forget_removes_i
 
     menu_id = 0
     run_bot(fake, analyzer, catalog, scenario)
+
+
+def test_the_live_camera_speaks_the_watchers_language():
+    from bot.watch.preview import page
+    from bot.watch.terminal import songs_text, status_line
+
+    t = words("ru")
+    status = status_line(t, 12.4, [(1, "happy", 0.82), (2, "sad", 0.5)], 5.0, 310)
+    assert "2 лица" in status and "радость" in status and "analysed" not in status
+    listed = songs_text(t, replies.heading(t, "sad", "lift", "calm"), _tracks(20, 2, USUAL))
+    assert listed.startswith("♪ Путь: грусть → спокойствие") and "под радостное настроение" in listed
+    html = page(words("de"))
+    assert '<html lang="de">' in html and "warte auf ein Gesicht…" in html and '"happy": "Freude"' in html
+    assert "</script>" not in html.split("const W = ")[1].split(";\n")[0]  # the words cannot end the script
