@@ -342,3 +342,10 @@ def test_the_live_camera_speaks_the_watchers_language():
     html = page(words("de"))
     assert '<html lang="de">' in html and "warte auf ein Gesicht…" in html and '"happy": "Freude"' in html
     assert "</script>" not in html.split("const W = ")[1].split(";\n")[0]  # the words cannot end the script
+
+
+def test_lost_work_is_apologised_for_in_the_language_it_began_in(catalog):
+    catalog.begin_work(41, 41, 7, "pt_BR")
+    (lost,) = catalog.claim_unfinished(-1)
+    assert (lost.chat_id, lost.message_id, lost.language) == (41, 7, "pt_BR")
+    assert replies.resend(words(lost.language)).startswith("😓 Fui reiniciado")
