@@ -27,29 +27,37 @@ from bot.watch import add_arguments, watch
 log = logging.getLogger("bot")
 
 
-def try_file(path: Path) -> int:
-    """Run one photo or video through model and catalogue and print the bot's reply as plain text."""
+def try_file(path: Path, language: str | None = None) -> int:
+    """Run one photo or video through model and catalogue and print the bot's reply as plain text, as a user of
+    ``language`` (a language tag: the reply's words and the songs' languages) would read it."""
     from bot import replies
+    from bot.i18n import words
     from bot.plain import plain
     from catalog import Preferences, get_catalog, plan
+    from catalog.languages import default_languages
     from model import InputError, get_analyzer, media_kind, path_problem
 
     if problem := path_problem(path):
         return _fail(problem, 1)
+    t = words(language)
     analyzer, catalog = get_analyzer(), get_catalog()
     try:
         reading = analyzer.analyze(path.read_bytes(), media_kind(path.name))
-    except (InputError, OSError) as exc:
-        print(plain(replies.bad_input(str(exc))))
+    except InputError as exc:
+        print(plain(replies.bad_input(t, exc)))
         return 1
-    found = replies.headline(reading)
+    except OSError as exc:
+        return _fail(f"{path}: {exc.strerror or exc}", 1)
+    found = replies.headline(t, reading)
     if found is None:
-        print(plain(replies.no_face(reading, buttons=False)))
+        print(plain(replies.no_face(t, reading, buttons=False)))
         return 0
-    chosen = plan(Preferences(), found.label, n=BotSettings().songs_per_list)
-    tracks = catalog.with_spotify(catalog.recommend(None, found.probs, chosen.strategy, chosen.target, chosen.n))
+    prefs = Preferences(languages=default_languages(language))
+    chosen = plan(prefs, found.label, n=BotSettings().songs_per_list)
+    tracks = catalog.with_spotify(catalog.recommend(None, found.probs, chosen.strategy, chosen.target, chosen.n,
+                                                    preferences=prefs))
     print(plain(found.summary + "\n\n"
-                + replies.songs_text(tracks, replies.heading(found.label, chosen.strategy, chosen.target))))
+                + replies.songs_text(t, tracks, replies.heading(t, found.label, chosen.strategy, chosen.target))))
     return 0
 
 
@@ -111,6 +119,8 @@ def _parser() -> argparse.ArgumentParser:
                        description="Print, as plain text, the reply the bot would send for a photo or video: the "
                                    "mood it reads and the songs it suggests. No token needed.")
     t.add_argument("path", type=Path, help="a photo, image file or video (JPEG, PNG, WebP, GIF, MP4, ...)")
+    t.add_argument("--language", help="reply as to a user of this language (en, es, pt-br, de, fr, it, ru, uk, tr, "
+                                      "id; default: English, songs in any language)")
     sub.add_parser("health", help="exit 0 when the running bot answers /healthz (for container health checks)",
                    description="Exit 0 when the running bot answers /healthz on its webhook port (or OPS_PORT "
                                "when polling), 1 otherwise: a container's health check.")
@@ -132,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging("DEBUG" if args.verbose else settings.log_level, settings.log_format,
                       secrets=(settings.token, settings.webhook_secret))
     if args.command == "try":
-        return try_file(args.path)
+        return try_file(args.path, args.language)
     if args.command == "watch":
         try:
             return watch(args)

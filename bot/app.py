@@ -28,6 +28,7 @@ from telegram.request import HTTPXRequest
 
 from bot import budget, handlers, metrics, personal, privacy, replies, settings_menu
 from bot.context import CONTEXT_TYPES, BotData
+from bot.i18n import ENGLISH, every_language, telegram_code, words
 from bot.limits import RateLimiter, SharedRateLimiter, Turns
 from bot.settings import BotSettings, check
 from bot.tracing import TracedUpdates, name_handlers
@@ -93,8 +94,9 @@ async def _housekeeping(app: BotApp) -> None:
                 await asyncio.to_thread(data.catalog.prune_rate_windows, time.time() - 2 * data.settings.rate_window)
             for work in unfinished:
                 try:
-                    await app.bot.send_message(work.chat_id, replies.RESEND, reply_parameters=ReplyParameters(
-                        work.message_id, allow_sending_without_reply=True))
+                    await app.bot.send_message(work.chat_id, replies.resend(words(work.language)),
+                                               reply_parameters=ReplyParameters(work.message_id,
+                                                                                allow_sending_without_reply=True))
                 except TelegramError as exc:  # one user who blocked the bot must not cost the others their notice
                     log.warning("could not ask a user to resend: %s", exc.message)
         except Exception:
@@ -102,13 +104,24 @@ async def _housekeeping(app: BotApp) -> None:
         await asyncio.sleep(HEARTBEAT_EVERY)
 
 
+async def _introduce(app: BotApp) -> None:
+    """The command menu, description and short description: in English for everyone, then in every other language
+    for the users whose app is set to it (Telegram takes a two-letter code: Portuguese users get Brazilian)."""
+    for t in every_language():
+        code = None if t.locale == ENGLISH else telegram_code(t.locale)
+        await app.bot.set_my_commands([BotCommand(name, text) for name, text in replies.commands(t)],
+                                      language_code=code)
+        await app.bot.set_my_description(replies.description(t), language_code=code)
+        await app.bot.set_my_short_description(replies.short_description(t), language_code=code)
+
+
 async def _post_init(app: BotApp) -> None:
-    """Load the song index, register the command menu, open the download client, start housekeeping."""
+    """Load the song index, open the download client, start housekeeping, introduce the bot in every language."""
     data = app.bot_data
     await asyncio.to_thread(data.catalog.index)  # seconds once, so that no user's first reply waits for it
     data.downloads = httpx.AsyncClient(timeout=httpx.Timeout(10.0), follow_redirects=False)
     data.housekeeping = asyncio.create_task(_housekeeping(app))
-    await app.bot.set_my_commands([BotCommand(name, text) for name, text in replies.COMMANDS])
+    await _introduce(app)
 
 
 async def _post_shutdown(app: BotApp) -> None:

@@ -6,7 +6,7 @@
     python -m catalog recommend happy --n 10
     python -m catalog recommend sad --strategy lift --target calm
     python -m catalog recommend fear --seed 3               # each seed is another new user
-    python -m catalog recommend sad --language es           # a new user whose Telegram app is in Spanish
+    python -m catalog recommend sad --language es           # a new user whose language is Spanish
     python -m catalog stats
 """
 
@@ -16,6 +16,7 @@ import argparse
 import json
 import logging
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 from catalog.build import SOURCES
@@ -59,8 +60,8 @@ def _parser() -> argparse.ArgumentParser:
                           "for low ones, energetic for a happy one)")
     rec.add_argument("--seed", type=int, help="fix the random choice (each seed behaves as another new user)")
     rec.add_argument("--explicit", action="store_true", help="allow explicit songs (left out by default)")
-    rec.add_argument("--language", help="behave as a new user whose Telegram language is this (en, es, pt-br, ...); "
-                                        "default: no language preference")
+    rec.add_argument("--language", help="behave as a new user whose language is this (en, es, pt-br, ...): songs in "
+                                        "it and English; default: no language preference")
     rec.add_argument("--wish", choices=HELD_BACK, help="ask for content left out by default (holiday, children, ...)")
     rec.add_argument("--json", action="store_true", help="print the songs as a JSON list")
     sub.add_parser("stats", help="where the database is, counts, and song coverage around each mood",
@@ -102,8 +103,8 @@ def main(argv: list[str] | None = None) -> int:
                                                         args.seed, prefs, wish=args.wish))
         if args.json:
             print(json.dumps([{"title": t.title, "artist": t.artist, "family": t.family, "language": t.language,
-                               "explicit": t.explicit,
-                               "reason": t.reason, "link": t.link} for t in tracks], indent=2))
+                               "explicit": t.explicit, "reason": asdict(t.reason) if t.reason else None,
+                               "link": t.link} for t in tracks], indent=2))
         else:
             print("\n".join(song_lines(tracks)))
     else:

@@ -10,17 +10,25 @@ rendered as text) all show a song as::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from catalog.service import Track
+from catalog.service import Reason, Track
 
 
-def song_lines(tracks: Sequence[Track]) -> list[str]:
-    """Three lines a song (two without a reason), numbered from 1."""
+def terse(reason: Reason) -> str:
+    """A reason as the catalogue holds it, in a developer's few English words: "acoustic gentle folk/acoustic 72
+    BPM; step 2/5 calm". Users read reasons in their own language, worded by the bot (``bot try --language``)."""
+    sound = " ".join([*reason.qualities, reason.family or "song", f"{reason.tempo} BPM"])
+    relaxed = f"; relaxed {'+'.join(reason.relaxed)}" if reason.relaxed else ""
+    return f"{sound}; {reason.role} {reason.step}/{reason.steps} {reason.mood}{relaxed}"
+
+
+def song_lines(tracks: Sequence[Track], why: Callable[[Reason], str] = terse) -> list[str]:
+    """Three lines a song (two without a reason), numbered from 1; ``why`` words each reason."""
     lines = []
     for i, t in enumerate(tracks, 1):
         lines.append(f"{i}. {t.title} — {t.artist}")
         if t.reason:
-            lines.append(f"    {t.reason}")
+            lines.append(f"    {why(t.reason)}")
         lines.append(f"    Spotify <{t.link}> · YouTube <{t.youtube_search}>")
     return lines

@@ -295,7 +295,7 @@ def _holds(near: Near, narrow: np.ndarray, wide: np.ndarray, enough: int = ENOUG
     return near.nth(narrow, nth) <= near.nth(wide, nth) + PREFERENCE_MARGIN
 
 
-_DESCRIBE = (
+QUALITIES = (
     (lambda f: f["instrumentalness"] > 0.5, "instrumental"),
     (lambda f: f["acousticness"] > 0.7, "acoustic"),
     (lambda f: f["energy"] < 0.3, "gentle"),
@@ -306,8 +306,6 @@ _DESCRIBE = (
 )
 
 
-def describe(features: dict[str, float], family: str) -> str:
-    """A few words on how a song sounds: "acoustic, gentle folk/acoustic, 72 BPM"."""
-    words = [word for test, word in _DESCRIBE if test(features)][:2]
-    tempo = features["tempo"] * 200.0
-    return ", ".join(filter(None, [" ".join(words + [family or "song"]), f"{tempo:.0f} BPM"]))
+def qualities(features: dict[str, float]) -> tuple[str, ...]:
+    """Up to two words of how a song sounds ("acoustic", "gentle"), in the order of :data:`QUALITIES`."""
+    return tuple(word for test, word in QUALITIES if test(features))[:2]

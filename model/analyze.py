@@ -53,8 +53,9 @@ class EmotionAnalyzer:
     def analyze(self, data: bytes, kind: MediaKind) -> Reading:
         """A picture's faces or a video's mood timeline, from the bytes a user sent.
 
-        Raises a :class:`model.errors.InputError` subclass, whose message is fit
-        for the user, for anything that cannot be analysed within the limits.
+        Raises a :class:`model.errors.InputError` subclass, whose message says why in
+        plain English (and whose ``why`` and ``details`` name it for other languages),
+        for anything that cannot be analysed within the limits.
         """
         return self.analyze_video(data) if kind == "video" else self.analyze_image(data)
 

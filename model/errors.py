@@ -1,10 +1,22 @@
-"""Typed errors for input the model package refuses. Callers show ``str(error)`` to users."""
+"""Typed errors for input the model package refuses.
+
+``str(error)`` says why in plain English (the model CLI, logs); ``why`` names the problem and
+``details`` holds its figures, for a front end that words it in its user's language.
+"""
 
 from pathlib import Path
 
 
 class InputError(ValueError):
-    """The bytes given cannot be analysed; the message says why in plain words."""
+    """The bytes given cannot be analysed."""
+
+    def __init__(self, message: str, why: str = "unreadable", **details: int | float | str):
+        super().__init__(message)
+        self.why = why
+        """"empty", "not_image", "damaged", "too_many_pixels", "icon_too_large", "not_video", "video_too_large",
+        "video_too_many_pixels", "video_too_slow", "no_frames" (or "unreadable")."""
+        self.details = details
+        """The figures of the message: width, height, limit, megabytes, format..."""
 
 
 class InvalidImage(InputError):

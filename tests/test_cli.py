@@ -19,6 +19,7 @@ import pytest
 from bot import replies
 from bot.plain import plain
 from catalog import Track
+from catalog.service import Reason
 from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,22 +37,27 @@ def _run(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
 
 def _tracks() -> list[Track]:
     names = [('"Weird Al" Yankovic', "Eat It & <Beat It>"), ("Sigur Rós", "Hoppípolla"), ("AC/DC", "T.N.T.")]
-    return [Track(i, f"id{i}", title, artist, "", "rock", 1990, 50, 0.5, 0.5, reason="rock, 120 BPM: fits a mood"
-                  if i != 2 else "") for i, (artist, title) in enumerate(names, 1)]
+    why = Reason("fits", "happy", 1, 3, ("high-energy",), "rock", 120)
+    return [Track(i, f"id{i}", title, artist, "", "rock", 1990, 50, 0.5, 0.5, reason=why if i != 2 else None)
+            for i, (artist, title) in enumerate(names, 1)]
 
 
 def test_every_front_end_prints_a_song_the_same_way():
+    from bot.i18n import words
     from bot.watch.terminal import songs_text
+    from bot.wording import reason
     from catalog.listing import song_lines
 
-    tracks = _tracks()
-    lines = song_lines(tracks)
-    assert lines[:3] == ["1. Eat It & <Beat It> — \"Weird Al\" Yankovic", "    rock, 120 BPM: fits a mood",
+    tracks, t = _tracks(), words("de")
+    lines = song_lines(tracks, lambda why: reason(t, why))
+    assert lines[:3] == ["1. Eat It & <Beat It> — \"Weird Al\" Yankovic", f"    {reason(t, tracks[0].reason)}",
                          f"    Spotify <https://open.spotify.com/track/id1> · YouTube <{tracks[0].youtube_search}>"]
     assert lines[3] == "2. Hoppípolla — Sigur Rós" and lines[4].startswith("    Spotify <")  # no empty reason line
-    assert plain(replies.songs_text(tracks, "Songs for your happy mood")).splitlines() == \
-        ["🎧 Songs for your happy mood", *lines]  # `bot try`: the bot's own reply, as text
-    assert songs_text("Songs for your happy mood", tracks).splitlines() == ["♪ Songs for your happy mood", *lines]
+    heading = replies.heading(t, "happy", "match", None)
+    assert plain(replies.songs_text(t, tracks, heading)).splitlines() == \
+        [f"🎧 {heading}", *lines]  # `bot try`: the bot's own reply, as text
+    assert songs_text(t, heading, tracks).splitlines() == [f"♪ {heading}", *lines]
+    assert song_lines(tracks)[1] == "    high-energy rock 120 BPM; fits 1/3 happy"  # the catalogue's terse words
 
 
 def _commands(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
@@ -112,8 +118,13 @@ def test_a_no_face_reply_invites_a_pick_only_under_mood_buttons(analyzer):
 
     grey = cv2.imencode(".png", np.full((240, 320, 3), 128, np.uint8))[1].tobytes()
     reading = analyzer.analyze(grey, "image")
-    assert replies.no_face(reading).endswith("Or pick your mood:")
-    assert "pick your mood" not in replies.no_face(reading, buttons=False)
+    from bot.i18n import words
+
+    for language, pick in [("en", "Or pick your mood:"), ("es", "O elige tu ánimo:")]:
+        t = words(language)
+        assert replies.no_face(t, reading).endswith(pick)
+        assert pick not in replies.no_face(t, reading, buttons=False)
+        assert replies.no_face(t, reading, buttons=False).endswith(".")
 
 
 def test_try_prints_plain_text_without_native_noise_and_bad_paths_in_one_line(tmp_path, seeded_sqlite):

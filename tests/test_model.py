@@ -297,6 +297,7 @@ def test_long_video_summary_says_what_was_analysed(analyzer, tmp_path):
 
 def test_a_clip_claiming_to_be_longer_reports_the_length_read(analyzer, tmp_path):
     """A 5 s clip whose header claims 1000 hours: the reading and the reply speak of 5 s."""
+    from bot.i18n import words
     from bot.replies import video_summary
 
     path = tmp_path / "clip.avi"
@@ -310,7 +311,7 @@ def test_a_clip_claiming_to_be_longer_reports_the_length_read(analyzer, tmp_path
     struct.pack_into("<I", data, data.find(b"strh") + 8 + 32, claimed)  # stream length
     video = analyzer.analyze_video(bytes(data))
     assert video.duration == pytest.approx(5, abs=0.2) and video.seconds_analysed == pytest.approx(5, abs=0.2)
-    assert video_summary(video).startswith("Over 5 s")
+    assert video_summary(words("en"), video).startswith("Over 5 s")
 
 
 def _indexed_video(path: Path, n: int, size: tuple[int, int] = (160, 120), fps: float = 30.0) -> bytes:

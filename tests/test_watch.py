@@ -249,7 +249,7 @@ def test_watch_an_http_stream_that_drops_reconnects_then_ends(capsys, monkeypatc
     printed = capsys.readouterr()
     assert status == 1 and camera.served == 2
     assert "was lost and did not come back after 2 reconnect attempts" in printed.err
-    assert "1 reconnect(s)" in printed.out and "#1 😐 neutral" in printed.out
+    assert "Reconnected 1 time." in printed.out and "#1 😐 neutral" in printed.out
     read = int(printed.out.split("frames read")[0].rsplit(" ", 2)[-2])
     assert read >= 100  # both sessions' frames (2 x 60), give or take what was in flight
     assert took < 12
