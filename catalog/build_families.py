@@ -35,7 +35,10 @@ tracks; for those the family is decided per track:
 * electro: EDM (Alan Walker, Zedd) next to pop singers (Carly Rae Jepsen, Julia Michaels, Lauv): the
   artist's family elsewhere, else electronic;
 * garage: garage rock (Arctic Monkeys, The Strokes) next to UK garage and electronica (Maribou State,
-  Jamie xx): the artist's family elsewhere, else rock, electronic without vocals.
+  Jamie xx): the artist's family elsewhere, else rock, electronic without vocals (by the language step:
+  a dream-pop band's quiet voice rates instrumental too);
+* blues: blues next to blues-rock and trailer rock (The Black Keys, Zayde Wølf): the artist's family
+  elsewhere, else jazz/blues.
 
 Not every genre is an equal vote: region seeds name no style, playlist seeds vote
 weakly, and where a track's style genres do not agree on one family, the artist's
@@ -158,7 +161,8 @@ RULES: dict[str, Callable[[Track], str]] = {
     "hardcore": _hardcore, "german": _german, "metal": _metal,
     "funk": lambda t: "latin" if t.language == "pt" else "r&b/soul",
     "electro": lambda t: t.artist_family or "electronic",
-    "garage": lambda t: t.artist_family or ("electronic" if t.instrumental else "rock"),
+    "blues": lambda t: t.artist_family or "jazz/blues",
+    "garage": lambda t: t.artist_family or ("electronic" if t.language == "zxx" else "rock"),
     "malay": lambda t: "hip-hop" if t.rap else "pop" if t.language == "id" else "world",
 }
 """Source genres whose family depends on the track (the rest: ``GENRE_FAMILY``)."""
