@@ -236,6 +236,10 @@ ACOUSTIC_SONG = 0.85
 """Acousticness from which an English song that only a region genre places is folk/acoustic, not pop (Roo Panes
 under british)."""
 _REMIX = re.compile(r"\b(remix|rework|bootleg|flip|vip mix|edit)\b", re.IGNORECASE)
+_NAMED_REMIX = re.compile(r"(?:- |\()[^()-]*\w\s+Remix\)?$", re.IGNORECASE)
+"""A remix by a named producer ("Sunshine - MOTi Remix", "Memories - Dillon Francis Remix")."""
+DANCE_REMIX = 0.6
+"""Energy and danceability from which a named remix of a pop, rock or folk song is a dance remix: electronic."""
 
 
 def _heard(family: str, track: Track) -> str:
@@ -246,10 +250,15 @@ def _heard(family: str, track: Track) -> str:
     from a film): the 114k table files such songs under its hip-hop and indie seeds. A track without
     vocals is not pop (:attr:`Track.score`: film and anime scores) where the artist's tracks mostly have
     none, or where it surely has none and the artist's are not mostly sung: a single track rated
-    instrumental by a singer is a song mixed low (beabadoobee's "Coffee").
+    instrumental by a singer is a song mixed low (beabadoobee's "Coffee"). A producer's energetic,
+    danceable remix of a pop, rock or folk song is a dance remix, whatever the original's genres
+    (OneRepublic's "Sunshine - MOTi Remix" under the piano seed).
     """
     if track.language in INDIC and family in ("pop", "rock", "folk/acoustic", "r&b/soul", "hip-hop", "country"):
         return "hip-hop" if track.rap and not FILM.search(track.title) else "world"
+    if (family in ("pop", "rock", "folk/acoustic") and _NAMED_REMIX.search(track.title)
+            and min(track.energy, track.danceability) >= DANCE_REMIX):
+        return "electronic"
     if family == "pop" and track.language == "zxx" and (
             track.artist_instrumental >= MOSTLY or (track.instrumentalness >= SURELY_INSTRUMENTAL
                                                     and track.artist_instrumental > 1 - MOSTLY)):

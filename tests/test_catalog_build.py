@@ -206,6 +206,16 @@ def test_family_vote_of_playlists_regions_and_the_artist():
     assert _family(["disco"]) == "r&b/soul"                                   # a disco seed with nothing else known
 
 
+def test_a_producers_dance_remix_is_electronic():
+    sunshine = dict(title="Sunshine - MOTi Remix", artist_family="pop", danceability=0.73, energy=0.77)
+    assert _family(["piano"], **sunshine) == "electronic"                    # OneRepublic under the piano seed
+    assert _family(["pop"], **{**sunshine, "title": "Memories (Dillon Francis Remix)"}) == "electronic"
+    assert _family(["singer-songwriter"], title="Futile Devices (Doveman Remix)", danceability=0.46,
+                   energy=0.19) == "folk/acoustic"                           # a quiet remix stays what it was
+    assert _family(["pop"], **{**sunshine, "title": "Sunshine (Remix)"}) == "pop"     # no producer named
+    assert _family(["hip-hop"], **{**sunshine, "title": "Sicko Mode - Skrillex Remix"}) == "hip-hop"
+
+
 def test_artist_family_is_a_weighted_vote_without_regions():
     families = build_families.artist_families(
         ["A"] * 5 + ["B"] * 2, [["disco"], ["disco"], ["disco"], ["rock"], ["album-rock"], ["swedish"], ["pop"]],
