@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -270,10 +271,11 @@ def test_webhook_mode_refuses_a_missing_or_weak_secret(secret):
     assert BotSettings().webhook_listen == "127.0.0.1"
 
 
-def test_cli_without_token_explains_and_try_prints_the_reply(tmp_path):
+def test_cli_without_token_explains_and_try_prints_the_reply(tmp_path, seeded_sqlite):
     import subprocess
     import sys
 
+    shutil.copyfile(seeded_sqlite, tmp_path / "bot.db")  # seeded already: the CLI's own seeding is tested elsewhere
     root = Path(__file__).resolve().parents[1]
     env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path}/bot.db", "PYTHONPATH": str(root)}
     out = subprocess.run([sys.executable, "-m", "bot"], capture_output=True, text=True, env=env, cwd=tmp_path,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import shutil
 import threading
 from pathlib import Path
 
@@ -476,10 +477,11 @@ def test_cli_names_a_missing_file_or_folder_before_opening_the_database(tmp_path
     assert not database.exists()
 
 
-def test_cli_recommend_and_stats(tmp_path):
+def test_cli_recommend_and_stats(tmp_path, seeded_sqlite):
     import subprocess
     import sys
 
+    shutil.copyfile(seeded_sqlite, tmp_path / "cli.db")  # seeded already: the CLI's own seeding is tested elsewhere
     env = {"DATABASE_URL": f"sqlite:///{tmp_path}/cli.db", "PATH": "/usr/bin:/bin"}
     out = subprocess.run([sys.executable, "-m", "catalog", "recommend", "sad", "--n", "4", "--strategy", "lift",
                           "--target", "calm", "--seed", "1"], capture_output=True, text=True, env=env, timeout=300,

@@ -222,6 +222,10 @@ class TrainedRun:
     photo_accuracy: float
 
 
+ONE_TRAINED_RUN = pytest.mark.xdist_group("trained")
+"""On the tests that use ``trained``: one worker runs them all, so the run is trained once, not once per worker."""
+
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory, small_csv) -> TrainedRun:
     from training.evaluate import evaluate
@@ -245,11 +249,13 @@ def trained(tmp_path_factory, small_csv) -> TrainedRun:
                       photos.rendered.accuracy)
 
 
+@ONE_TRAINED_RUN
 def test_fit_learns_and_checkpoints(trained):
     assert trained.best.exists() and (trained.run / "last.keras").exists()
     assert len(trained.losses) == 6 and trained.losses[-1] < trained.losses[0]
 
 
+@ONE_TRAINED_RUN
 def test_resume_continues_the_run(trained):
     assert json.loads((trained.run / "state.json").read_text())["epochs_done"] == 8
     assert len((trained.run / "log.csv").read_text().strip().splitlines()) == 1 + 8
@@ -257,6 +263,7 @@ def test_resume_continues_the_run(trained):
                                                                              for e in range(1, 9)]
 
 
+@ONE_TRAINED_RUN
 def test_evaluation_report(trained):
     for name in ("report.json", "report.md", "confusion_privatetest.png", "learning_curve.png", "class_counts.png"):
         assert (trained.report / name).stat().st_size > 0
@@ -266,6 +273,7 @@ def test_evaluation_report(trained):
     assert "PrivateTest" in trained.summary
 
 
+@ONE_TRAINED_RUN
 def test_distillation_learns_the_teachers_soft_targets(trained, small_csv, tmp_path):
     from training.distill import blend, soften
 
@@ -294,6 +302,7 @@ def test_distillation_learns_the_teachers_soft_targets(trained, small_csv, tmp_p
     assert (run / "teacher_probs.npy").stat().st_mtime_ns == cached  # the teacher was not asked again
 
 
+@ONE_TRAINED_RUN
 def test_several_teachers_act_as_their_average(trained, small_csv, tmp_path):
     import keras
 
@@ -314,6 +323,7 @@ def test_several_teachers_act_as_their_average(trained, small_csv, tmp_path):
     assert json.loads((run / "state.json").read_text())["teacher_sha256"] == digest
 
 
+@ONE_TRAINED_RUN
 def test_choose_ranks_models_and_their_average_on_public_test(trained, small_csv, capsys):
     import keras
 
@@ -333,6 +343,7 @@ def test_choose_ranks_models_and_their_average_on_public_test(trained, small_csv
     assert ranked == sorted(ranked, reverse=True)
 
 
+@ONE_TRAINED_RUN
 def test_portable_training_from_a_pack_within_a_time_budget(small_csv, trained, tmp_path, capsys):
     """The GPU path, on this CPU: pack Training + PublicTest, train in budgeted commands, resume, plain net out."""
     import keras
@@ -408,6 +419,7 @@ def test_portable_training_from_a_pack_within_a_time_budget(small_csv, trained, 
     np.testing.assert_allclose(restored.predict(faces, verbose=0), net.predict(faces, verbose=0), atol=0.02)
 
 
+@ONE_TRAINED_RUN
 def test_teacher_probabilities_travel_in_place_of_the_teachers(small_csv, trained, tmp_path, capsys):
     """A GPU machine cannot take vgg_wide teacher files beside the pack; their probabilities stand in for them."""
     from training.distill import mean_probs, read_probs, teacher_probs
@@ -482,6 +494,7 @@ def test_ferplus_votes_move_targets_part_of_the_way(small_csv, tmp_path):
                          "--epochs", "1", "--batch-size", "16", "--ferplus", str(short)]) != 0
 
 
+@ONE_TRAINED_RUN
 def test_export_writes_the_model_card(trained):
     card = json.loads((trained.shipped / "model_card.json").read_text())
     assert card["epochs_trained"] == 8
@@ -493,6 +506,7 @@ def test_export_writes_the_model_card(trained):
     assert "calibration" not in card and "init_weights_sha256" not in card
 
 
+@ONE_TRAINED_RUN
 def test_exported_model_predicts_as_the_checkpoint_in_both_runtimes(trained):
     import keras
 
@@ -506,6 +520,7 @@ def test_exported_model_predicts_as_the_checkpoint_in_both_runtimes(trained):
     np.testing.assert_allclose(lite, before, atol=2e-3)  # float16 weights in the twin
 
 
+@ONE_TRAINED_RUN
 def test_warm_start_is_traced_to_its_weights(trained, tmp_path, small_csv):
     from training.export import export
     from training.fit import FitConfig, fit
@@ -545,6 +560,7 @@ def test_a_fine_tune_can_hold_batch_norm_at_the_warm_start(tmp_path, small_csv):
     assert same == held  # batch norm kept whole, every other layer moved
 
 
+@ONE_TRAINED_RUN
 def test_calibrated_model_card_carries_the_offsets(trained, tmp_path, small_csv):
     from training.calibrate import calibrate
     from training.export import export
@@ -557,6 +573,7 @@ def test_calibrated_model_card_carries_the_offsets(trained, tmp_path, small_csv)
     assert "held-out halves, calibrated" in (tmp_path / "cal" / "MODEL_CARD.md").read_text()
 
 
+@ONE_TRAINED_RUN
 def test_pack_and_unpack_move_a_run_to_another_folder(trained, tmp_path, small_csv, capsys):
     import keras
 

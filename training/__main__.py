@@ -236,13 +236,13 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if not args.verbose:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # TensorFlow's INFO lines once its logging is up
+    if problem := _input_problem(args):  # before TensorFlow loads: a mistyped path answers at once
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     with native_output_logged("tensorflow"):  # what it prints before that (oneDNN), as DEBUG records
         missing_package = _missing_training_stack()
     if missing_package:
         print(f"error: {TRAIN_SETUP_HINT} ({missing_package} is not installed)", file=sys.stderr)
-        return 2
-    if problem := _input_problem(args):
-        print(f"error: {problem}", file=sys.stderr)
         return 2
     from training.data import DatasetError
 
