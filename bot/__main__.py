@@ -192,4 +192,6 @@ def _fail(message: str, status: int = 2) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from model.errors import exit_with
+
+    exit_with(main)

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from model.analyze import EmotionAnalyzer
-from model.errors import path_problem
+from model.errors import exit_with, path_problem
 
 VERBOSE_HELP = "debug logs, and LiteRT's start-up line"
 
@@ -97,4 +97,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_with(main)

@@ -4,7 +4,11 @@
 ``details`` holds its figures, for a front end that words it in its user's language.
 """
 
+import os
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 
 class InputError(ValueError):
@@ -48,3 +52,18 @@ def path_problem(path: Path, folder: bool = False) -> str | None:
     if folder:
         return None if path.is_dir() else f"{path}: {'a file, not a folder' if path.exists() else 'no such folder'}"
     return None if path.is_file() else f"{path}: {'a directory, not a file' if path.is_dir() else 'no such file'}"
+
+
+def exit_with(main: Callable[[], int]) -> NoReturn:
+    """Run a command line's ``main`` and exit with its status.
+
+    Output piped into a reader that stops early (``python -m catalog stats | head``) ends the command
+    quietly, as it does other Unix tools, instead of with a BrokenPipeError traceback.
+    """
+    try:
+        status = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python flushes stdout again at exit
+        status = 1
+    sys.exit(status)

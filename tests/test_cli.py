@@ -112,6 +112,20 @@ def test_catalog_recommend_prints_the_shared_format(seeded_sqlite, tmp_path, cap
     assert sum(line.startswith("    Spotify <https://open.spotify.com/track/") for line in lines) == 3
 
 
+@pytest.mark.parametrize("package", ["catalog", "model"])
+def test_a_reader_that_stops_early_ends_the_command_quietly(package, seeded_sqlite, tmp_path):
+    """``python -m catalog recommend happy | head -2``: no BrokenPipeError traceback (``true`` reads nothing)."""
+    shutil.copyfile(seeded_sqlite, tmp_path / "catalog.db")
+    args = ["recommend", "happy"] if package == "catalog" else ["predict", str(PHOTO)]
+    environ = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(ROOT), "HOME": str(tmp_path),
+               "DATABASE_URL": f"sqlite:///{tmp_path / 'catalog.db'}"}
+    command = shlex.join([sys.executable, "-m", package, *args])
+    out = subprocess.run(["bash", "-c", f"set -o pipefail; {command} | true"], capture_output=True, text=True,
+                         env=environ, cwd=tmp_path, timeout=300)
+    assert "Traceback" not in out.stderr and "BrokenPipeError" not in out.stderr
+    assert out.returncode == 1, out.stderr  # the pipe's status says the output was cut short
+
+
 def test_a_no_face_reply_invites_a_pick_only_under_mood_buttons(analyzer):
     import cv2
     import numpy as np

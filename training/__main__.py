@@ -28,7 +28,7 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from model.errors import path_problem
+from model.errors import exit_with, path_problem
 from model.native import native_output_logged
 from model.tta import TTA_MODES
 
@@ -369,4 +369,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_with(main)
