@@ -16,26 +16,16 @@ from typing import Any
 
 import numpy as np
 
-from bot.replies import heading
+from bot.live import LiveMood, Suggestion, TrackedFace, suggest
 from bot.settings import WatchSettings
-from bot.watch.moods import MoodTime, SettledMood, Timeline
+from bot.watch.moods import MoodTime, Timeline
 from bot.watch.outputs import AnnotatedVideo, JsonLines, draw, face_record, overlay
 from bot.watch.preview import PreviewState
 from bot.watch.source import Frame, FrameReader
 from bot.watch.terminal import Terminal, songs_text, status_line
-from bot.watch.tracker import FaceTracker, TrackedFace
-from catalog import Catalog, Preferences, Track, plan
+from catalog import Catalog, Preferences
 from model import EmotionAnalyzer
 from model.annotate import encode_jpeg
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    at: float
-    """Seconds into the watch when the mood settled."""
-    mood: str
-    heading: str
-    tracks: list[Track]
 
 
 @dataclass
@@ -79,8 +69,7 @@ class Watch:
         self.reader, self.analyzer, self.catalog, self.settings = reader, analyzer, catalog, settings
         self.terminal, self.strategy, self.songs = terminal, strategy, songs
         self.jsonl, self.video, self.preview = jsonl, video, preview
-        self.tracker = FaceTracker(settings.smoothing)
-        self.settled = SettledMood(settings.stable_seconds)
+        self.mood = LiveMood(settings.smoothing, settings.stable_seconds)
         self.mood_time = MoodTime()
         self.timeline = Timeline()
         self.suggestions: list[Suggestion] = []
@@ -124,12 +113,12 @@ class Watch:
                 self.preview.publish(None, self._state([]) | {"ended": ended})
         return Summary(self.reader.source.name, time.monotonic() - self._start, latest.read, self.analysed,
                        latest.dropped, self.reader.reconnected, ended, latest.failed, self.mood_time.shares(),
-                       self.tracker.next_id - 1, self.suggestions, list(self.latencies), self.timeline)
+                       self.mood.faces_seen, self.suggestions, list(self.latencies), self.timeline)
 
     def _analyse(self, frame: Frame) -> None:
         t = frame.at - self._start
-        faces = self.tracker.update(t, self.analyzer.analyze_array(frame.image))
-        main = faces[0] if faces else None
+        step = self.mood.update(t, self.analyzer.analyze_array(frame.image))
+        faces, main = step.faces, step.main
         self.analysed += 1
         self._recent.append(time.monotonic())
         self.mood_time.update(t, main.label if main else None)
@@ -137,7 +126,7 @@ class Watch:
         shown = overlay(faces)
         if self.video is not None:
             self.video.shown = shown
-        if self.settled.update(t, main.label if main else None) and main is not None:
+        if step.settled and main is not None:
             self._ask_songs(t, main)
         self.terminal.status(status_line(t, [(f.id, f.label, f.confidence) for f in faces], self._fps(),
                                          self.reader.latest.dropped))
@@ -173,12 +162,8 @@ class Watch:
             self._waiting = None
 
     def _choose(self, t: float, face: TrackedFace) -> Suggestion:
-        prefs = Preferences()
-        chosen = plan(prefs, face.label, self.strategy, n=self.songs)
-        tracks = self.catalog.recommend(None, face.probs.tolist(), chosen.strategy, chosen.target, chosen.n,
-                                        seed=len(self.suggestions), preferences=prefs)
-        return Suggestion(t, face.label, heading(face.label, chosen.strategy, chosen.target),
-                          self.catalog.with_spotify(tracks))
+        return suggest(self.catalog, t, face.label, face.probs, Preferences(), self.strategy, self.songs,
+                       seed=len(self.suggestions))
 
     def _state(self, faces: list[dict[str, Any]]) -> dict[str, Any]:
         """What the preview page shows; ``faces`` as :func:`face_record` gives them (built once per frame)."""
