@@ -8,7 +8,7 @@ for a settled mood without storing anything (:mod:`bot.live.suggest`).
 """
 
 from bot.live.mood import LiveMood, SettledMood, Step
-from bot.live.suggest import Suggestion, suggest
+from bot.live.suggest import Suggester, Suggestion, suggest
 from bot.live.tracker import FaceTracker, TrackedFace
 
-__all__ = ["FaceTracker", "LiveMood", "SettledMood", "Step", "Suggestion", "TrackedFace", "suggest"]
+__all__ = ["FaceTracker", "LiveMood", "SettledMood", "Step", "Suggester", "Suggestion", "TrackedFace", "suggest"]

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from bot.live import LiveMood, Suggestion, TrackedFace, suggest
+from bot.live import LiveMood, Suggester, Suggestion, suggest
 from bot.settings import WatchSettings
 from bot.watch.moods import MoodTime, Timeline
 from bot.watch.outputs import AnnotatedVideo, JsonLines, draw, face_record, overlay
@@ -77,8 +77,7 @@ class Watch:
         self.analysed = 0
         self._recent: deque[float] = deque(maxlen=10)
         self._songs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="songs")
-        self._pending: Future[Suggestion] | None = None
-        self._waiting: tuple[float, TrackedFace] | None = None
+        self._suggester = Suggester(self._songs, self._choose)
         self._start = 0.0
 
     def run(self, seconds: float | None = None) -> Summary:
@@ -127,7 +126,7 @@ class Watch:
         if self.video is not None:
             self.video.shown = shown
         if step.settled and main is not None:
-            self._ask_songs(t, main)
+            self._suggester.ask(t, main.label, main.probs)
         self.terminal.status(status_line(t, [(f.id, f.label, f.confidence) for f in faces], self._fps(),
                                          self.reader.latest.dropped))
         latency = (time.monotonic() - frame.at) * 1000
@@ -145,24 +144,15 @@ class Watch:
             return 0.0
         return (len(self._recent) - 1) / (self._recent[-1] - self._recent[0])
 
-    def _ask_songs(self, t: float, face: TrackedFace) -> None:
-        """Choose songs for a settled mood off this thread; a newer mood replaces one still waiting its turn."""
-        self._waiting = (t, TrackedFace(face.id, face.box, face.probs.copy(), face.raw, face.first_seen, t))
-        self._collect_songs()
-
     def _collect_songs(self) -> None:
-        if self._pending is not None and self._pending.done():
-            suggestion = self._pending.result()
-            self._pending = None
+        suggestion = self._suggester.collect()
+        if suggestion is not None:
             self.suggestions.append(suggestion)
             self.terminal.say(songs_text(f"{suggestion.heading} (settled at {suggestion.at:.0f} s)",
                                          suggestion.tracks))
-        if self._pending is None and self._waiting is not None:
-            self._pending = self._songs.submit(self._choose, *self._waiting)
-            self._waiting = None
 
-    def _choose(self, t: float, face: TrackedFace) -> Suggestion:
-        return suggest(self.catalog, t, face.label, face.probs, Preferences(), self.strategy, self.songs,
+    def _choose(self, t: float, label: str, probs: np.ndarray) -> Suggestion:
+        return suggest(self.catalog, t, label, probs, Preferences(), self.strategy, self.songs,
                        seed=len(self.suggestions))
 
     def _state(self, faces: list[dict[str, Any]]) -> dict[str, Any]:
