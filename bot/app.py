@@ -27,6 +27,7 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot import budget, handlers, metrics, personal, privacy, replies, settings_menu
+from bot.camera import chat as camera
 from bot.context import CONTEXT_TYPES, BotData
 from bot.limits import RateLimiter, SharedRateLimiter, Turns
 from bot.settings import BotSettings, check
@@ -103,12 +104,13 @@ async def _housekeeping(app: BotApp) -> None:
 
 
 async def _post_init(app: BotApp) -> None:
-    """Load the song index, register the command menu, open the download client, start housekeeping."""
+    """Load the song index, register the command menu and menu button, open the download client, start housekeeping."""
     data = app.bot_data
     await asyncio.to_thread(data.catalog.index)  # seconds once, so that no user's first reply waits for it
     data.downloads = httpx.AsyncClient(timeout=httpx.Timeout(10.0), follow_redirects=False)
     data.housekeeping = asyncio.create_task(_housekeeping(app))
     await app.bot.set_my_commands([BotCommand(name, text) for name, text in replies.COMMANDS])
+    await camera.set_menu_button(app.bot, data.settings.webapp_url)
 
 
 async def _post_shutdown(app: BotApp) -> None:
@@ -173,6 +175,7 @@ def build_application(settings: BotSettings, analyzer: EmotionAnalyzer, catalog:
     app.add_handler(CommandHandler("settings", personal.settings))
     app.add_handler(CommandHandler("playlists", personal.playlists))
     app.add_handler(CommandHandler("stats", personal.stats))
+    app.add_handler(CommandHandler("camera", camera.camera))
     app.add_handler(MessageHandler(filters.PHOTO, handlers.on_photo))
     app.add_handler(MessageHandler(filters.VIDEO | filters.VIDEO_NOTE | filters.ANIMATION, handlers.on_video))
     app.add_handler(MessageHandler(filters.Document.ALL, handlers.on_document))

@@ -28,7 +28,8 @@ MOOD_BUTTON = re.compile(r"^mood:(?P<mood>" + "|".join(EMOJI) + r")$")
 FIX_BUTTON = re.compile(r"^fix:(?P<mood>angry|disgust|fear|happy|sad|surprise|neutral)$")
 SAVED_BUTTON = re.compile(r"^pl:(?P<id>\d{1,9})$")
 """Callback data of a mood picked by hand: the seven emotions, calm and energetic."""
-SOURCES = {"photo": "from a photo", "video": "from a video", "manual": "picked by hand"}
+SOURCES = {"photo": "from a photo", "video": "from a video", "camera": "from the live camera",
+           "manual": "picked by hand"}
 
 COMMANDS: list[tuple[str, str]] = [
     ("start", "What this bot does"),
@@ -39,6 +40,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("settings", "Genres, languages, explicit songs, list length"),
     ("playlists", "Your saved playlists"),
     ("stats", "How often I read your mood right"),
+    ("camera", "Live mood camera: music that follows your face"),
     ("forget", "Delete everything stored about you"),
     ("privacy", "What is stored and what is not"),
 ]
