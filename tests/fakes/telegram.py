@@ -70,6 +70,12 @@ def web_app_init_data(user_id: int, token: str = TOKEN, auth_date: float | None 
     return urlencode(values, quote_via=quote)
 
 
+def mini_app_url(page: str, init_data: str, theme: dict[str, str]) -> str:
+    """The address Telegram opens a Mini App at: launch data, version, platform and theme in its fragment."""
+    return (f"{page}#tgWebAppData={quote(init_data, safe='')}&tgWebAppVersion=8.0&tgWebAppPlatform=android"
+            f"&tgWebAppThemeParams={quote(json.dumps(theme), safe='')}")
+
+
 @dataclass
 class FakeFile:
     data: bytes
