@@ -11,10 +11,11 @@ second arrives through the fake Bot API from a new user, all the way to the bot'
 
 Steps of --seconds each with 1, 2, 4... camera users; a step passes when the camera
 users' frame-to-mood time (frame sent -> mood received) has p95 under 300 ms and each
-user gets at least 95% of its 4 frames/s. The bot's CPU time per frame is printed too: on
-a machine other processes share, the load average tells how far the capacity was theirs. Printed per step: camera frames/s,
+user gets at least 95% of its 4 frames/s. Printed per step: camera frames/s,
 frame-to-mood p50/p95, refusals, the bot's CPU use, and the photos' time to reply
-p50/p95; the capacity is the last step that passed.
+p50/p95; the capacity is the last step that passed. The bot's CPU time per frame is
+printed too: on a machine other processes share, the load average tells how much of
+the two cores was the bot's.
 
     python bench/bench_camera.py [--users 1,2,4,6,8,10,12,14,16,20 --seconds 12]
 """
