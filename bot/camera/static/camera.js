@@ -65,15 +65,7 @@
     }
     if (!initData()) { state("refused", WORDS.no_launch_data); return; }
     state("starting", WORDS.starting);
-    let answer;
-    try { answer = await api("start"); } catch (e) { state("ended", WORDS.network); return; }
-    if (!answer.ok) {
-      const why = await refusal(answer);
-      state(why.code === "refused" ? "refused" : "ended", WORDS[why.code] || why.message || WORDS.refused);
-      return;
-    }
-    const opened = await answer.json();
-    view = opened.view; rate = opened.rate; side = opened.side;
+    if (!await open()) return;
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { noCamera(WORDS.camera_absent); return; }
     try {
       video.srcObject = await navigator.mediaDevices.getUserMedia(
@@ -88,6 +80,21 @@
     $("save").addEventListener("click", save);
     addEventListener("pagehide", stop);
     tick();
+  }
+
+  async function open() {
+    // A camera view on the server: its id, and the frame rate and size it takes. False when refused.
+    view = null;
+    let answer;
+    try { answer = await api("start"); } catch (e) { state("ended", WORDS.network); return false; }
+    if (!answer.ok) {
+      const why = await refusal(answer);
+      state(why.code === "refused" ? "refused" : "ended", WORDS[why.code] || why.message || WORDS.refused);
+      return false;
+    }
+    const opened = await answer.json();
+    view = opened.view; rate = opened.rate; side = opened.side;
+    return true;
   }
 
   function noCamera(message) {
@@ -121,8 +128,9 @@
           show(await answer.json());
         } else {
           const why = await refusal(answer);
-          if (why.code === "refused" || why.code === "ended") { state(why.code, WORDS[why.code]); stopped = true; return; }
-          pause = why.wait * 1000;
+          if (why.code === "refused") { state("refused", WORDS.refused); stopped = true; return; }
+          if (why.code === "ended" && !await open()) { stopped = true; return; }  // idle too long: a new view
+          pause = why.code === "ended" ? 0 : why.wait * 1000;
         }
       } catch (e) {
         state("running", WORDS.network);
