@@ -200,9 +200,10 @@ def camera_app(app: BotApp) -> Starlette:
         now = time.monotonic()
         view.seen = now
         step = view.mood.update(now - view.opened, faces)
-        return JSONResponse(_after(view, step, now, size))
+        return JSONResponse(answer(view, step, now, size))
 
-    def _after(view: CameraView, step: Step, now: float, size: tuple[int, int]) -> dict[str, Any]:
+    def answer(view: CameraView, step: Step, now: float, size: tuple[int, int]) -> dict[str, Any]:
+        """The frame's answer; the main face kept for Save, and songs asked for when its mood settled."""
         main = step.main
         if main is not None:
             view.face = (main.label, main.probs.copy(), now)
