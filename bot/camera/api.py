@@ -9,7 +9,7 @@
   in memory by the same :class:`model.EmotionAnalyzer` call as a photo, in the
   same analysis threads; answered with the faces, the smoothed mood and the
   latest songs (:mod:`bot.live`, as ``python -m bot watch``).
-- ``POST /app/api/save``: records the view's current mood and sends its songs into the chat.
+- ``POST /app/api/save``: records the view's current mood and sends the songs the page shows into the chat.
 - ``POST /app/api/stop``: closes the view.
 
 Every API call carries Telegram's signed launch data (``Authorization: tma
@@ -226,7 +226,7 @@ def camera_app(app: BotApp) -> Starlette:
             raise Refused(429, "slow_down", verdict.wait)
         context: Context = app.context_types.context(app)
         try:
-            label = await save_mood(context, user, found[1])
+            label = await save_mood(context, user, found[1], view.shown)
         except DailyLimit as exc:
             raise Refused(429, "daily_limit", message=daily_limit(exc.kind, exc.limit)) from None
         except Forgotten:

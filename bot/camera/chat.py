@@ -26,6 +26,7 @@ from bot import replies
 from bot.camera import texts
 from bot.camera.auth import WebAppUser
 from bot.context import Context
+from bot.live import Suggestion
 from bot.songs import pick_songs, tracked
 from catalog import EMOTIONS, Forgotten
 
@@ -54,14 +55,15 @@ async def set_menu_button(bot: Bot, url: str) -> None:
     await bot.set_chat_menu_button(menu_button=button)
 
 
-async def save_mood(context: Context, user: WebAppUser, probs: np.ndarray) -> str:
+async def save_mood(context: Context, user: WebAppUser, probs: np.ndarray, shown: Suggestion | None) -> str:
     """Record the camera's reading for ``user`` and send songs for it into their chat, as a selfie's reply would.
 
-    The reading counts in /mood, /history and /stats, and the list has the
-    selfie reply's buttons. Returns the emotion saved. Raises
-    :class:`catalog.DailyLimit` past the day's readings or songs,
-    :class:`catalog.Forgotten` when a /forget came meanwhile, and Telegram's error
-    when the chat cannot be written to.
+    The songs are the list the page shows (``shown``) when it is for this
+    mood, else a new list chosen as for a selfie. The reading counts in /mood,
+    /history and /stats, and the list has the selfie reply's buttons. Returns
+    the emotion saved. Raises :class:`catalog.DailyLimit` past the day's
+    readings or songs, :class:`catalog.Forgotten` when a /forget came meanwhile,
+    and Telegram's error when the chat cannot be written to.
     """
     data = context.bot_data
     label = EMOTIONS[int(np.argmax(probs))]
@@ -71,9 +73,12 @@ async def save_mood(context: Context, user: WebAppUser, probs: np.ndarray) -> st
                                          data.settings.daily_readings)
         if stored is None:
             raise Forgotten
-        chosen, tracks = await pick_songs(data, user.id, user.language_code, work, probs.tolist(), label)
-    text = (texts.saved(label, float(probs.max())) + "\n\n"
-            + replies.songs_text(tracks, replies.heading(label, chosen.strategy, chosen.target)))
+        if shown is not None and shown.mood == label:
+            heading, tracks = shown.heading, shown.tracks
+        else:
+            chosen, tracks = await pick_songs(data, user.id, user.language_code, work, probs.tolist(), label)
+            heading = replies.heading(label, chosen.strategy, chosen.target)
+    text = texts.saved(label, float(probs.max())) + "\n\n" + replies.songs_text(tracks, heading)
     await context.bot.send_message(user.id, text, reply_markup=replies.songs_keyboard(
         tracks, extra=[replies.correction_row(ranked)]))
     return label
