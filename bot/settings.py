@@ -81,7 +81,7 @@ class BotSettings(BaseSettings):
     webapp_max_sessions: int = Field(20, ge=1, alias="WEBAPP_MAX_SESSIONS")
     """Camera views open at once in this process, all users together; one more is asked to try later."""
     webapp_frame_bytes: int = Field(150_000, ge=10_000, le=2_000_000, alias="WEBAPP_FRAME_BYTES")
-    """Largest camera frame accepted (the page sends JPEGs 480 pixels wide, quality 0.75)."""
+    """Largest camera frame accepted (the page sends JPEGs 480 pixels on the long side, quality 0.75)."""
     webapp_smoothing: float = Field(1.5, ge=0, alias="WEBAPP_SMOOTHING")
     """As ``WATCH_SMOOTHING``, for the camera Mini App."""
     webapp_stable_seconds: float = Field(3.0, ge=0, alias="WEBAPP_STABLE_SECONDS")
