@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SAMPLE ?= tests/data/congress_D000407.jpg
 FER ?= ../shared/data/fer2013/fer2013.csv.gz
 
-.PHONY: run test lint bench train train-setup evaluate clean sample-conversation
+.PHONY: run test lint bench train train-setup evaluate clean sample-conversation messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,13 @@ lint: $(VENV)/.test
 ## sample-conversation: rewrite README.md's sample conversation from a run of the real bot against the fake Bot API
 sample-conversation: $(VENV)/.test
 	$(BIN)/python scripts/sample_conversation.py
+
+## messages: the bot's English messages extracted (bot/locales/messages.pot), merged into every language's .po and compiled to the .mo files the bot loads; new or changed messages come out untranslated or fuzzy for translators (docs/languages.md)
+messages: $(VENV)/.test
+	$(BIN)/pybabel extract -F pyproject.toml --add-location=file --sort-by-file --project=MoodTunes \
+		--copyright-holder="MoodTunes contributors" -o bot/locales/messages.pot bot
+	$(BIN)/pybabel update -i bot/locales/messages.pot -d bot/locales --ignore-obsolete
+	$(BIN)/pybabel compile -d bot/locales --statistics
 
 ## bench: every benchmark in bench/, figures printed and saved to bench/results/
 bench: $(VENV)/.bench

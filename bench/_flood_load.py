@@ -41,6 +41,8 @@ from _common import stats  # noqa: E402
 from bench_limits import PICTURES, PORTRAIT  # noqa: E402
 
 from bot import replies  # noqa: E402
+from bot.i18n import words  # noqa: E402
+from model import InputError  # noqa: E402
 from tests.fakes.telegram import Call, FakeTelegram  # noqa: E402
 
 SELFIE = PORTRAIT.read_bytes()
@@ -111,10 +113,12 @@ CASES = (
     Case("all 14 files at once", tuple(("document", name, 2) for name in DOCUMENTS)),
 )
 
-SIGNS = {  # how the bot's reply to a picture or video begins: what became of it
-    "analysed": (replies.NO_FACE[:20],),  # the no-face replies; a reading with a face is answered with a picture
-    "refused": (replies.bad_input("-")[:20], replies.too_large(1)[:20], replies.daily_limit("readings", 1)[:9]),
-    "told_to_wait": (replies.rate_limited(1)[:20],),
+ENGLISH = words("en")
+SIGNS = {  # how the bot's reply to a picture or video begins (in English): what became of it
+    "analysed": (replies.no_face_video(ENGLISH)[:20],),  # no face; a reading with a face is answered with a picture
+    "refused": (replies.bad_input(ENGLISH, InputError("-"))[:20], replies.too_large(ENGLISH, 1)[:20],
+                replies.daily_limit(ENGLISH, "readings", 1)[:9]),
+    "told_to_wait": (replies.rate_limited(ENGLISH, 1)[:20],),
 }
 
 

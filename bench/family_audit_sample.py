@@ -5,13 +5,16 @@ Each mood (the seven emotions, calm, energetic) gives 20 new users (``seed`` 0-1
 seed catalogue in a fresh SQLite database, for a user whose Telegram language is ``en``. From the
 distinct picks, 200 are drawn with a fixed seed and printed as CSV with the seed's genres, so each
 family can be judged by title, artist and genres (the verdicts are in
-``catalog/seed/family_audit_lists.csv``).
+``catalog/seed/family_audit_lists.csv``, sample seed 2026, and ``family_audit_lists_2.csv``, sample seed 2027
+on the rebuilt seed).
 
     python bench/family_audit_sample.py > sample.csv
+    python bench/family_audit_sample.py --sample-seed 2027 > sample.csv
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import gzip
 import random
@@ -47,16 +50,21 @@ def picks() -> dict[str, str]:
 def main() -> None:
     from catalog.db import SEED_FILE
 
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sample-seed", type=int, default=SAMPLE_SEED,
+                        help="seed of the draw (another audit: another seed)")
+    args = parser.parse_args()
     found = picks()
-    chosen = random.Random(SAMPLE_SEED).sample(sorted(found), SAMPLE)
+    chosen = random.Random(args.sample_seed).sample(sorted(found), SAMPLE)
     with gzip.open(SEED_FILE, "rt", encoding="utf-8") as f:
         seed = {r["spotify_id"]: r for r in csv.DictReader(f) if r["spotify_id"] in set(chosen)}
-    print(f"{len(found)} distinct picks; {SAMPLE} sampled (seed {SAMPLE_SEED})", file=sys.stderr)
+    print(f"{len(found)} distinct picks; {SAMPLE} sampled (seed {args.sample_seed})", file=sys.stderr)
     out = csv.writer(sys.stdout)
-    out.writerow(["spotify_id", "title", "artist", "family", "genres", "language", "popularity"])
+    out.writerow(["spotify_id", "title", "artist", "family", "genres", "language", "popularity", "tags"])
     for sid in chosen:
         r = seed[sid]
-        out.writerow([sid, r["title"], r["artist"], found[sid], r["genres"], r["language"], r["popularity"]])
+        out.writerow([sid, r["title"], r["artist"], found[sid], r["genres"], r["language"], r["popularity"],
+                      r["tags"]])
 
 
 if __name__ == "__main__":

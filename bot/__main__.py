@@ -11,13 +11,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import re
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
-from bot.logs import JsonFormatter, native_output_logged
+from bot.logs import JsonFormatter
 from bot.logs import configure as configure_logging
 from bot.redact import redact
 from bot.settings import BotSettings, ConfigError
@@ -27,32 +27,37 @@ from bot.watch import add_arguments, watch
 log = logging.getLogger("bot")
 
 
-def _plain(html_text: str) -> str:
-    """Telegram HTML to terminal text: links become 'label <url>'."""
-    text = re.sub(r'<a href="([^"]+)">([^<]+)</a>', r"\2 <\1>", html_text)
-    return re.sub(r"</?[a-z]+>", "", text).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
-
-
-def try_file(path: Path) -> int:
-    """Run one photo or video through model and catalogue and print the bot's reply."""
+def try_file(path: Path, language: str | None = None) -> int:
+    """Run one photo or video through model and catalogue and print the bot's reply as plain text, as a user of
+    ``language`` (a language tag: the reply's words and the songs' languages) would read it."""
     from bot import replies
+    from bot.i18n import words
+    from bot.plain import plain
     from catalog import Preferences, get_catalog, plan
-    from model import InputError, get_analyzer, media_kind
+    from catalog.languages import default_languages
+    from model import InputError, get_analyzer, media_kind, path_problem
 
+    if problem := path_problem(path):
+        return _fail(problem, 1)
+    t = words(language)
     analyzer, catalog = get_analyzer(), get_catalog()
     try:
         reading = analyzer.analyze(path.read_bytes(), media_kind(path.name))
-    except (InputError, OSError) as exc:
-        print(_plain(replies.bad_input(str(exc))))
+    except InputError as exc:
+        print(plain(replies.bad_input(t, exc)))
         return 1
-    found = replies.headline(reading)
+    except OSError as exc:
+        return _fail(f"{path}: {exc.strerror or exc}", 1)
+    found = replies.headline(t, reading)
     if found is None:
-        print(replies.no_face(reading))
+        print(plain(replies.no_face(t, reading, buttons=False)))
         return 0
-    chosen = plan(Preferences(), found.label, n=BotSettings().songs_per_list)
-    tracks = catalog.with_spotify(catalog.recommend(None, found.probs, chosen.strategy, chosen.target, chosen.n))
-    print(_plain(found.summary + "\n\n"
-                 + replies.songs_text(tracks, replies.heading(found.label, chosen.strategy, chosen.target))))
+    prefs = Preferences(languages=default_languages(language))
+    chosen = plan(prefs, found.label, n=BotSettings().songs_per_list)
+    tracks = catalog.with_spotify(catalog.recommend(None, found.probs, chosen.strategy, chosen.target, chosen.n,
+                                                    preferences=prefs))
+    print(plain(found.summary + "\n\n"
+                + replies.songs_text(t, tracks, replies.heading(t, found.label, chosen.strategy, chosen.target))))
     return 0
 
 
@@ -70,9 +75,7 @@ def run(settings: BotSettings) -> None:
     if sentry.init(settings.sentry_dsn):
         log.info("errors are reported to Sentry, scrubbed")
     return_large_buffers()
-    with native_output_logged("model"):
-        analyzer = get_analyzer()
-    app = build_application(settings, analyzer, get_catalog())
+    app = build_application(settings, get_analyzer(), get_catalog())
     if settings.mode == "webhook":
         log.info("webhook mode on %s:%d", settings.webhook_listen, settings.webhook_port)
     else:
@@ -100,25 +103,46 @@ def health(settings: BotSettings) -> int:
         return 1
 
 
-def main(argv: list[str] | None = None) -> int:
+VERBOSE_HELP = "debug logs (LOG_LEVEL=DEBUG), LiteRT's start-up line included"
+
+
+def _parser() -> argparse.ArgumentParser:
+    """Every command and option, with help written for a terminal."""
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command")
-    sub.add_parser("run", help="run the bot (the default)")
-    t = sub.add_parser("try", help="print the reply for a photo or video, without Telegram")
-    t.add_argument("path", type=Path)
-    sub.add_parser("health", help="exit 0 when the running bot answers /healthz (for container health checks)")
+    parser.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
+    sub = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
+    sub.add_parser("run", help="run the bot (the default)",
+                   description="Run the Telegram bot until Ctrl-C or SIGTERM: long polling, or a webhook with "
+                               "BOT_MODE=webhook. Needs TELEGRAM_BOT_TOKEN (environment or .env).")
+    t = sub.add_parser("try", help="print the reply for a photo or video, without Telegram",
+                       description="Print, as plain text, the reply the bot would send for a photo or video: the "
+                                   "mood it reads and the songs it suggests. No token needed.")
+    t.add_argument("path", type=Path, help="a photo, image file or video (JPEG, PNG, WebP, GIF, MP4, ...)")
+    t.add_argument("--language", help="reply as to a user of this language (en, es, pt-br, de, fr, it, ru, uk, tr, "
+                                      "id; default: English, songs in any language)")
+    sub.add_parser("health", help="exit 0 when the running bot answers /healthz (for container health checks)",
+                   description="Exit 0 when the running bot answers /healthz on its webhook port (or OPS_PORT "
+                               "when polling), 1 otherwise: a container's health check.")
     w = sub.add_parser("watch", help="live camera mode: the mood in a camera, video file or stream, and songs for it",
                        description=watch_doc)
     add_arguments(w)
+    for command in sub.choices.values():  # also after the command: python -m bot try x.jpg --verbose
+        command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
     args = parser.parse_args(argv)
     try:
         settings = BotSettings()
     except ValidationError as exc:
         return _fail(_first_problem(exc))
-    configure_logging(settings.log_level, settings.log_format, secrets=(settings.token, settings.webhook_secret))
+    configure_logging("DEBUG" if args.verbose else settings.log_level, settings.log_format,
+                      secrets=(settings.token, settings.webhook_secret))
     if args.command == "try":
-        return try_file(args.path)
+        return try_file(args.path, args.language)
     if args.command == "watch":
         try:
             return watch(args)
@@ -130,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "health":
         return health(settings)
     from sqlalchemy.exc import SQLAlchemyError
-    from telegram.error import InvalidToken, TelegramError
+    from telegram.error import InvalidToken, NetworkError, TelegramError
 
     try:
         run(settings)
@@ -138,6 +162,10 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(exc))
     except InvalidToken:  # its own message quotes the token
         return _fail("Telegram rejected TELEGRAM_BOT_TOKEN: copy it again from @BotFather (/mybots, API Token)")
+    except NetworkError as exc:  # no route, DNS, a proxy in the way, or a wrong TELEGRAM_BASE_URL
+        host = urlsplit(settings.base_url).netloc or settings.base_url
+        return _fail(f"could not reach Telegram's Bot API at {host} ({exc.message}): check the network and "
+                     "proxy settings, and TELEGRAM_BASE_URL", 1)
     except TelegramError as exc:
         return _fail(f"Telegram did not answer as expected at start: {exc.message}", 1)
     except SQLAlchemyError as exc:

@@ -29,6 +29,7 @@ from telegram.request import HTTPXRequest
 from bot import budget, handlers, metrics, personal, privacy, replies, settings_menu
 from bot.camera import chat as camera
 from bot.context import CONTEXT_TYPES, BotData
+from bot.i18n import ENGLISH, every_language, telegram_code, words
 from bot.limits import RateLimiter, SharedRateLimiter, Turns
 from bot.settings import BotSettings, check
 from bot.tracing import TracedUpdates, name_handlers
@@ -94,8 +95,9 @@ async def _housekeeping(app: BotApp) -> None:
                 await asyncio.to_thread(data.catalog.prune_rate_windows, time.time() - 2 * data.settings.rate_window)
             for work in unfinished:
                 try:
-                    await app.bot.send_message(work.chat_id, replies.RESEND, reply_parameters=ReplyParameters(
-                        work.message_id, allow_sending_without_reply=True))
+                    await app.bot.send_message(work.chat_id, replies.resend(words(work.language)),
+                                               reply_parameters=ReplyParameters(work.message_id,
+                                                                                allow_sending_without_reply=True))
                 except TelegramError as exc:  # one user who blocked the bot must not cost the others their notice
                     log.warning("could not ask a user to resend: %s", exc.message)
         except Exception:
@@ -103,13 +105,25 @@ async def _housekeeping(app: BotApp) -> None:
         await asyncio.sleep(HEARTBEAT_EVERY)
 
 
+async def _introduce(app: BotApp) -> None:
+    """The command menu, description and short description: in English for everyone, then in every other language
+    for the users whose app is set to it (Telegram takes a two-letter code: Portuguese users get Brazilian)."""
+    for t in every_language():
+        code = None if t.locale == ENGLISH else telegram_code(t.locale)
+        await app.bot.set_my_commands([BotCommand(name, text) for name, text in replies.commands(t)],
+                                      language_code=code)
+        await app.bot.set_my_description(replies.description(t), language_code=code)
+        await app.bot.set_my_short_description(replies.short_description(t), language_code=code)
+
+
 async def _post_init(app: BotApp) -> None:
-    """Load the song index, register the command menu and menu button, open the download client, start housekeeping."""
+    """Load the song index, open the download client, start housekeeping, introduce the bot in every language and
+    set the chat's menu button."""
     data = app.bot_data
     await asyncio.to_thread(data.catalog.index)  # seconds once, so that no user's first reply waits for it
     data.downloads = httpx.AsyncClient(timeout=httpx.Timeout(10.0), follow_redirects=False)
     data.housekeeping = asyncio.create_task(_housekeeping(app))
-    await app.bot.set_my_commands([BotCommand(name, text) for name, text in replies.COMMANDS])
+    await _introduce(app)
     await camera.set_menu_button(app.bot, data.settings.webapp_url)
 
 
@@ -183,7 +197,7 @@ def build_application(settings: BotSettings, analyzer: EmotionAnalyzer, catalog:
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT, handlers.on_text))
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE, handlers.on_other))
     app.add_handler(CallbackQueryHandler(handlers.on_feedback, pattern=replies.FEEDBACK_BUTTON))
-    app.add_handler(CallbackQueryHandler(handlers.on_more, pattern="^more$"))
+    app.add_handler(CallbackQueryHandler(handlers.on_more, pattern=replies.MORE_BUTTON))
     app.add_handler(CallbackQueryHandler(handlers.on_lift, pattern="^lift$"))
     app.add_handler(CallbackQueryHandler(handlers.on_mood_button, pattern=replies.MOOD_BUTTON))
     app.add_handler(CallbackQueryHandler(handlers.on_fix, pattern=replies.FIX_BUTTON))

@@ -22,6 +22,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot import metrics, replies
 from bot.context import Context
+from bot.i18n import words
 from bot.tracing import outcome
 
 REFUSALS_AT_ONCE = 4
@@ -56,14 +57,16 @@ async def spend(update: Update, context: Context) -> None:
         return
     metrics.ACTIONS_REFUSED.inc()
     outcome("rate_limited")
+    user = update.effective_user
+    t = words(user.language_code if user else None)  # the app's language: a refusal costs no database read
     if update.callback_query is not None:
-        context.application.create_task(_answer(update.callback_query, verdict.wait, context.bot_data.refusals),
-                                        update)
+        context.application.create_task(_answer(update.callback_query, replies.slow_down(t, verdict.wait),
+                                                context.bot_data.refusals), update)
     elif verdict.tell and update.message is not None:
-        await update.message.reply_text(replies.slow_down(verdict.wait))
+        await update.message.reply_text(replies.slow_down(t, verdict.wait))
     raise ApplicationHandlerStop
 
 
-async def _answer(query: CallbackQuery, wait: float, slots: asyncio.Semaphore) -> None:
+async def _answer(query: CallbackQuery, text: str, slots: asyncio.Semaphore) -> None:
     async with slots:
-        await query.answer(replies.slow_down(wait))
+        await query.answer(text)

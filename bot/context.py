@@ -11,8 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
+from telegram import User
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
+from bot.i18n import Words, words
 from bot.limits import RateLimiter, SharedRateLimiter, Turns
 from bot.settings import BotSettings
 from catalog import Catalog
@@ -51,3 +53,10 @@ class BotData:
 
 Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
 CONTEXT_TYPES = ContextTypes(bot_data=BotData)
+
+
+async def words_of(context: Context, user: User) -> Words:
+    """The words a user hears: the language they chose in /settings, else their Telegram app's; English if neither
+    is one the bot speaks. One short database read: a choice made on another replica counts at once."""
+    chosen = await asyncio.to_thread(context.bot_data.catalog.language, user.id)
+    return words(chosen or user.language_code)

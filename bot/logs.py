@@ -10,15 +10,12 @@ included, so ``LOG_FORMAT=json`` makes every line JSON.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from types import TracebackType
 
 from bot.redact import RedactFilter, register
@@ -27,8 +24,9 @@ FIELDS = ("update_id", "update_type", "handler", "outcome", "duration_ms")
 """Extra fields the update log (:mod:`bot.tracing`) attaches, kept as JSON keys."""
 QUIETER = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "telegram": logging.INFO,
            "sqlalchemy.engine": logging.WARNING, "alembic": logging.WARNING, "uvicorn.error": logging.WARNING,
-           "uvicorn.access": logging.WARNING, "hpack": logging.WARNING}
-"""Floors for libraries whose lower levels log request URLs (the token), whole updates (ids, text) or SQL values."""
+           "uvicorn.access": logging.WARNING, "hpack": logging.WARNING, "matplotlib": logging.WARNING}
+"""Floors for libraries whose lower levels log request URLs (the token), whole updates (ids, text) or SQL values,
+or only noise (matplotlib's note that it built its font cache, at a first start)."""
 
 
 class JsonFormatter(logging.Formatter):
@@ -75,29 +73,6 @@ def throttle(*names: str) -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, Throttle) for f in logger.filters):
             logger.addFilter(Throttle())
-
-
-@contextlib.contextmanager
-def native_output_logged(name: str) -> Iterator[None]:
-    """Lines that native code writes straight to file descriptor 2 meanwhile, logged afterwards as ``name``'s.
-
-    LiteRT prints "Created TensorFlow Lite XNNPACK delegate" that way; logged,
-    it leaves JSON logs all JSON.
-    """
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as sink:
-        os.dup2(sink.fileno(), 2)
-        try:
-            yield
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-            sink.seek(0)
-            for line in sink.read().decode(errors="replace").splitlines():
-                if line.strip():
-                    logging.getLogger(name).info("%s", line.strip())
 
 
 def _uncaught(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:

@@ -20,6 +20,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot import replies
 from bot.context import Context
+from bot.i18n import Words, words
 from bot.tracing import outcome
 
 NOT_A_PERSON = frozenset({1087968824, 136817688, 777000})
@@ -67,15 +68,17 @@ async def no_anonymous(update: Update, context: Context) -> None:
     if msg is None or not anonymous(msg) or command(msg) in IMPERSONAL:
         return
     outcome("anonymous")
-    await msg.reply_text(replies.ANONYMOUS)
+    await msg.reply_text(replies.anonymous(words(msg.from_user.language_code if msg.from_user else None)))
     raise ApplicationHandlerStop
 
 
-async def send_personal(update: Update, context: Context, send: Callable[[int], Awaitable[object]]) -> None:
+async def send_personal(t: Words, update: Update, context: Context,
+                        send: Callable[[int], Awaitable[object]]) -> None:
     """Send personal data with ``send(chat_id)``: here in a private chat; from a group, to the private chat.
 
     The group hears only that it was sent, or how to open a private chat when
-    the person has never started the bot (Telegram refuses the message then).
+    the person has never started the bot (Telegram refuses the message then),
+    in the person's words ``t``.
     """
     msg, user = update.effective_message, update.effective_user
     assert msg is not None and user is not None  # message updates from a person (see no_anonymous)
@@ -85,6 +88,6 @@ async def send_personal(update: Update, context: Context, send: Callable[[int], 
     try:
         await send(user.id)
     except Forbidden:
-        await msg.reply_text(replies.open_private_chat(context.bot.username))
+        await msg.reply_text(replies.open_private_chat(t, context.bot.username))
         return
-    await msg.reply_text(replies.SENT_PRIVATELY)
+    await msg.reply_text(replies.sent_privately(t))

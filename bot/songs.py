@@ -22,6 +22,7 @@ from telegram.error import BadRequest
 
 from bot import metrics, replies
 from bot.context import BotData, Context
+from bot.i18n import Words
 from catalog import EMOTIONS, DailyLimit, Forgotten, Plan, Track, plan
 from catalog.moods import one_hot
 
@@ -30,18 +31,19 @@ log = logging.getLogger(__name__)
 
 @asynccontextmanager
 async def tracked(context: Context, user_id: int, chat_id: int, message_id: int,
-                  wait_turn: bool = True) -> AsyncIterator[int]:
+                  wait_turn: bool = True, language: str = "") -> AsyncIterator[int]:
     """Pending work for the block's writes (its id to pass them), ended however the block ends.
 
     The work is kept alive by the housekeeping heartbeat while the block runs
     (``BotData.working``), so no replica takes it for a crashed one's. With
     ``wait_turn`` the block waits for the user's earlier work; a button press
     that makes one small write does not, so that its spinner is answered at once
-    even while the user's video is being read.
+    even while the user's video is being read. ``language`` (the user's locale) is
+    the one a lost piece of work is apologised in.
     """
     data = context.bot_data
     async with data.turns.turn(user_id) if wait_turn else contextlib.nullcontext():
-        work = await asyncio.to_thread(data.catalog.begin_work, user_id, chat_id, message_id)
+        work = await asyncio.to_thread(data.catalog.begin_work, user_id, chat_id, message_id, language)
         data.working[work] = (chat_id, message_id)
         try:
             yield work
@@ -69,7 +71,7 @@ async def pick_songs(data: BotData, user_id: int, language_code: str | None, wor
     return await asyncio.to_thread(pick)
 
 
-async def send_songs(msg: Message, context: Context, user: User, work: int, mood: Sequence[float] | str,
+async def send_songs(t: Words, msg: Message, context: Context, user: User, work: int, mood: Sequence[float] | str,
                      emotion: str, strategy: str | None = None, target: str | None = None,
                      picture: bytes | None = None, summary: str = "",
                      extra: Sequence[Sequence[InlineKeyboardButton]] = (), wish: str | None = None) -> None:
@@ -77,28 +79,28 @@ async def send_songs(msg: Message, context: Context, user: User, work: int, mood
 
     The list follows :func:`catalog.plan` (what the user asked for, then their
     settings, then the mood's default), which the heading names too. Until the
-    user changes a setting, their Telegram app's language picks the languages. A
-    list past the user's daily budget, or after a /forget, is not sent: the reply says why.
+    user changes a setting, their language (``t``: chosen, or their Telegram
+    app's) picks the songs' languages. A list past the user's daily budget, or
+    after a /forget, is not sent: the reply says why.
     """
     data = context.bot_data
     try:
         chosen, tracks = await pick_songs(data, user.id, user.language_code, work, mood, emotion, strategy, target,
                                           wish)
     except Forgotten:
-        await msg.reply_text(replies.FORGOTTEN_MEANWHILE)
+        await msg.reply_text(replies.forgotten_meanwhile(t))
         return
     except DailyLimit as exc:
-        await msg.reply_text(replies.daily_limit(exc.kind, exc.limit))
+        await msg.reply_text(replies.daily_limit(t, exc.kind, exc.limit))
         return
-    songs = replies.songs_text(tracks, replies.heading(emotion, chosen.strategy, chosen.target))
-    keyboard = replies.songs_keyboard(tracks, extra=extra)
+    heading = replies.heading(t, emotion, chosen.strategy, chosen.target)
+    songs = replies.songs_text(t, tracks, heading)
+    keyboard = replies.songs_keyboard(t, tracks, extra=extra, wish=wish)
     if picture is not None:
-        together = (summary + "\n\n" if summary else "") + songs
-        fits = replies.visible_length(together) <= replies.CAPTION_LIMIT
+        caption = replies.photo_caption(t, summary, tracks, heading)
         try:
-            await msg.reply_photo(picture, caption=together if fits else summary,
-                                  reply_markup=keyboard if fits else None)
-            if fits:
+            await msg.reply_photo(picture, caption=caption or summary, reply_markup=keyboard if caption else None)
+            if caption:
                 return
             summary = ""
         except BadRequest as exc:  # a picture Telegram will not take: the words still go
@@ -107,7 +109,7 @@ async def send_songs(msg: Message, context: Context, user: User, work: int, mood
     await msg.reply_text(text, reply_markup=keyboard)
 
 
-async def record_and_send(msg: Message, context: Context, user: User, work: int, name: str,
+async def record_and_send(t: Words, msg: Message, context: Context, user: User, work: int, name: str,
                           strategy: str | None = None, wish: str | None = None) -> None:
     """Songs for a mood picked by hand; an emotion is recorded as a reading picked by hand, calm/energetic are not."""
     data = context.bot_data
@@ -116,9 +118,9 @@ async def record_and_send(msg: Message, context: Context, user: User, work: int,
             stored = await asyncio.to_thread(data.catalog.record_mood, user.id, one_hot(name), "manual", work,
                                              data.settings.daily_readings)
         except DailyLimit as exc:
-            await msg.reply_text(replies.daily_limit(exc.kind, exc.limit))
+            await msg.reply_text(replies.daily_limit(t, exc.kind, exc.limit))
             return
         if stored is None:
-            await msg.reply_text(replies.FORGOTTEN_MEANWHILE)
+            await msg.reply_text(replies.forgotten_meanwhile(t))
             return
-    await send_songs(msg, context, user, work, name, name, strategy, wish=wish)
+    await send_songs(t, msg, context, user, work, name, name, strategy, wish=wish)

@@ -18,6 +18,7 @@ from catalog.service import (
     Mood,
     Plan,
     Preferences,
+    Reason,
     SavedList,
     Track,
     Unfinished,
@@ -27,4 +28,5 @@ from catalog.service import (
 )
 
 __all__ = ["EMOTIONS", "FAMILIES", "FEEDBACK_KINDS", "STRATEGIES", "TARGETS", "Catalog", "DailyLimit", "Forgotten",
-           "Mood", "Plan", "Preferences", "SavedList", "Track", "Unfinished", "get_catalog", "open_catalog", "plan"]
+           "Mood", "Plan", "Preferences", "Reason", "SavedList", "Track", "Unfinished", "get_catalog", "open_catalog",
+           "plan"]

@@ -33,7 +33,9 @@ from pathlib import Path
 
 from catalog import build_explicit, build_families
 from catalog.build_copies import copy_of
-from catalog.build_language import languages
+from catalog.build_covers import covers
+from catalog.build_language import NO_VOCALS, languages
+from catalog.build_overrides import OVERRIDES_FILE, Overrides
 from catalog.build_tags import TAGS, Row, tag_rows
 
 SOURCES = ("spotify_tracks_114k.csv.gz", "tidytuesday_spotify_songs.csv.gz", "data_moods.csv")
@@ -97,24 +99,37 @@ def _slug(genre: str) -> str:
     return genre.strip().lower().replace(" ", "-").replace("&", "&")
 
 
-def _enrich(merged, genres: dict[str, list[str]]) -> build_explicit.Evidence:
-    """Add language, family, tags, the explicit flag for every row and copy_of to ``merged`` (in place)."""
+def _enrich(merged, genres: dict[str, list[str]], votes: dict[str, list[str]], overrides: Overrides
+            ) -> build_explicit.Evidence:
+    """Add language, family, tags, the explicit flag for every row and copy_of to ``merged`` (in place).
+
+    ``votes``: the genres of each track that vote on its family (see :func:`build`).
+    """
     import pandas as pd
 
     listed = [genres.get(i, []) for i in merged.spotify_id]
-    features = merged[["instrumentalness", "speechiness", "danceability", "energy"]].astype(float).fillna(0.0)
-    merged["language"] = languages(merged.title.astype(str).tolist(), merged.artist.tolist(), listed,
-                                   features.instrumentalness.tolist(), features.speechiness.tolist())
-    by_artist = build_families.artist_families(merged.artist.tolist(), listed, GENRE_FAMILY)
-    merged["family"] = [
-        build_families.track_family(g, build_families.Track(str(title), by_artist[artist], lang, *feats),
-                                    GENRE_FAMILY)
-        for g, title, artist, lang, feats in zip(listed, merged.title, merged.artist, merged.language,
-                                                 features.itertuples(index=False, name=None))]
+    voting = [votes.get(i, []) for i in merged.spotify_id]
+    features = merged[["instrumentalness", "speechiness", "danceability", "energy", "acousticness"]].astype(
+        float).fillna(0.0)
+    credited = [str(a).split("; ") for a in merged.artists]
+    merged["language"] = overrides.apply("language", merged.artist, languages(
+        merged.title.astype(str).tolist(), merged.artist.tolist(), listed, features.instrumentalness.tolist(),
+        features.speechiness.tolist(), merged.album.astype(str).tolist(), credited))
+    by_artist = build_families.artist_families(merged.artist.tolist(), voting, GENRE_FAMILY)
+    instrumental = (merged.language == NO_VOCALS).groupby(merged.artist).mean().to_dict()
+    merged["family"] = overrides.apply("family", merged.artist, [
+        build_families.track_family(g, build_families.Track(
+            str(title), by_artist[artist], lang, i, sp, d, e, ac, instrumental[artist]), GENRE_FAMILY)
+        for g, title, artist, lang, i, sp, d, e, ac in zip(
+            voting, merged.title, merged.artist, merged.language, features.instrumentalness, features.speechiness,
+            features.danceability, features.energy, features.acousticness)])
     rows = [Row(str(t), str(a), str(s), g, i, sp, by_artist[artist]) for t, a, s, g, i, sp, artist in
             zip(merged.title, merged.album, merged.artists, listed, features.instrumentalness, features.speechiness,
                 merged.artist)]
-    merged["tags"] = tag_rows(rows, merged.artist.tolist())
+    covered = covers(merged.title.astype(str).tolist(), merged.artist.tolist(), merged.artists.tolist(),
+                     merged.popularity.astype(float).tolist(), (merged.language != NO_VOCALS).tolist(),
+                     features.acousticness.tolist())
+    merged["tags"] = tag_rows(rows, merged.artist.tolist(), covered)
 
     years = pd.to_numeric(merged.year, errors="coerce")
     tracks = [build_explicit.Track(i, str(a), str(t), g, None if pd.isna(y) else int(y),
@@ -141,12 +156,14 @@ def build(sources: Path, out: Path) -> BuildSummary:
     tidy = tidy[~((tidy.track_name == "NA") & (tidy.track_artist == "NA"))].dropna(subset=["track_name"])
 
     genres: dict[str, list[str]] = {}
+    votes: dict[str, list[str]] = {}
     for frame, column in ((big, "track_genre"), (tidy, "playlist_genre"), (tidy, "playlist_subgenre")):
         for track, genre in zip(frame.track_id, frame[column]):
             slug = _slug(str(genre))
-            listed = genres.setdefault(track, [])
-            if slug not in listed:
-                listed.append(slug)
+            for table, vote in ((genres, True), (votes, column != "playlist_genre")):
+                listed = table.setdefault(track, [])
+                if vote and slug not in listed:
+                    listed.append(slug)
 
     features = ["valence", "energy", "danceability", "tempo", "acousticness", "instrumentalness", "speechiness",
                 "loudness"]
@@ -177,7 +194,7 @@ def build(sources: Path, out: Path) -> BuildSummary:
     merged["year"] = pd.to_numeric(merged.year, errors="coerce").astype("Int64")
     merged["album"] = merged.album.fillna("")
     merged = merged.dropna(subset=["title", "valence", "energy"]).reset_index(drop=True)
-    evidence = _enrich(merged, genres)
+    evidence = _enrich(merged, genres, votes, Overrides.read(OVERRIDES_FILE))
     in_tidy = set(t.spotify_id)
     flagged = [build_explicit.Track(i, str(a), str(ti), genres.get(i, []), None if pd.isna(y) else int(y), int(f),
                                     float(sp))

@@ -30,7 +30,15 @@ tracks; for those the family is decided per track:
   classical works are classical/instrumental, else the artist's family, else
   hip-hop for rap, pop for the rest;
 * malay (Malayalam film music): world, hip-hop for rap; its Indonesian pop: pop;
-* metal: heavy metal next to hard rock and ballads: metal when energetic, else rock.
+* metal: heavy metal next to hard rock and ballads: metal when energetic, else rock;
+* funk: Motown and funk next to Brazilian funk carioca: latin when sung in Portuguese, else r&b/soul;
+* electro: EDM (Alan Walker, Zedd) next to pop singers (Carly Rae Jepsen, Julia Michaels, Lauv): the
+  artist's family elsewhere, else electronic;
+* garage: garage rock (Arctic Monkeys, The Strokes) next to UK garage and electronica (Maribou State,
+  Jamie xx): the artist's family elsewhere, else rock, electronic without vocals (by the language step:
+  a dream-pop band's quiet voice rates instrumental too);
+* blues: blues next to blues-rock and trailer rock (The Black Keys, Zayde Wølf): the artist's family
+  elsewhere, else jazz/blues.
 
 Not every genre is an equal vote: region seeds name no style, playlist seeds vote
 weakly, and where a track's style genres do not agree on one family, the artist's
@@ -40,8 +48,11 @@ family over all their tracks joins the vote (:func:`track_family`).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+
+from catalog.build_indic import FILM, INDIC
 
 INSTRUMENTAL = 0.5
 """Instrumentalness at or above which a track has no vocals (Spotify: above 0.5 is meant to be instrumental)."""
@@ -62,10 +73,19 @@ class Track:
     speechiness: float
     danceability: float
     energy: float = 0.5
+    acousticness: float = 0.0
+    artist_instrumental: float = 0.0
+    """Share of the artist's tracks without vocals (a composer's or a pianist's: most)."""
 
     @property
     def instrumental(self) -> bool:
-        return self.instrumentalness >= INSTRUMENTAL
+        return self.instrumentalness >= INSTRUMENTAL or self.language == "zxx"
+
+    @property
+    def score(self) -> str:
+        """The family of an instrumental track that no genre places: a film or piano score
+        (acoustic or slow to dance to) is classical/instrumental, else electronic."""
+        return "classical/instrumental" if self.acousticness >= 0.5 or self.danceability < 0.45 else "electronic"
 
     @property
     def rap(self) -> bool:
@@ -139,6 +159,10 @@ RULES: dict[str, Callable[[Track], str]] = {
     "j-dance": lambda t: "pop" if t.language == "ja" else "electronic" if t.artist_family == "electronic" else "world",
     "comedy": lambda t: "",
     "hardcore": _hardcore, "german": _german, "metal": _metal,
+    "funk": lambda t: "latin" if t.language == "pt" else "r&b/soul",
+    "electro": lambda t: t.artist_family or "electronic",
+    "blues": lambda t: t.artist_family or "jazz/blues",
+    "garage": lambda t: t.artist_family or ("electronic" if t.language == "zxx" else "rock"),
     "malay": lambda t: "hip-hop" if t.rap else "pop" if t.language == "id" else "world",
 }
 """Source genres whose family depends on the track (the rest: ``GENRE_FAMILY``)."""
@@ -149,10 +173,10 @@ REGION = frozenset("swedish french german british indian iranian malay turkish".
 Zara Larsson are ``swedish``), so they give no family by themselves."""
 
 PLAYLIST = frozenset("disco club indie electro blues r&b urban-contemporary latin tropical dance party sad romance "
-                     "industrial funk groove metal anime".split())
+                     "industrial funk groove metal anime emo".split())
 """Seeds and playlists named after a style that many of their tracks do not have (Bonnie Tyler under disco,
 Cage The Elephant under blues, Lauv under electro, Robin Schulz under TidyTuesday's tropical, Red Hot Chili
-Peppers and Bon Jovi under metal): a weak vote."""
+Peppers and Bon Jovi under metal, XXXTENTACION and Lil Peep under emo): a weak vote."""
 
 PLAYLIST_WEIGHT = 0.5
 """A playlist genre's vote, against 1 for a genre that names the style."""
@@ -193,26 +217,75 @@ def artist_families(artists: Sequence[str], genres: Sequence[Sequence[str]],
 def track_family(genres: Sequence[str], track: Track, genre_family: Mapping[str, str]) -> str:
     """The family of the track's genres (per-track rules for the genres in ``RULES``), else a vote with its artist.
 
-    Where the genres that name a style (not a playlist, not a region) agree on one family, that is the
-    family; else the weighted vote of all its genres and the artist's family decides. Region genres alone
-    fall back to the song's language (English: pop); latin is a family of songs in Spanish or Portuguese
-    (or without words), never of an English single by a Latin artist; a rock vote becomes metal when the
-    track carries a metal subgenre or its artist is a metal act.
+    Where at least two genres that name a style (not a playlist, not a region) agree on one family, or
+    one does and the artist has no other family, that is the family; else the weighted vote of all its
+    genres and the artist's family decides, ties going to the artist (Aretha Franklin's "I Say a Little
+    Prayer", under jazz and blues only, is soul like the rest of her songs; a remix keeps its own genres).
+    Region genres alone fall back to the song's language (English: pop); latin is a family of songs in
+    Spanish or Portuguese (or without words), never of an English single by a Latin artist; a rock vote
+    becomes metal when the track carries a metal subgenre or its artist is a metal act. Then the sound
+    and the language have the last word (:func:`_heard`).
     """
+    return _heard(_voted(genres, track, genre_family), track)
+
+
+MOSTLY = 2 / 3
+SURELY_INSTRUMENTAL = 0.85
+"""Instrumentalness from which a track without vocals is surely one (dream pop's buried voices rate 0.5-0.8)."""
+ACOUSTIC_SONG = 0.85
+"""Acousticness from which an English song that only a region genre places is folk/acoustic, not pop (Roo Panes
+under british)."""
+_REMIX = re.compile(r"\b(remix|rework|bootleg|flip|vip mix|edit)\b", re.IGNORECASE)
+
+
+def _heard(family: str, track: Track) -> str:
+    """What a listener hears overrides a genre that cannot be right for the track.
+
+    A song in an Indian language that the genres call pop, rock, folk, soul or hip-hop is Indian film
+    or pop music, world as the indian and pop-film seeds are (hip-hop where it sounds like rap and is not
+    from a film): the 114k table files such songs under its hip-hop and indie seeds. A track without
+    vocals is not pop (:attr:`Track.score`: film and anime scores) where the artist's tracks mostly have
+    none, or where it surely has none and the artist's are not mostly sung: a single track rated
+    instrumental by a singer is a song mixed low (beabadoobee's "Coffee").
+    """
+    if track.language in INDIC and family in ("pop", "rock", "folk/acoustic", "r&b/soul", "hip-hop", "country"):
+        return "hip-hop" if track.rap and not FILM.search(track.title) else "world"
+    if family == "pop" and track.language == "zxx" and (
+            track.artist_instrumental >= MOSTLY or (track.instrumentalness >= SURELY_INSTRUMENTAL
+                                                    and track.artist_instrumental > 1 - MOSTLY)):
+        return track.score
+    return family
+
+
+def _voted(genres: Sequence[str], track: Track, genre_family: Mapping[str, str]) -> str:
     families = [RULES[g](track) if g in RULES else genre_family.get(g, "") for g in genres]
     weights = [_weight(g) for g in genres]
-    strong = {f for f, w in zip(families, weights) if f and w >= 1.0}
-    if len(strong) != 1 and track.artist_family:
-        families.append(track.artist_family)
-        weights.append(ARTIST_WEIGHT)
-    if track.language not in ("es", "pt", "zxx", "") and "latin" in families:
+    strong: Counter[str] = Counter()  # a per-track rule weighed the track's own evidence already: it counts twice
+    for g, f, w in zip(genres, families, weights):
+        if f and w >= 1.0:
+            strong[f] += 2 if g in RULES else 1
+    not_latin = track.language not in ("es", "pt", "zxx", "")
+    if not_latin:
+        strong.pop("latin", None)
+    remix = bool(_REMIX.search(track.title))      # another producer's recording: its own genres only
+    settled = len(strong) == 1 and (max(strong.values()) >= 2 or track.artist_family in ("", *strong) or remix)
+    if not settled and track.artist_family and not remix:
+        families.insert(0, track.artist_family)     # first: a tie goes to the artist
+        weights.insert(0, ARTIST_WEIGHT)
+    if not_latin and "latin" in families:
         weights = [0.0 if f == "latin" else w for f, w in zip(families, weights)]
-        strong.discard("latin")
         families.append("pop")                       # what an English single by a Latin artist is
         weights.append(0.01)
-    family = strong.pop() if len(strong) == 1 else majority(families, weights)
+    family = next(iter(strong)) if settled else majority(families, weights)
+    if remix and not strong:
+        return "electronic"      # a remix named only by playlists is a dance remix
     if family == "rock" and (track.artist_family == "metal" or any(g in _METAL_GENRES for g in genres)):
         return "metal"
     if family or not any(g in REGION for g in genres):
         return family
-    return "pop" if track.language == "en" else majority([genre_family.get(g, "") for g in genres])
+    if track.language == "zxx" and (track.artist_instrumental >= MOSTLY or
+                                    track.instrumentalness >= SURELY_INSTRUMENTAL):
+        return track.score
+    if track.language == "en":
+        return "folk/acoustic" if track.acousticness >= ACOUSTIC_SONG else "pop"
+    return majority([genre_family.get(g, "") for g in genres])

@@ -9,7 +9,8 @@ Evidence, strongest first:
 2. **No vocals.** A track Spotify rates instrumental (instrumentalness at least
    0.5 in calm instrumental genres such as classical, piano, ambient, sleep,
    study; 0.9 in metal genres, whose growls read as instrumental; at least 0.75
-   elsewhere) with little speech is "zxx".
+   elsewhere) with little speech is "zxx"; so is a track rated at least 0.15 by
+   an artist at least two thirds of whose tracks have no vocals.
 3. **Latin-script titles** are scored per language: a language identifier on
    the title (short titles count little: "Honest" says nothing), the same
    identifier on all of the artist's titles together (an artist usually sings in
@@ -20,6 +21,12 @@ Evidence, strongest first:
    catalogue, which also decides when nothing else is known. The identifier is ``lingua`` restricted to the Latin-script
    languages the catalogue holds, which keeps it fast and stops rare languages
    from winning on short texts.
+4. **Not English after all.** Where English wins only by default, but most words
+   of the title and of all the artist's titles are not English words (``wordfreq``'s
+   English frequencies, compounds such as "Honeypie" split), the language is
+   undetermined ("und"): romanised Tamil, Telugu, Punjabi and Hindi film songs,
+   Nigerian and Jamaican titles, which the identifier cannot name, are not served
+   as English.
 """
 
 from __future__ import annotations
@@ -27,7 +34,9 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
+
+from catalog import build_indic
 
 LATIN_LANGUAGES = ("en", "es", "pt", "fr", "de", "it", "tr", "sv", "nl", "id", "pl", "fi", "da", "nb", "ro",
                    "ca", "hr", "cs", "hu", "is", "vi")
@@ -88,6 +97,18 @@ INDONESIAN = re.compile(
 """Common Indonesian/Malay words: the 114k table files Indonesian bands under malay, j-pop and hardcore."""
 
 NO_VOCALS = "zxx"
+UNDETERMINED = "und"
+ENGLISH_ZIPF = 2.0
+"""A word counts as English from this Zipf frequency in ``wordfreq`` (about once in 100 million words): "hayloft"
+is just under, "vaa" and "pilla" are under, "condo" and "baller" over."""
+NOT_ENGLISH_SHARE = 0.5
+"""Share of unknown words above which a title, and an artist's titles together, do not read as English
+("Zombie Kalimba", one word of two, still does)."""
+ARTIST_INSTRUMENTAL = 2 / 3
+"""Share of an artist's tracks without vocals from which their other tracks need only a low rating (0.15) to
+count as instrumental too: Max Richter's "November", a violin piece, rates 0.17."""
+INDIC_WEIGHT = 3.0
+"""How much the Indian evidence of :mod:`catalog.build_indic` (0-1) weighs against the other scores."""
 _ENGLISH_PRIOR = 0.35
 _WEIGHT_TITLE, _WEIGHT_ARTIST = 1.0, 1.5
 _CLEAN = re.compile(r"[(\[][^)\]]*[)\]]|\s-\s.*$|\b(feat|ft|remaster(ed)?|remix|version|live|edit|mix)\b\.?",
@@ -153,6 +174,36 @@ def identify(texts: Sequence[str]) -> list[dict[str, float]]:
     return out
 
 
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
+@cache
+def _english(word: str) -> bool:
+    """Whether a lower-case word is English: frequent enough, or up to three common words run together
+    ("honeypie", "hitmyline")."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en") >= ENGLISH_ZIPF or _common_words(word, 3)
+
+
+@cache
+def _common_words(word: str, parts: int) -> bool:
+    """Whether ``word`` is at most ``parts`` common English words run together; a two-letter one must be very
+    common ("my", not "ka")."""
+    from wordfreq import zipf_frequency
+
+    if zipf_frequency(word, "en") >= (5.0 if len(word) == 2 else 3.8):
+        return True
+    return parts > 1 and any(_common_words(word[:k], 1) and _common_words(word[k:], parts - 1)
+                             for k in range(2, len(word) - 1))
+
+
+def unknown_words(text: str) -> tuple[int, int]:
+    """(words that are not English, words) of a text; camelCase runs ("RepeatInfinite") are split first."""
+    words = [w for w in _WORD.findall(_CAMEL.sub(" ", text).casefold()) if len(w) >= 2]
+    return sum(not _english(w) for w in words), len(words)
+
+
 def _reliability(text: str, full: int) -> float:
     """How far to trust the identifier on ``text``: by its number of words, full trust at ``full`` words."""
     words = len(_WORD.findall(text))
@@ -185,9 +236,16 @@ def _has_vocals(instrumentalness: float, speechiness: float, genres: Iterable[st
 
 
 def languages(titles: Sequence[str], artists: Sequence[str], genres: Sequence[Sequence[str]],
-              instrumentalness: Sequence[float], speechiness: Sequence[float]) -> list[str]:
-    """The language code of each track ("zxx" for no vocals; English when nothing else is known)."""
+              instrumentalness: Sequence[float], speechiness: Sequence[float], albums: Sequence[str] | None = None,
+              credited: Sequence[Sequence[str]] | None = None) -> list[str]:
+    """The language code of each track ("zxx" for no vocals; English when nothing else is known).
+
+    ``credited``: every artist of each track (default: the first only), for the Indian evidence of
+    :mod:`catalog.build_indic`; ``albums`` may name the language ("(From "Major - Telugu")").
+    """
     n = len(titles)
+    albums = albums if albums is not None else [""] * n
+    credited = credited if credited is not None else [[str(a)] for a in artists]
     japanese = {g for g, (lang, _) in GENRE_HINTS.items() if lang == "ja"}
     by_artist: dict[str, list[int]] = defaultdict(list)
     for i, artist in enumerate(artists):
@@ -213,10 +271,17 @@ def languages(titles: Sequence[str], artists: Sequence[str], genres: Sequence[Se
     artist_rel = {a: _reliability(t, 8) for a, t in zip(artist_names, artist_texts)}
     artist_script = {a: Counter(by_script[i] for i in rows if by_script[i]) for a, rows in by_artist.items()}
     artist_hint = {a: _genre_hint(genres[i] for i in rows) for a, rows in by_artist.items()}
+    artist_unknown = {a: _share(unknown_words(cleaned[i]) for i in dict.fromkeys(rows) if not by_script[i])
+                      for a, rows in by_artist.items()}
+    indic, indic_code, indic_share = build_indic.evidence(titles, albums, credited, genres, by_script)
 
+    vocals = [_has_vocals(instrumentalness[i], speechiness[i], genres[i]) for i in range(n)]
+    instrumental_artist = {a: len(rows) >= 3 and sum(not vocals[i] for i in rows) >= ARTIST_INSTRUMENTAL * len(rows)
+                           for a, rows in by_artist.items()}
     out = []
     for i in range(n):
-        if not _has_vocals(instrumentalness[i], speechiness[i], genres[i]):
+        if not vocals[i] or (instrumental_artist[str(artists[i])] and instrumentalness[i] >= 0.15
+                             and speechiness[i] < 0.33):
             out.append(NO_VOCALS)
             continue
         if by_script[i]:
@@ -241,5 +306,35 @@ def languages(titles: Sequence[str], artists: Sequence[str], genres: Sequence[Se
             score[lang] += value
         for lang, value in artist_hint[artist].items():
             score[lang] += value
-        out.append(max(score, key=score.__getitem__))
+        score[indic_code[i]] += INDIC_WEIGHT * indic[i]
+        best = max(score, key=score.__getitem__)
+        if best == "en" and min(_share([unknown_words(cleaned[i])]), artist_unknown[artist]) > NOT_ENGLISH_SHARE:
+            best = UNDETERMINED
+        out.append(best)
+    return _artist_wide_indic(out, by_artist, by_script, indic_share)
+
+
+def _artist_wide_indic(found: list[str], by_artist: dict[str, list[int]], by_script: Sequence[str],
+                       share: dict[str, float]) -> list[str]:
+    """An Indian artist (by shared credits) most of whose sung Latin-script songs came out Indian has all of
+    them in that language: Anirudh Ravichander's "So Baby" is a Tamil film song."""
+    out = list(found)
+    for artist, rows in by_artist.items():
+        if share.get(artist, 0.0) < build_indic.ARTIST_WIDE:
+            continue
+        sung = [i for i in rows if not by_script[i] and found[i] != NO_VOCALS]
+        indian = Counter(found[i] for i in sung if found[i] in build_indic.INDIC)
+        if sung and sum(indian.values()) >= build_indic.ARTIST_MAJORITY * len(sung):
+            code = indian.most_common(1)[0][0]
+            for i in sung:
+                if found[i] not in build_indic.INDIC:
+                    out[i] = code
     return out
+
+
+def _share(counts: Iterable[tuple[int, int]]) -> float:
+    """Pooled share of unknown words over (unknown, total) counts; 0 without words."""
+    unknown = total = 0
+    for u, n in counts:
+        unknown, total = unknown + u, total + n
+    return unknown / total if total else 0.0

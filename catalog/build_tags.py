@@ -129,9 +129,15 @@ def row_tags(row: Row) -> set[str]:
     return tags
 
 
-def tag_rows(rows: Sequence[Row], artists: Sequence[str]) -> list[str]:
-    """The ";"-joined tags of each row (contract order), artist-wide tags spread to all the artist's tracks."""
+def tag_rows(rows: Sequence[Row], artists: Sequence[str], covered: Sequence[bool] = ()) -> list[str]:
+    """The ";"-joined tags of each row (contract order), artist-wide tags spread to all the artist's tracks.
+
+    ``covered``: rows :mod:`catalog.build_covers` found to be covers without a marker.
+    """
     own = [row_tags(r) for r in rows]
+    for tags, cover in zip(own, covered):
+        if cover:
+            tags.add("cover")
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     totals: dict[str, int] = defaultdict(int)
     for artist, tags in zip(artists, own):

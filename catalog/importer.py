@@ -217,7 +217,7 @@ def import_file(engine: Engine, path: str | Path, progress: bool = False,
 
     path = Path(path)
     if not path.is_file():
-        raise ImportFileError(f"{path}: no such file")
+        raise ImportFileError(f"{path}: {'a directory, not a file' if path.is_dir() else 'no such file'}")
     summary = ImportSummary()
     with engine.connect() as conn:
         fresh: set[str] | None = set() if conn.execute(select(Song.id).limit(1)).first() is None else None

@@ -48,6 +48,9 @@ class SongIndex:
     """True for a song's most popular copy (the one that stands for all its copies)."""
     tags: np.ndarray
     """Content tags as bits: bit k is ``catalog.content.TAGS[k]``."""
+    valence: np.ndarray
+    energy: np.ndarray
+    """Spotify's valence and energy (0-1, NaN when unknown), unscaled: where a tense mood's songs lie."""
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -66,6 +69,32 @@ class SongIndex:
         squared = self.squared_norms - np.float32(2.0) * projection
         squared += np.float32(point @ point)
         return np.sqrt(np.maximum(squared, np.float32(0.0)) / np.float32(self.features.shape[1]))
+
+    def distances_of(self, points: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """:meth:`distances` of several points, the same point computed once.
+
+        Points on one line (a lift's path) cost two passes over the songs instead of one each: with
+        d = end - start and p = start + t d, |x - p|² = |x - start|² - 2t (x - start)·d + t²|d|².
+        """
+        unique = list({p.tobytes(): p for p in points}.values())
+        first, last = unique[0].astype(np.float64), unique[-1].astype(np.float64)
+        direction = last - first
+        length = float(direction @ direction)
+        steps = [float((p - first) @ direction) / length if length else 0.0 for p in unique]
+        on_line = len(unique) > 2 and length > 0 and all(
+            np.allclose(p, first + t * direction, atol=1e-6) for p, t in zip(unique, steps))
+        if not on_line:
+            by_key = {p.tobytes(): self.distances(p) for p in unique}
+        else:
+            from_first = self.squared_norms - np.float32(2.0) * np.einsum(
+                "ij,j->i", self.features, first.astype(np.float32)) + np.float32(first @ first)
+            along = np.einsum("ij,j->i", self.features, direction.astype(np.float32)) - np.float32(first @ direction)
+            by_key = {}
+            for p, t in zip(unique, steps):
+                squared = from_first - np.float32(2.0 * t) * along
+                squared += np.float32(t * t * length)
+                by_key[p.tobytes()] = np.sqrt(np.maximum(squared, np.float32(0.0)) / np.float32(self.features.shape[1]))
+        return [by_key[p.tobytes()] for p in points]
 
     @cached_property
     def clean(self) -> np.ndarray:
@@ -127,7 +156,12 @@ def song_index(rows: Sequence[Any], features: Sequence[str], spread: np.ndarray)
         explicit=np.array([-1 if r.explicit is None else int(r.explicit) for r in rows], np.int8),
         artist_code=_codes(artists), title_code=_codes([f"{r.title.casefold()}|{a}" for r, a in zip(rows, artists)]),
         canonical=np.array([not r.copy_of for r in rows], bool),
-        tags=np.array([_bits(r.tags) for r in rows], np.uint8))
+        tags=np.array([_bits(r.tags) for r in rows], np.uint8),
+        valence=_raw(rows, "valence"), energy=_raw(rows, "energy"))
+
+
+def _raw(rows: Sequence[Any], feature: str) -> np.ndarray:
+    return np.array([np.nan if getattr(r, feature) is None else getattr(r, feature) for r in rows], np.float32)
 
 
 def _member(codes: np.ndarray, wanted: list[int], size: int) -> np.ndarray:
@@ -154,13 +188,14 @@ class Near:
     field are the catalogue's whenever they beat the best any song outside the field could reach.
     """
 
-    def __init__(self, distance: np.ndarray, allowed: np.ndarray, field: int, lean_min: float = 0.0):
+    def __init__(self, distance: np.ndarray, allowed: np.ndarray, field: int, lean_min: float = 0.0,
+                 positions: np.ndarray | None = None):
+        """``positions``: ``np.flatnonzero(allowed)``, when the caller has it already."""
         self.distance = distance
-        positions = np.flatnonzero(allowed)
-        if len(positions) > field:
-            positions = positions[np.argpartition(distance[positions], field)[:field]]
+        every = np.flatnonzero(allowed) if positions is None else positions
+        positions = every[np.argpartition(distance[every], field)[:field]] if len(every) > field else every
         self.field = positions
-        self.whole = len(positions) == int(allowed.sum())
+        self.whole = len(positions) == len(every)
         """The field holds every allowed song."""
         self.reach = (float(distance[positions].max()) if len(positions) else 0.0) + lean_min
         """No song outside the field scores below this."""

@@ -23,7 +23,8 @@ Songs live in memory as numpy columns (:class:`catalog.index.SongIndex`). For ev
 * one song per artist and per (title, artist) in a list.
 
 ``match`` aims every slot at the mood's point. ``lift`` walks from the mood
-toward the target, family by family as :mod:`catalog.paths` decides.
+toward the target, family by family as :mod:`catalog.paths` decides; a tense
+mood's first song also lies in the mood's own range of energy and valence.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ import numpy as np
 from catalog.content import HELD_BACK
 from catalog.index import Near, SongIndex
 from catalog.languages import ENGLISH, INSTRUMENTAL
-from catalog.paths import PATH_NEAREST, next_family, start_family
+from catalog.paths import PATH_NEAREST, next_family, start_family, start_mask
 
 POOL = 200
 """Nearest candidates a slot draws from: wide enough for variety, near enough to fit."""
@@ -198,24 +199,23 @@ def choose(index: SongIndex, points: Sequence[np.ndarray], spread: np.ndarray, t
     used_artists: set[int] = set()
     used_titles: set[int] = set()
     picks: list[Pick] = []
-    distance_of: dict[bytes, np.ndarray] = {}
     scaled = [p / spread for p in points]
-    for p in scaled:  # a match repeats one point: its distances are computed once
-        if p.tobytes() not in distance_of:
-            distance_of[p.tobytes()] = index.distances(p)
+    distance_of = {p.tobytes(): d for p, d in zip(scaled, index.distances_of(scaled))}
     lean_min = float(lean.min())
-    nears = {key: Near(distance, allowed, FIELD, lean_min) for key, distance in distance_of.items()}
+    positions = np.flatnonzero(allowed)
+    nears = {key: Near(distance, allowed, FIELD, lean_min, positions) for key, distance in distance_of.items()}
     heard = allowed & index.language_mask(taste.languages | {INSTRUMENTAL}) if taste.languages else allowed
     families = _families(index, [nears[p.tobytes()] for p in scaled],
                          heard if heard.sum() >= ENOUGH else allowed, taste, lift_from, rng)
+    opening = start_mask(index, allowed, lift_from) if lift_from else allowed
     pools: dict[tuple, tuple[np.ndarray, np.ndarray, tuple[str, ...]]] = {}
     narrowings: dict[Slot, list[tuple[str, np.ndarray]]] = {}
-    for point, family, slot in zip(scaled, families, slots(taste, len(scaled))):
-        key = (point.tobytes(), family, slot)
+    for k, (point, family, slot) in enumerate(zip(scaled, families, slots(taste, len(scaled)))):
+        key = (point.tobytes(), family, slot, k == 0)
         if key not in pools:
             if slot not in narrowings:
                 narrowings[slot] = _narrowing(index, taste, slot)
-            pools[key] = _pool(index, nears[key[0]], allowed, narrowings[slot], lean, family)
+            pools[key] = _pool(index, nears[key[0]], opening if k == 0 else allowed, narrowings[slot], lean, family)
         pool, distance, relaxed = pools[key]
         fresh = (~np.isin(index.artist_code[pool], list(used_artists))
                  & ~np.isin(index.title_code[pool], list(used_titles)))
@@ -234,10 +234,13 @@ def choose(index: SongIndex, points: Sequence[np.ndarray], spread: np.ndarray, t
 
 def _families(index: SongIndex, nears: list[Near], allowed: np.ndarray, taste: Taste,
               lift_from: str | None, rng: np.random.Generator) -> list[int | None]:
-    """The family of each slot: none for a match, the path's families for a lift."""
+    """The family of each slot: none for a match, the path's families for a lift (the first one among the
+    songs that carry the mood: :func:`catalog.paths.start_mask`)."""
     if lift_from is None or not nears:
         return [None] * len(nears)
-    family = start_family(index, nears[0], allowed, lift_from, taste.liked_families, rng)
+    own = taste.languages - {ENGLISH, INSTRUMENTAL}
+    family = start_family(index, nears[0], start_mask(index, allowed, lift_from), lift_from, taste.liked_families,
+                          rng, index.language_mask(own) if own else None)
     families = [family]
     for near in nears[1:]:
         family = next_family(index, near, allowed, family, taste.liked_families)
@@ -247,14 +250,27 @@ def _families(index: SongIndex, nears: list[Near], allowed: np.ndarray, taste: T
 
 def _pool(index: SongIndex, near: Near, allowed: np.ndarray, narrowing: list[tuple[str, np.ndarray]],
           lean: np.ndarray, family: int | None) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
-    """The ``POOL`` best candidates by a point's distances (positions, distances) and the preferences relaxed."""
+    """The ``POOL`` best candidates by a point's distances (positions, distances) and the preferences relaxed.
+
+    Where the own-language lean cannot hold among songs a listener may know, it is tried again without the
+    familiarity lean: a Spanish speaker's angry list may open with a Spanish metal song less known worldwide.
+    """
     mask, relaxed, family_held = allowed, [], False
+    unknown: np.ndarray | None = None
+    """The field before the familiarity lean narrowed it."""
     for name, narrower in narrowing:
         if name == OWN_LANGUAGE and family is not None and (same := mask & (index.family_code == family)).sum() \
                 >= PATH_NEAREST:
+            if unknown is not None:
+                unknown = unknown & (index.family_code == family)
             mask, family, family_held = same, None, True
-        if _holds(near, mask & narrower, mask, _enough(name, family_held)):
+        enough = _enough(name, family_held)
+        if _holds(near, mask & narrower, mask, enough):
+            if not name:
+                unknown = mask
             mask = mask & narrower
+        elif name == OWN_LANGUAGE and unknown is not None and _holds(near, unknown & narrower, unknown, enough):
+            mask = unknown & narrower
         elif name and name != OWN_LANGUAGE:
             relaxed.append(name)
     if family is not None and (same := mask & (index.family_code == family)).sum() >= PATH_NEAREST:
@@ -279,7 +295,7 @@ def _holds(near: Near, narrow: np.ndarray, wide: np.ndarray, enough: int = ENOUG
     return near.nth(narrow, nth) <= near.nth(wide, nth) + PREFERENCE_MARGIN
 
 
-_DESCRIBE = (
+QUALITIES = (
     (lambda f: f["instrumentalness"] > 0.5, "instrumental"),
     (lambda f: f["acousticness"] > 0.7, "acoustic"),
     (lambda f: f["energy"] < 0.3, "gentle"),
@@ -290,8 +306,6 @@ _DESCRIBE = (
 )
 
 
-def describe(features: dict[str, float], family: str) -> str:
-    """A few words on how a song sounds: "acoustic, gentle folk/acoustic, 72 BPM"."""
-    words = [word for test, word in _DESCRIBE if test(features)][:2]
-    tempo = features["tempo"] * 200.0
-    return ", ".join(filter(None, [" ".join(words + [family or "song"]), f"{tempo:.0f} BPM"]))
+def qualities(features: dict[str, float]) -> tuple[str, ...]:
+    """Up to two words of how a song sounds ("acoustic", "gentle"), in the order of :data:`QUALITIES`."""
+    return tuple(word for test, word in QUALITIES if test(features))[:2]

@@ -143,6 +143,8 @@ class PendingWork(Base):
     user_id: Mapped[int] = mapped_column(BigInteger, index=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
     message_id: Mapped[int] = mapped_column(BigInteger)
+    language: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    """The language to ask in if the work is lost (the user's language tag); "" for English."""
     started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     """When the work began, then its process's last heartbeat."""
 
@@ -186,6 +188,9 @@ class Preference(Base):
     explicit: Mapped[bool] = mapped_column(Boolean, default=False)
     songs_per_list: Mapped[int | None] = mapped_column(Integer)
     strategy: Mapped[str | None] = mapped_column(String(10))
+    language: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    """The language the user chose (a language tag: the bot's words and their songs' default languages); "" to
+    follow their Telegram app's."""
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -28,9 +28,9 @@ from catalog.build import FAMILIES
 from catalog.content import HELD_BACK, held_back
 from catalog.db import erase_deleted, make_engine, prepare
 from catalog.index import SongIndex, song_index
-from catalog.languages import default_languages
+from catalog.languages import base_language, default_languages
 from catalog.moods import EMOTIONS, TARGETS, default_strategy, dominant, lift_target, regions
-from catalog.recommend import Pick, Taste, choose, describe, lift_points
+from catalog.recommend import Pick, Taste, choose, lift_points, qualities
 from catalog.schema import (
     Feedback,
     MoodReading,
@@ -71,6 +71,31 @@ class Forgotten(Exception):
 
 
 @dataclass(frozen=True)
+class Reason:
+    """Why a song is in a list, as data (no words): how it sounds and its place in the list.
+
+    The catalogue knows no language; each front end words a reason in its user's.
+    """
+
+    role: str
+    """"fits" (a match), or in a lift: "meets" (the first song), "step" (between), "arrives" (the last)."""
+    mood: str
+    """The mood it fits, meets, steps toward or arrives at."""
+    step: int
+    """Its place in the list, from 1."""
+    steps: int
+    """Songs in the list."""
+    qualities: tuple[str, ...]
+    """Up to two words of how it sounds, from :data:`catalog.recommend.QUALITIES`."""
+    family: str
+    """Its genre family ("" when unknown)."""
+    tempo: int
+    """Beats per minute."""
+    relaxed: tuple[str, ...] = ()
+    """Preferences left aside for this song ("language", "genre") because too few songs near the mood kept them."""
+
+
+@dataclass(frozen=True)
 class Track:
     """A song as shown to a user."""
 
@@ -90,8 +115,8 @@ class Track:
     explicit: bool | None = None
     spotify_url: str | None = None
     image_url: str | None = None
-    reason: str = ""
-    """Why this song, in a few words, when it came from a recommendation."""
+    reason: Reason | None = None
+    """Why this song, when it came from a recommendation (worded by the front end, in the user's language)."""
 
     @property
     def link(self) -> str:
@@ -120,6 +145,8 @@ class Preferences:
     songs_per_list: int | None = None
     strategy: str | None = None
     """"match" or "lift" to always use; None for the mood's own default."""
+    language: str = ""
+    """The language the user chose for the bot and their songs (a language tag); "" follows their Telegram app."""
 
 
 @dataclass(frozen=True)
@@ -149,6 +176,8 @@ class Unfinished:
 
     chat_id: int
     message_id: int
+    language: str = ""
+    """The user's language tag when the work began."""
 
 
 @dataclass(frozen=True)
@@ -355,10 +384,14 @@ class Catalog:
         return row.name, self.tracks(row.song_ids)
 
     # -- work in progress and redelivered updates ----------------------------------------
-    def begin_work(self, user_id: int, chat_id: int, message_id: int) -> int:
-        """Note that a user's media is being analysed; returns the id to end it with."""
+    def begin_work(self, user_id: int, chat_id: int, message_id: int, language: str = "") -> int:
+        """Note that a user's media is being analysed; returns the id to end it with.
+
+        ``language`` (the user's language tag) is what a lost piece of work is apologised in.
+        """
         with self.session.begin() as s:
-            row = PendingWork(user_id=user_id, chat_id=chat_id, message_id=message_id, started_at=utcnow())
+            row = PendingWork(user_id=user_id, chat_id=chat_id, message_id=message_id, language=language[:16],
+                              started_at=utcnow())
             s.add(row)
             s.flush()
             return row.id
@@ -384,8 +417,8 @@ class Catalog:
         cutoff = utcnow() - dt.timedelta(seconds=older_than)
         with self.session.begin() as s:
             rows = s.execute(delete(PendingWork).where(PendingWork.started_at < cutoff)
-                             .returning(PendingWork.chat_id, PendingWork.message_id)).all()
-        return [Unfinished(r.chat_id, r.message_id) for r in rows]
+                             .returning(PendingWork.chat_id, PendingWork.message_id, PendingWork.language)).all()
+        return [Unfinished(r.chat_id, r.message_id, r.language) for r in rows]
 
     def first_sight(self, update_id: int) -> bool:
         """True the first time an update id is seen, False for a redelivery (kept for a day)."""
@@ -503,6 +536,11 @@ class Catalog:
         with self.session() as s:
             return _preferences(s.get(Preference, user_id), language_code)
 
+    def language(self, user_id: int) -> str:
+        """The language the user chose in their settings (a language tag), "" while they follow their app's."""
+        with self.session() as s:
+            return s.scalar(select(Preference.language).where(Preference.user_id == user_id)) or ""
+
     def set_preferences(self, user_id: int, language_code: str | None = None, **changes: object) -> Preferences:
         """Change some settings (the names of :class:`Preferences`), keep the rest; returns them all.
 
@@ -520,7 +558,9 @@ class Catalog:
 
         ``change`` gets the settings as stored (the defaults, languages from
         ``language_code``, while none are) and returns the fields to set (None: no
-        change). The user's row is locked first (as every writer does), so presses
+        change). A new ``language`` is the one setting of both the user's words and
+        their songs: song languages still at the old language's defaults move to the
+        new one's. The user's row is locked first (as every writer does), so presses
         that come at once are applied one after another and none is lost. With
         ``work``, :class:`Forgotten` is raised after a ``/forget``.
         """
@@ -533,10 +573,14 @@ class Catalog:
             if changes is None:
                 return None
             after = replace(before, **changes)  # type: ignore[arg-type]
+            if after.language != before.language and before.languages == default_languages(
+                    before.language or language_code):
+                after = replace(after, languages=default_languages(after.language or language_code))
             _check(after)
             values = {"liked_families": list(after.liked_families), "avoided_families": list(after.avoided_families),
                       "languages": list(after.languages), "explicit": after.explicit,
-                      "songs_per_list": after.songs_per_list, "strategy": after.strategy, "updated_at": utcnow()}
+                      "songs_per_list": after.songs_per_list, "strategy": after.strategy, "language": after.language,
+                      "updated_at": utcnow()}
             stmt = _insert(s)(Preference).values(user_id=user_id, **values)
             s.execute(stmt.on_conflict_do_update(index_elements=["user_id"], set_=values))
         return before, after
@@ -685,7 +729,7 @@ def _preferences(row: Preference | None, language_code: str | None = None) -> Pr
     if row is None:
         return Preferences(languages=default_languages(language_code))
     return Preferences(tuple(row.liked_families), tuple(row.avoided_families), tuple(row.languages),
-                       row.explicit, row.songs_per_list, row.strategy)
+                       row.explicit, row.songs_per_list, row.strategy, row.language)
 
 
 def _taste(prefs: Preferences, families: dict[str, float] | None = None, liked_artists: set[int] | None = None,
@@ -714,20 +758,20 @@ def _check(prefs: Preferences) -> None:
         raise ValueError("songs per list must be 3 to 10")
     if prefs.strategy not in (None, *STRATEGIES):
         raise ValueError(f"unknown strategy {prefs.strategy!r}")
+    if prefs.language and (not base_language(prefs.language) or len(prefs.language) > 16):
+        raise ValueError(f"not a language tag: {prefs.language!r}")
 
 
 def _reason(index: SongIndex, features: Sequence[str], pick: Pick, k: int, n: int, emotion: str, goal: str,
-            strategy: str) -> str:
+            strategy: str) -> Reason:
     """Why a song: how it sounds, and its place in the list."""
-    unscaled = index.features[pick.position] * regions().spread
-    sound = describe(dict(zip(features, unscaled.tolist())), index.family[pick.position])
+    sound = dict(zip(features, (index.features[pick.position] * regions().spread).tolist()))
     if strategy == "lift":
-        role = (f"meets your {emotion} mood" if k == 0 else f"arrives at {goal}" if k == n - 1
-                else f"step {k + 1} of {n} toward {goal}")
+        role, mood = ("meets", emotion) if k == 0 else ("arrives", goal) if k == n - 1 else ("step", goal)
     else:
-        role = f"fits {'an' if goal[0] in 'aeiou' else 'a'} {goal} mood"
-    relaxed = f" (too few {' or '.join(pick.relaxed)} picks near this mood)" if pick.relaxed else ""
-    return f"{sound}: {role}{relaxed}"
+        role, mood = "fits", goal
+    return Reason(role, mood, k + 1, n, qualities(sound), str(index.family[pick.position]),
+                  round(sound["tempo"] * 200.0), pick.relaxed)
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:

@@ -9,7 +9,15 @@ Knows nothing of Telegram or songs. Typical use::
 
 from typing import TYPE_CHECKING, Any
 
-from model.errors import ImageTooLarge, InputError, InvalidImage, InvalidVideo, VideoTooLarge, VideoTooSlow
+from model.errors import (
+    ImageTooLarge,
+    InputError,
+    InvalidImage,
+    InvalidVideo,
+    VideoTooLarge,
+    VideoTooSlow,
+    path_problem,
+)
 from model.labels import EMOTIONS, NUM_CLASSES
 from model.reading import FaceEmotion, FrameEmotion, ImageEmotion, Reading, VideoEmotion
 
@@ -30,5 +38,5 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "EMOTIONS", "NUM_CLASSES", "EmotionAnalyzer", "FaceEmotion", "FrameEmotion", "ImageEmotion", "ImageTooLarge",
     "InputError", "InvalidImage", "InvalidVideo", "MediaKind", "Reading", "VideoEmotion", "VideoTooLarge",
-    "VideoTooSlow", "get_analyzer", "media_kind",
+    "VideoTooSlow", "get_analyzer", "media_kind", "path_problem",
 ]

@@ -9,21 +9,29 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 
 from model.analyze import EmotionAnalyzer
+from model.errors import path_problem
+
+VERBOSE_HELP = "debug logs, and LiteRT's start-up line"
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m model", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = p.add_subparsers(dest="command", required=True)
-    pr = sub.add_parser("predict", help="classify the faces in images or videos")
-    pr.add_argument("paths", nargs="+", type=Path, help="image or video files")
+    p.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
+    sub = p.add_subparsers(dest="command", required=True, title="commands", metavar="COMMAND")
+    pr = sub.add_parser("predict", help="classify the faces in images or videos",
+                        description="The emotion of every face found in each photo or video (a video: its mood "
+                                    "over time), one line per file or, with --json, one JSON object per line.")
+    pr.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="image or video files")
     pr.add_argument("--json", action="store_true", help="print one JSON object per line")
-    pr.add_argument("--annotate", type=Path,
+    pr.add_argument("--annotate", type=Path, metavar="OUT.jpg",
                     help="write the (single) image with boxes and labels drawn to this file (at most 1280 px)")
+    pr.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
     return p
 
 
@@ -36,13 +44,14 @@ def _describe(path: Path, analyzer: EmotionAnalyzer, annotate_to: Path | None) -
     except (InputError, OSError) as exc:
         return {"path": str(path), "error": str(exc)}
     if annotate_to and isinstance(reading, ImageEmotion):
-        annotate_to.write_bytes(annotated_jpeg(reading))
+        try:
+            annotate_to.write_bytes(annotated_jpeg(reading))
+        except OSError as exc:
+            return {"path": str(path), "error": f"cannot write {annotate_to}: {exc.strerror}"}
     return {"path": str(path), **reading.to_dict()}
 
 
 def _table(result: dict) -> str:
-    if "error" in result:
-        return f"{result['path']}: error: {result['error']}"
     if result["kind"] == "video":
         mood = result["label"] or "no face found"
         conf = f" ({result['confidence']:.0%})" if result["confidence"] is not None else ""
@@ -59,10 +68,18 @@ def _table(result: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Results on stdout; a file that cannot be read is one ``error:`` line on stderr (a JSON object with --json)."""
     args = _parser().parse_args(argv)
     if args.annotate and len(args.paths) != 1:
         print("error: --annotate takes exactly one image", file=sys.stderr)
         return 2
+    problems = [problem for path in args.paths if (problem := path_problem(path))]
+    for problem in problems:  # before the model loads: a typo costs a line, not seconds
+        print(f"error: {problem}", file=sys.stderr)
+    if problems:
+        return 2
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
     from model import get_analyzer
 
     analyzer = get_analyzer()
@@ -70,7 +87,12 @@ def main(argv: list[str] | None = None) -> int:
     for path in args.paths:
         result = _describe(path, analyzer, args.annotate)
         failed |= "error" in result
-        print(json.dumps(result) if args.json else _table(result))
+        if args.json:
+            print(json.dumps(result))
+        elif "error" in result:
+            print(f"error: {result['path']}: {result['error']}", file=sys.stderr)
+        else:
+            print(_table(result))
     return 1 if failed else 0
 
 

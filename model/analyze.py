@@ -21,6 +21,7 @@ from model.classifier import EmotionClassifier
 from model.detect import Face, FaceDetector
 from model.image import decode_image
 from model.labels import EMOTIONS
+from model.native import native_output_logged
 from model.preprocess import batch_to_input
 from model.reading import FaceEmotion, FrameEmotion, ImageEmotion, Reading, VideoEmotion
 from model.settings import ModelSettings, get_settings
@@ -46,13 +47,15 @@ class EmotionAnalyzer:
     def __init__(self, settings: ModelSettings | None = None):
         self.settings = settings or get_settings()
         self.detector = FaceDetector(self.settings.min_face_score, max_passes=self.settings.image_max_passes)
-        self.classifier = EmotionClassifier(self.settings.path, self.settings.runtime, self.settings.tta)
+        with native_output_logged("model"):  # the classifier's warm-up is LiteRT's first run in the process
+            self.classifier = EmotionClassifier(self.settings.path, self.settings.runtime, self.settings.tta)
 
     def analyze(self, data: bytes, kind: MediaKind) -> Reading:
         """A picture's faces or a video's mood timeline, from the bytes a user sent.
 
-        Raises a :class:`model.errors.InputError` subclass, whose message is fit
-        for the user, for anything that cannot be analysed within the limits.
+        Raises a :class:`model.errors.InputError` subclass, whose message says why in
+        plain English (and whose ``why`` and ``details`` name it for other languages),
+        for anything that cannot be analysed within the limits.
         """
         return self.analyze_video(data) if kind == "video" else self.analyze_image(data)
 

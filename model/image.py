@@ -74,7 +74,7 @@ def decode_image(data: bytes, max_pixels: int, work_pixels: int) -> Picture:
     picture of ``max_pixels`` at 4 bytes a pixel; both before any pixel is decoded.
     """
     if not data:
-        raise InvalidImage("the file is empty")
+        raise InvalidImage("the file is empty", "empty")
     try:
         if data.startswith(_ICON):
             return _decode_icon(data, max_pixels, work_pixels)
@@ -88,20 +88,21 @@ def decode_image(data: bytes, max_pixels: int, work_pixels: int) -> Picture:
     except InputError:
         raise
     except Image.DecompressionBombError:
-        raise ImageTooLarge("the image has too many pixels to open safely") from None
+        raise ImageTooLarge("the image has too many pixels to open safely", "too_many_pixels") from None
     except UnidentifiedImageError:
-        raise InvalidImage("this is not an image format I can read (JPEG, PNG, WebP, ...)") from None
+        raise InvalidImage("this is not an image format I can read (JPEG, PNG, WebP, ...)", "not_image") from None
     except (OSError, SyntaxError, ValueError, EOFError, cv2.error):
         bgr = None
     if bgr is None:
-        raise InvalidImage("the image is damaged or cut off")
+        raise InvalidImage("the image is damaged or cut off", "damaged")
     turned = (bgr.shape[1] > bgr.shape[0]) != (width > height) and width != height
     return Picture(bgr, (height, width) if turned else (width, height))
 
 
 def _check_size(width: int, height: int, max_pixels: int) -> None:
     if width * height > max_pixels:
-        raise ImageTooLarge(f"the image is {width}x{height} pixels; the limit is {max_pixels:,} pixels")
+        raise ImageTooLarge(f"the image is {width}x{height} pixels; the limit is {max_pixels:,} pixels",
+                            "too_many_pixels", width=width, height=height, limit=max_pixels)
 
 
 def _check_cost(image: Image.Image, max_pixels: int, work_pixels: int) -> None:
@@ -124,7 +125,8 @@ def _check_cost(image: Image.Image, max_pixels: int, work_pixels: int) -> None:
     if pixels * per_pixel > 4 * max_pixels:
         most = 4 * max_pixels // per_pixel
         raise ImageTooLarge(f"the image is {width}x{height} pixels; the limit for this kind of "
-                            f"{image.format} picture is {most:,} pixels")
+                            f"{image.format} picture is {most:,} pixels", "too_many_pixels", width=width,
+                            height=height, limit=most, format=str(image.format))
 
 
 _PILLOW_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2}
@@ -258,6 +260,7 @@ def _decode_icon(data: bytes, max_pixels: int, work_pixels: int) -> Picture:
     height //= 2  # the colour bitmap and its mask
     _check_size(width, height, max_pixels)
     if max(width, height) > _ICON_SIDE:
-        raise InvalidImage(f"the icon claims a {width}x{height} bitmap; icons hold at most 256x256")
+        raise InvalidImage(f"the icon claims a {width}x{height} bitmap; icons hold at most 256x256",
+                           "icon_too_large", width=width, height=height)
     image = Image.open(io.BytesIO(data), formats=("ICO",))
     return Picture(_decode_pillow(image, work_pixels), image.size)

@@ -73,23 +73,25 @@ def shrink(bgr: np.ndarray, side: int) -> np.ndarray:
 def read_frames(data: bytes, settings: ModelSettings, clock: Callable[[], float] = time.monotonic) -> Frames:
     """Decode the sampled frames of a video given as bytes, within the budgets above."""
     if not data:
-        raise InvalidVideo("the file is empty")
+        raise InvalidVideo("the file is empty", "empty")
     if len(data) > settings.video_max_bytes:
         raise VideoTooLarge(f"the video is {len(data) / 1e6:.1f} MB; "
-                            f"the limit is {settings.video_max_bytes / 1e6:.0f} MB")
+                            f"the limit is {settings.video_max_bytes / 1e6:.0f} MB", "video_too_large",
+                            megabytes=len(data) / 1e6, limit=settings.video_max_bytes / 1e6)
     deadline = clock() + settings.video_deadline
     stream = io.BytesIO(data)  # must outlive the capture: OpenCV keeps no reference to it
     cap = cv2.VideoCapture(stream, cv2.CAP_FFMPEG, [])  # type: ignore[call-overload]  # stubs name only IStreamReader
     try:
         if not cap.isOpened():
-            raise InvalidVideo("this is not a video I can read (MP4, WebM, GIF, ...)")
+            raise InvalidVideo("this is not a video I can read (MP4, WebM, GIF, ...)", "not_video")
         fps = cap.get(cv2.CAP_PROP_FPS)
         fps = fps if 1.0 <= fps <= 1000.0 else _FALLBACK_FPS
         count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
         width, height = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
         if width * height > settings.video_max_pixels:
             raise VideoTooLarge(f"the video is {width}x{height} pixels; I read videos of up to "
-                                f"{settings.video_max_pixels / 1e6:.1f} megapixels a frame")
+                                f"{settings.video_max_pixels / 1e6:.1f} megapixels a frame", "video_too_many_pixels",
+                                width=width, height=height, limit=settings.video_max_pixels / 1e6)
         known = count > 0
         if not known:  # unknown length (some streams): assume the longest allowed
             count = int(settings.video_max_seconds * fps)
@@ -125,8 +127,9 @@ def read_frames(data: bytes, settings: ModelSettings, clock: Callable[[], float]
         cap.release()
     if not frames:
         if late:
-            raise VideoTooSlow("this video takes me too long to decode; a shorter or smaller clip works better")
-        raise InvalidVideo("the video has no frames I can decode")
+            raise VideoTooSlow("this video takes me too long to decode; a shorter or smaller clip works better",
+                              "video_too_slow")
+        raise InvalidVideo("the video has no frames I can decode", "no_frames")
     duration = (ended if ended is not None else count if known else position) / fps
     covered = min(duration, settings.video_max_seconds)
     if late:

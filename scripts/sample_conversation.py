@@ -22,7 +22,6 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
-from html.parser import HTMLParser
 from itertools import count
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a file: the project's packages and the test fakes
 
+from bot.plain import plain  # noqa: E402
 from catalog.service import Catalog, Track  # noqa: E402
 
 README = ROOT / "README.md"
@@ -59,24 +59,6 @@ class SeededCatalog(Catalog):
     def recommend(self, *args: Any, **kwargs: Any) -> list[Track]:
         kwargs["seed"] = next(self._seeds)
         return super().recommend(*args, **kwargs)
-
-
-class _PlainText(HTMLParser):
-    """Telegram's HTML subset as the user sees it: tags dropped, entities decoded, links as their text."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
-def plain(html_text: str) -> str:
-    parser = _PlainText()
-    parser.feed(html_text)
-    parser.close()
-    return "".join(parser.parts)
 
 
 def shorten_lists(text: str, shown: int = SONGS_SHOWN) -> str:
@@ -119,7 +101,7 @@ def render(call: Any) -> list[str]:
     if call.method == "sendPhoto":
         lines.append("[the photo, the face boxed and labelled]")
     text = call.params.get("caption") if call.method == "sendPhoto" else call.params.get("text")
-    lines += shorten_lists(plain(text or "")).splitlines()
+    lines += shorten_lists(plain(text or "", links=False)).splitlines()
     return lines + keyboard(call.params.get("reply_markup"))
 
 

@@ -13,8 +13,22 @@ import pytest
 
 DATA = Path(__file__).parent / "data"
 FACES_DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "faces-dev"
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
-"""e.g. postgresql+psycopg://postgres@127.0.0.1/moodtunes_test; .ci/run starts a server and sets it."""
+
+
+def _per_worker(url: str) -> str:
+    """The database of ``url`` suffixed with the pytest-xdist worker's name: each worker process drops and
+    creates its own databases."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(hide_password=False)
+
+
+POSTGRES_URL = _per_worker(os.environ.get("TEST_POSTGRES_URL", ""))
+"""e.g. postgresql+psycopg://postgres@127.0.0.1/moodtunes_test; scripts/run-tests starts a server and sets it."""
 
 
 @pytest.fixture(scope="session")

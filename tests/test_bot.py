@@ -16,6 +16,7 @@ from bot.app import build_application
 from bot.runner import running
 from bot.settings import BotSettings, ConfigError, check
 from tests.fakes.telegram import TOKEN, FakeTelegram
+from tests.ports import free_port
 
 DATA = Path(__file__).parent / "data"
 PHOTO = (DATA / "congress_A000210.jpg").read_bytes()
@@ -306,16 +307,13 @@ def test_long_song_lists_leave_the_caption_and_go_as_a_message(fake, analyzer, c
 
 
 def test_webhook_mode_checks_the_secret_and_a_restart_keeps_data(fake, analyzer, catalog):
-    import socket
 
     import httpx
 
     from catalog.db import make_engine
     from catalog.service import Catalog
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     secret = "s3cret-token-0123456789"
     settings = _settings(fake, BOT_MODE="webhook", WEBHOOK_URL="https://bot.example.invalid/tg-hook",
                          WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_PORT=port, WEBHOOK_SECRET=secret)

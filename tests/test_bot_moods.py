@@ -59,20 +59,35 @@ def test_a_new_users_languages_follow_their_telegram_app_and_wishes_are_heard(fa
 
         mark = fake.mark()
         fake.user_sends_text(USER, "/settings")
-        assert "Portuguese, English" in (await wait(fake, "sendMessage", USER, mark)).params["text"]
+        assert "Idiomas das músicas: português, inglês" in (await wait(fake, "sendMessage", USER, mark)).params["text"]
         mark = fake.mark()
         fake.user_presses(USER, fake.sent[max(fake.sent)], "set:lang:pt")  # narrowed to English
         await wait(fake, "editMessageText", USER, mark)
         assert catalog.preferences(USER).languages == ("en",)
 
+        def holiday_songs(call) -> list[int]:
+            ids = [int(b["callback_data"].split(":")[2]) for row in buttons(call) for b in row
+                   if b["callback_data"].startswith("fb:like:")]
+            with catalog.session() as s:
+                tags = s.execute(select(Song.tags).where(Song.id.in_(ids))).scalars().all()
+            assert ids and all("holiday" in t for t in tags)
+            return ids
+
         mark = fake.mark()
         fake.user_sends_text(USER, "/playlist christmas")
         wished = await wait(fake, "sendMessage", USER, mark)
-        ids = [int(b["callback_data"].split(":")[2]) for row in buttons(wished) for b in row
-               if b["callback_data"].startswith("fb:like:")]
-        with catalog.session() as s:
-            tags = s.execute(select(Song.tags).where(Song.id.in_(ids))).scalars().all()
-        assert ids and all("holiday" in t for t in tags)
+        first = holiday_songs(wished)
+        assert "more:holiday" in _mood_buttons(wished)
+
+        mark = fake.mark()  # 👍 redraws the keyboard: the wish stays on its 🔁
+        fake.user_presses(USER, fake.sent[max(fake.sent)], f"fb:like:{first[0]}")
+        edited = await wait(fake, "editMessageReplyMarkup", USER, mark)
+        assert "more:holiday" in _mood_buttons(edited)
+
+        mark = fake.mark()  # 🔁 under a Christmas list: more Christmas songs, not the mood's everyday list
+        fake.user_presses(USER, fake.sent[max(fake.sent)], "more:holiday")
+        again = await wait(fake, "sendMessage", USER, mark)
+        assert not set(holiday_songs(again)) & set(first) and "more:holiday" in _mood_buttons(again)
 
     run_bot(fake, analyzer, catalog, scenario)
 
@@ -125,7 +140,7 @@ def test_settings_menu_saves_each_change_in_place_and_survives_a_restart(fake, a
         mark = fake.mark()
         fake.user_sends_text(USER, "/settings")
         menu = await wait(fake, "sendMessage", USER, mark)
-        assert "Your music settings" in menu.params["text"] and "left out" in menu.params["text"]
+        assert "Your settings" in menu.params["text"] and "left out" in menu.params["text"]
         message = fake.sent[max(fake.sent)]
 
         mark = fake.mark()
@@ -197,7 +212,7 @@ def test_was_this_right_corrects_the_reading_and_songs_follow(fake, analyzer, ca
         mark = fake.mark()
         fake.user_sends_text(USER, "/stats")
         stats = await wait(fake, "sendMessage", USER, mark)
-        assert "corrected me 1 time" in stats.params["text"] and "right 0 of 1" in stats.params["text"]
+        assert "corrected me 1 time" in stats.params["text"] and "right in 0 of 1" in stats.params["text"]
         mark = fake.mark()
         fake.user_sends_text(USER, "/history")
         assert f"you corrected {model_label}" in (await wait(fake, "sendMessage", USER, mark)).params["text"]
@@ -252,7 +267,7 @@ def test_onboarding_is_short_and_help_matches_the_command_menu(fake, analyzer, c
         assert len(start.params["text"]) < 300 and "never stored" in start.params["text"]
         assert [b["callback_data"] for row in buttons(start) for b in row] == ["set:page:main"]
         fake.user_presses(USER, fake.sent[max(fake.sent)], "set:page:main")
-        assert "Your music settings" in (await wait(fake, "editMessageText", USER, mark)).params["text"]
+        assert "Your settings" in (await wait(fake, "editMessageText", USER, mark)).params["text"]
         mark = fake.mark()
         fake.user_sends_text(USER, "/help")
         help_text = (await wait(fake, "sendMessage", USER, mark)).params["text"]

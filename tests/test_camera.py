@@ -18,6 +18,7 @@ import pytest
 
 from bot.camera.auth import InitDataError, check_init_data
 from bot.camera.views import CameraViews, FrameBudget, Refused
+from bot.i18n import words
 from bot.live import LiveMood, Suggester, Suggestion
 from model import EMOTIONS, FaceEmotion
 from tests.fakes.telegram import TOKEN, web_app_init_data
@@ -108,15 +109,16 @@ def test_views_are_limited_per_user_and_in_all_and_idle_ones_close():
 
     clock = Clock()
     views = CameraViews(per_user=2, most=3, rate=4, new_mood=lambda: LiveMood(1.5, 3),
-                        new_songs=lambda user: Suggester(ThreadPoolExecutor(1), lambda *a: None), clock=clock)
+                        new_songs=lambda user, t: Suggester(ThreadPoolExecutor(1), lambda *a: None), clock=clock)
     alice, bob, carol = (WebAppUser(i, None, 0) for i in (1, 2, 3))
-    a1, a2 = views.open(alice), views.open(alice)
+    english = words(None)
+    a1, a2 = views.open(alice, english), views.open(alice, english)
     with pytest.raises(Refused) as refused:
-        views.open(alice)
+        views.open(alice, english)
     assert refused.value.status == 429
-    b1 = views.open(bob)
+    b1 = views.open(bob, english)
     with pytest.raises(Refused) as refused:
-        views.open(carol)
+        views.open(carol, english)
     assert refused.value.status == 503
     with pytest.raises(Refused) as refused:
         views.find(a1.id, bob.id)  # someone else's view: as if it did not exist
@@ -126,7 +128,7 @@ def test_views_are_limited_per_user_and_in_all_and_idle_ones_close():
     clock.now += 31  # nobody sent a frame for 31 s
     with pytest.raises(Refused):
         views.find(b1.id, bob.id)
-    views.open(carol)
+    views.open(carol, english)
     assert len(views) == 1
 
 
@@ -303,3 +305,4 @@ def test_a_page_without_a_port_to_serve_it_is_a_setting_error(fake):
         check(_settings(fake, WEBAPP_URL=APP_URL))
     with pytest.raises(ConfigError, match="https"):
         check(_settings(fake, WEBAPP_URL="http://camera.example.invalid/app/", OPS_PORT=9))
+

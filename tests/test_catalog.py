@@ -36,7 +36,7 @@ def test_schema_is_migrated_and_seeded(catalog):
             "preferences", "catalog_meta", "saved_playlists", "rate_windows", "alembic_version"} \
         <= set(insp.get_table_names())
     with catalog.engine.connect() as conn:
-        assert conn.execute(text("select version_num from alembic_version")).scalar_one() == "0007"
+        assert conn.execute(text("select version_num from alembic_version")).scalar_one() == "0008"
         assert conn.execute(select(func.count()).select_from(Song)).scalar_one() == SEED_SONGS
     from catalog.db import prepare
 
@@ -216,7 +216,9 @@ def test_match_fits_the_mood_with_variety(catalog):
     assert [t.id for t in catalog.recommend(None, HAPPY, n=10, seed=1)] == [t.id for t in tracks]  # seedable
     others = catalog.recommend(None, HAPPY, n=10, seed=2)
     assert len({t.id for t in tracks} & {t.id for t in others}) <= 2  # another new user, another list
-    assert all(t.reason.endswith("fits a happy mood") for t in tracks)
+    assert all(t.reason.role == "fits" and t.reason.mood == "happy" for t in tracks)
+    assert [t.reason.step for t in tracks] == list(range(1, 11)) and {t.reason.steps for t in tracks} == {10}
+    assert all(t.reason.tempo > 0 and t.reason.family == t.family for t in tracks)
 
 
 def test_lift_moves_from_the_mood_to_the_target(catalog):
@@ -228,16 +230,17 @@ def test_lift_moves_from_the_mood_to_the_target(catalog):
         assert _distance(catalog, tracks[-1], space.point("happy")) < _distance(catalog, tracks[-1],
                                                                                  space.point("sad"))
         assert tracks[-1].valence > tracks[0].valence
-        assert tracks[0].reason.endswith("meets your sad mood") and tracks[-1].reason.endswith("arrives at happy")
+        assert (tracks[0].reason.role, tracks[0].reason.mood) == ("meets", "sad")
+        assert (tracks[-1].reason.role, tracks[-1].reason.mood) == ("arrives", "happy")
     calm = catalog.recommend(None, "angry", n=5, seed=1)  # tense: the calming path by default
-    assert calm[-1].energy < calm[0].energy and "toward calm" in calm[2].reason
+    assert calm[-1].energy < calm[0].energy and (calm[2].reason.role, calm[2].reason.mood) == ("step", "calm")
     assert calm[0].family in START_FAMILIES["angry"]
 
 
 def test_a_mood_by_name_and_fear_is_never_loud(catalog):
     for name in ("sad", "calm", "energetic"):
         tracks = catalog.recommend(None, name, n=5, seed=3)
-        assert len(tracks) == 5 and name in tracks[0].reason
+        assert len(tracks) == 5 and tracks[0].reason.mood == name
     fear = [t for s in range(5) for t in catalog.recommend(None, "fear", strategy="match", n=5, seed=s)]
     assert np.mean([t.energy for t in fear]) < 0.45
 
@@ -274,7 +277,7 @@ def test_preferences_are_respected_stored_and_forgotten(catalog):
     assert len(quiet) == 5 and {t.language for t in quiet} <= {"sv", "zxx"}  # ...songs without words fit anyone
     catalog.set_preferences(user, languages=(), liked_families=("country",))
     rare = catalog.recommend(user, "calm", strategy="match", n=5, seed=1)  # and hardly any country song is calm
-    assert len(rare) == 5 and any("too few genre picks" in t.reason for t in rare)
+    assert len(rare) == 5 and any("genre" in t.reason.relaxed for t in rare)
     for bad in ({"liked_families": ("polka",)}, {"songs_per_list": 40}, {"strategy": "shuffle"},
                 {"liked_families": ("rock",), "avoided_families": ("rock",)}):
         with pytest.raises(ValueError):
@@ -459,6 +462,20 @@ def make_engine_for(folder: Path):
     return engine
 
 
+def test_cli_names_a_missing_file_or_folder_before_opening_the_database(tmp_path, capsys):
+    from catalog.__main__ import main
+
+    database = tmp_path / "never.db"
+    (tmp_path / "songs.csv").write_text("spotify_id,title\n")
+    for args in (["import", str(tmp_path / "missing.csv")], ["import", str(tmp_path)],
+                 ["build", str(tmp_path / "missing")], ["build", str(tmp_path / "songs.csv")]):
+        assert main(["--database-url", f"sqlite:///{database}", *args]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {tmp_path / 'missing.csv'}: no such file", f"error: {tmp_path}: a directory, not a file",
+        f"error: {tmp_path / 'missing'}: no such folder", f"error: {tmp_path / 'songs.csv'}: a file, not a folder"]
+    assert not database.exists()
+
+
 def test_cli_recommend_and_stats(tmp_path):
     import subprocess
     import sys
@@ -468,13 +485,14 @@ def test_cli_recommend_and_stats(tmp_path):
                           "--target", "calm", "--seed", "1"], capture_output=True, text=True, env=env, timeout=300,
                          cwd=Path(__file__).resolve().parents[1])
     assert out.returncode == 0, out.stderr
-    lines = out.stdout.strip().splitlines()
-    assert len(lines) == 4 and all("open.spotify.com/track/" in line for line in lines)
-    assert "step 2 of 4 toward calm" in lines[1]
+    lines = out.stdout.strip().splitlines()  # three lines a song: number, title and artist; reason; links
+    assert [line[:3] for line in lines[::3]] == ["1. ", "2. ", "3. ", "4. "]
+    assert all(line.startswith("    Spotify <https://open.spotify.com/track/") for line in lines[2::3])
+    assert "step 2/4 calm" in lines[4]  # the reason as data: `python -m bot try` words it for users
     other = subprocess.run([sys.executable, "-m", "catalog", "recommend", "sad", "--n", "4", "--strategy", "lift",
                             "--target", "calm", "--seed", "2"], capture_output=True, text=True, env=env, timeout=300,
                            cwd=Path(__file__).resolve().parents[1])
     assert other.stdout != out.stdout  # another seed, another new user
     stats = subprocess.run([sys.executable, "-m", "catalog", "stats"], capture_output=True, text=True, env=env,
                            cwd=Path(__file__).resolve().parents[1], timeout=300)
-    assert f'"songs": {SEED_SONGS}' in stats.stdout
+    assert f'"songs": {SEED_SONGS}' in stats.stdout and f'"database": "sqlite:///{tmp_path}/cli.db"' in stats.stdout

@@ -44,6 +44,15 @@ def test_latin_languages_from_title_and_the_artists_other_titles(detect):
     assert detect(tracks) == ["es"] * 3 + ["pt"] * 3 + ["de"] * 2 + ["fr"] * 2 + ["it"] * 2 + ["tr"] * 2 + ["en", "hi"]
 
 
+def test_romanised_titles_the_identifier_cannot_name_are_not_english(detect):
+    tracks = [("Munbe Vaa", "Tamil Singer", ["hip-hop"]), ("Pathala Pathala", "Tamil Singer", ["hip-hop"]),
+              ("Kanave Kanave", "Tamil Singer", ["hip-hop"]),
+              ("Hayloft", "Mother Mother", ["indie"]), ("Burning Pile", "Mother Mother", ["indie"]),
+              ("The Stand", "Mother Mother", ["indie"]), ("Honeypie", "JAWNY", ["indie-pop"]),
+              ("RepeatInfinite", "surrenderdorothy", ["emo"])]
+    assert detect(tracks) == ["und"] * 3 + ["en"] * 5  # one odd word in an English artist's titles stays English
+
+
 def test_region_genre_tips_a_short_title(detect):
     assert detect([("Vida", "Zeca", ["mpb"]), ("Yaara", "Mamta Sharma", ["pop-film"])]) == ["pt", "hi"]
 
@@ -142,8 +151,9 @@ def test_copies_fold_versions_but_not_remixes():
 
 
 def _family(genres, title="x", artist_family="", language="en", instrumentalness=0.0, speechiness=0.05,
-            danceability=0.5, energy=0.5):
-    track = build_families.Track(title, artist_family, language, instrumentalness, speechiness, danceability, energy)
+            danceability=0.5, energy=0.5, acousticness=0.0, artist_instrumental=0.0):
+    track = build_families.Track(title, artist_family, language, instrumentalness, speechiness, danceability, energy,
+                                 acousticness, artist_instrumental)
     return build_families.track_family(genres, track, GENRE_FAMILY)
 
 
@@ -201,3 +211,86 @@ def test_artist_family_is_a_weighted_vote_without_regions():
         ["A"] * 5 + ["B"] * 2, [["disco"], ["disco"], ["disco"], ["rock"], ["album-rock"], ["swedish"], ["pop"]],
         GENRE_FAMILY)
     assert families == {"A": "rock", "B": "pop"}
+
+
+def test_romanised_indian_titles_by_their_artists_words_and_films(detect):
+    pytest.importorskip("wordfreq")
+    tracks = [
+        # Indian seeds: known to be Indian by the region genre
+        ("Tum Hi Ho", "Arijit Singh", ["pop-film"]), ("Channa Mereya", "Arijit Singh", ["pop-film"]),
+        ("Kesariya", "Sid Sriram", ["indian"]), ("Inkem Inkem", "Sid Sriram", ["indian"]),
+        # a composer filed under hip-hop whose singers have Indian songs: Tamil titles English does not know
+        ("Dippam Dappam", "Anirudh Ravichander; Sid Sriram", ["hip-hop"]),
+        ("Yennai Maatrum Kadhale", "Anirudh Ravichander; Sid Sriram", ["hip-hop"]),
+        ("Chellamma", "Anirudh Ravichander; Arijit Singh", ["hip-hop"]),
+        # ...and an English-worded film song of his: a film song of an Indian artist is Indian
+        ("Private Party (From \"Don\")", "Anirudh Ravichander; Arijit Singh", ["hip-hop"]),
+        # an Indian singer's English song stays English; an English band with an unknown word too
+        ("Full Time Lover", "Prateek; Arijit Singh", ["singer-songwriter"]),
+        ("Zombie Kalimba", "The Westerners", ["rock"]),
+        ("Hrudayama (From \"Major - Telugu\")", "Sid Sriram", ["indie"]),      # the title names the language
+    ]
+    rows = [(t, a.split("; ")[0], g) for t, a, g in tracks]
+    from catalog.build_language import languages
+
+    found = languages([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], [0.0] * len(rows),
+                      [0.05] * len(rows), [""] * len(rows), [a.split("; ") for _, a, _ in tracks])
+    assert found[4:] == ["hi", "hi", "hi", "hi", "en", "en", "te"]
+
+
+def test_cover_acts_and_instrumental_versions_without_a_marker():
+    from catalog.build_covers import covers
+
+    originals = [("Toxic", "Britney Spears", 80), ("A Thousand Years", "Christina Perri", 85),
+                 ("Bad Romance", "Lady Gaga", 80), ("Rolling in the Deep", "Adele", 82),
+                 ("Take Me to Church", "Hozier", 84), ("Every Breath You Take", "The Police", 83),
+                 ("Dancing Queen", "ABBA", 80), ("Shape of You", "Ed Sheeran", 88)]
+    act = [("Toxic", 40), ("Shape of You", 41), ("A Thousand Years (Glee Cast Version)", 38), ("Bad Romance", 41),
+           ("Rolling in the Deep - Glee Cast Version", 35), ("Take Me to Church", 44), ("Our Own Song", 30)]
+    rows = ([(t, a, p, True, 0.1) for t, a, p in originals] + [(t, "Glee Cast", p, True, 0.2) for t, p in act]
+            + [("Every Breath You Take", "Tomas Lee", 55, False, 0.99),     # a piano version
+               ("Dancing Queen", "Synth Act", 20, False, 0.05),             # an electronic instrumental: left alone
+               ("Home", "Some Band", 10, True, 0.2)])                        # one shared word is no cover
+    result = covers([r[0] for r in rows], [r[1] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
+                    [r[3] for r in rows], [r[4] for r in rows])
+    assert result == [False] * len(originals) + [True] * len(act) + [True, False, False]
+
+
+def test_what_is_heard_overrides_the_genres():
+    assert _family(["hip-hop"], language="hi") == "world"                   # a Tamil film song under hip-hop
+    assert _family(["hip-hop"], language="hi", speechiness=0.3, danceability=0.8) == "hip-hop"   # Punjabi rap
+    assert _family(["hip-hop"], title='So Baby (From "Doctor")', language="hi", speechiness=0.3,
+                   danceability=0.8) == "world"                             # a film's dance number
+    # a film or anime score cue is not pop: a composer's (most of their tracks without vocals)...
+    assert _family(["anime"], language="zxx", instrumentalness=0.6, artist_instrumental=0.8,
+                   danceability=0.7) == "electronic"
+    assert _family(["show-tunes"], language="zxx", instrumentalness=0.7, acousticness=0.8,
+                   artist_instrumental=0.9) == "classical/instrumental"
+    # ...or one surely without vocals by an artist who is not mostly a singer; a singer's is a song mixed low
+    assert _family(["anime"], language="zxx", instrumentalness=0.9, artist_instrumental=0.5, acousticness=0.8) == \
+        "classical/instrumental"
+    assert _family(["indie-pop"], language="zxx", instrumentalness=0.96, artist_instrumental=0.1) == "pop"
+    assert _family(["british"], language="zxx", instrumentalness=0.9, acousticness=0.9) == "classical/instrumental"
+    assert _family(["british"], acousticness=0.9) == "folk/acoustic" and _family(["british"]) == "pop"
+
+
+def test_the_artist_decides_between_a_lone_genre_and_their_other_songs():
+    assert _family(["blues", "jazz"], artist_family="r&b/soul") == "r&b/soul"    # Aretha Franklin
+    assert _family(["folk", "permanent-wave"], artist_family="folk/acoustic") == "folk/acoustic"  # Simon & Garfunkel
+    assert _family(["edm"], title="Move Your Body - Alan Walker Remix", artist_family="pop") == "electronic"
+    assert _family(["rock", "album-rock"], artist_family="pop") == "rock"        # two genres agree
+    assert _family(["reggae"], artist_family="pop") == "world"                  # a per-track rule weighed the track
+    assert _family(["latin", "tropical"], title="Desire - Gryffin Remix", artist_family="pop") == "electronic"
+    assert _family(["electro"], artist_family="pop") == "pop"                    # Carly Rae Jepsen under electro
+    assert _family(["electro"]) == "electronic" and _family(["garage"], artist_family="electronic") == "electronic"
+
+
+def test_overrides_are_data_with_a_reason(tmp_path):
+    from catalog.build_overrides import OVERRIDES_FILE, Overrides
+
+    shipped = Overrides.read(OVERRIDES_FILE)
+    assert shipped.apply("language", ["Grouper", "Other"], ["zxx", "zxx"]) == ["en", "zxx"]
+    bad = tmp_path / "o.csv"
+    bad.write_text("artist,field,value,reason\nX,family,rock,\n")
+    with pytest.raises(ValueError, match="reason"):
+        Overrides.read(bad)

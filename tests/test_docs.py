@@ -54,10 +54,13 @@ def test_readme_sample_conversation_is_what_the_bot_says(analyzer, seeded_sqlite
     assert script.replace_block(readme, text) == readme, "README.md drifted: run scripts/sample_conversation.py"
 
 
-def test_sample_conversation_renders_html_as_the_user_reads_it():
+def test_replies_render_as_plain_text_as_the_user_reads_them():
+    from bot.plain import plain
+
+    html = '<b>&quot;Weird Al&quot; Yankovic</b> <a href="https://x.y/?a=1&amp;b=2">Spotify</a> &amp; co &#x27;x&#x27;'
+    assert plain(html, links=False) == '"Weird Al" Yankovic Spotify & co \'x\''
+    assert plain(html) == '"Weird Al" Yankovic Spotify <https://x.y/?a=1&b=2> & co \'x\''
     script = _sample_script()
-    assert script.plain('<b>&quot;Weird Al&quot; Yankovic</b> <a href="https://x.y/">Spotify</a> &amp; co') == \
-        '"Weird Al" Yankovic Spotify & co'
     songs = "1. A\n    why\n2. B\n    why\n3. C\n    why\n4. D\nend"
     assert script.shorten_lists(songs) == "1. A\n    why\n2. B\n    why\n...\nend"
 

@@ -297,6 +297,7 @@ def test_long_video_summary_says_what_was_analysed(analyzer, tmp_path):
 
 def test_a_clip_claiming_to_be_longer_reports_the_length_read(analyzer, tmp_path):
     """A 5 s clip whose header claims 1000 hours: the reading and the reply speak of 5 s."""
+    from bot.i18n import words
     from bot.replies import video_summary
 
     path = tmp_path / "clip.avi"
@@ -310,7 +311,7 @@ def test_a_clip_claiming_to_be_longer_reports_the_length_read(analyzer, tmp_path
     struct.pack_into("<I", data, data.find(b"strh") + 8 + 32, claimed)  # stream length
     video = analyzer.analyze_video(bytes(data))
     assert video.duration == pytest.approx(5, abs=0.2) and video.seconds_analysed == pytest.approx(5, abs=0.2)
-    assert video_summary(video).startswith("Over 5 s")
+    assert video_summary(words("en"), video).startswith("Over 5 s")
 
 
 def _indexed_video(path: Path, n: int, size: tuple[int, int] = (160, 120), fps: float = 30.0) -> bytes:
@@ -452,6 +453,20 @@ def test_cli_reports_bad_files_and_videos(tmp_path, capsys):
     clip = tmp_path / "clip.mp4"
     _video(clip, _face_frames(20))
     assert main(["predict", str(bad), str(clip)]) == 1
-    out = capsys.readouterr().out.splitlines()
-    assert out[0] == f"{bad}: error: this is not an image format I can read (JPEG, PNG, WebP, ...)"
-    assert out[1].startswith(f"{clip}: video 2.0 s (2.0 s analysed), ") and "with a face: " in out[1]
+    out, err = capsys.readouterr()
+    assert err.splitlines() == [f"error: {bad}: this is not an image format I can read (JPEG, PNG, WebP, ...)"]
+    assert len(out.splitlines()) == 1  # the video's line; the error went to stderr
+    assert out.startswith(f"{clip}: video 2.0 s (2.0 s analysed), ") and "with a face: " in out
+
+
+def test_cli_refuses_missing_files_and_folders_in_a_line_each_before_loading_the_model(tmp_path, capsys,
+                                                                                     monkeypatch):
+    import model
+    from model.__main__ import main
+
+    monkeypatch.setattr(model, "get_analyzer", lambda: pytest.fail("the model was loaded"))
+    assert main(["predict", str(PORTRAIT), str(tmp_path / "missing.jpg"), str(tmp_path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines() == [f"error: {tmp_path / 'missing.jpg'}: no such file",
+                                f"error: {tmp_path}: a directory, not a file"]

@@ -20,16 +20,11 @@ from bot.app import build_application
 from bot.logs import JsonFormatter
 from bot.runner import running
 from tests.fakes.telegram import TOKEN, FakeTelegram
+from tests.ports import free_port
 from tests.test_bot import PHOTO, USER, _settings, run_bot, wait
 
 ROOT = Path(__file__).parents[1]
 SECRET = "s3cret-token-0123456789"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def webhook_settings(fake: FakeTelegram, port: int, **overrides):

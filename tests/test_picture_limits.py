@@ -19,6 +19,7 @@ import pytest
 from PIL import Image, ImageFile
 
 from bot import replies
+from bot.i18n import words
 from model import EmotionAnalyzer, ImageTooLarge, InvalidImage
 from model.detect import FaceDetector
 from model.settings import ModelSettings
@@ -26,6 +27,7 @@ from tests.fakes.pictures import icon, png, png_header
 from tests.test_bot import PHOTO, USER, run_bot, wait
 
 PASSES = 40
+ENGLISH = words("en")
 """A small pass budget keeps these tests fast; the shipped one is ``ModelSettings.image_max_passes``."""
 
 
@@ -79,7 +81,7 @@ def test_a_long_strip_is_searched_from_its_start_within_the_pass_budget(frugal, 
     x, y, w, h = reading.searched
     assert (x, y, h) == (0, 0, 64) and 0 < w < 60000
     assert reading.searched_fraction == pytest.approx(w / 60000)
-    assert f"searched only its left {w / 60000:.0%} closely" in replies.no_face(reading)
+    assert f"searched only its left {w / 60000:.0%} closely" in replies.no_face(ENGLISH, reading)
 
 
 def test_a_tall_strip_is_searched_from_its_top(frugal, passes):
@@ -87,7 +89,7 @@ def test_a_tall_strip_is_searched_from_its_top(frugal, passes):
     assert passes[0] <= PASSES
     x, y, w, h = reading.searched
     assert (x, y, w) == (0, 0, 64) and 0 < h < 60000
-    assert "searched only its top" in replies.no_face(reading)
+    assert "searched only its top" in replies.no_face(ENGLISH, reading)
 
 
 def test_pictures_up_to_4_to_1_get_their_whole_search(patient, passes):
@@ -95,7 +97,7 @@ def test_pictures_up_to_4_to_1_get_their_whole_search(patient, passes):
     reading = patient.analyze_image(faceless)
     assert reading.searched == (0, 0, 4000, 1000) and reading.searched_fraction == 1
     assert passes[0] <= patient.settings.image_max_passes
-    assert "searched" not in replies.no_face(reading)
+    assert "searched" not in replies.no_face(ENGLISH, reading)
 
 
 def test_a_face_in_the_searched_part_is_found_with_its_box_in_original_pixels(frugal):
@@ -196,7 +198,8 @@ def test_the_note_says_which_part_was_searched_closely():
     from model import ImageEmotion
 
     def note(searched: tuple[int, int, int, int]) -> str:
-        return replies.searched_note(ImageEmotion([], (100, 10000), np.zeros((8, 1, 3), np.uint8), 0.01, searched))
+        picture = ImageEmotion([], (100, 10000), np.zeros((8, 1, 3), np.uint8), 0.01, searched)
+        return replies.searched_note(ENGLISH, picture)
 
     assert note((0, 0, 100, 10000)) == ""
     assert "searched only its top 25% closely" in note((0, 0, 100, 2500))

@@ -16,7 +16,7 @@ from catalog.content import held_back, in_season, parse_tags
 from catalog.index import Near, song_index
 from catalog.languages import default_languages
 from catalog.moods import regions
-from catalog.paths import START_FAMILIES, start_family
+from catalog.paths import START_FAMILIES, START_REGIONS, start_family
 from catalog.recommend import FIELD, Taste, choose, path_points, slots
 
 N = 6000
@@ -136,6 +136,27 @@ def test_lift_lists_start_in_a_family_that_carries_the_mood_and_end_calm():
     near = Near(index.distances(space.point("angry") / space.spread), index.canonical, FIELD)
     liked = start_family(index, near, index.canonical, "angry", frozenset({"metal"}), np.random.default_rng(0))
     assert index.families[liked] == "metal"  # within the user's taste
+
+
+@pytest.mark.parametrize("mood", ["disgust", "fear"])
+def test_a_tense_lift_opens_in_the_moods_own_region_never_with_lofi(mood):
+    space = regions()
+    valence, energy = space.features.index("valence"), space.features.index("energy")
+    rng = np.random.default_rng(1)
+    # A fifth of the songs are lo-fi beats placed right at the mood's point (as near as a song can be).
+    lofi = rng.random(N) < 0.2
+    index, features = _catalogue(tags=np.where(lofi, "lofi", "").astype(object),
+                                 family=np.where(lofi, "electronic", rng.choice(
+                                     ["rock", "metal", "electronic", "classical/instrumental", "folk/acoustic"], N)))
+    index.features[lofi] = space.point(mood) / space.spread
+    low, high, top = START_REGIONS[mood]
+    starts = [choose(index, path_points(space.point(mood), space.point("calm"), 5), space.spread,
+                     Taste(hidden=OUT_OF_SEASON), set(), np.random.default_rng(seed), lift_from=mood)[0].position
+              for seed in range(30)]
+    assert not lofi[starts].any()
+    assert (features[starts, energy] >= low).all() and (features[starts, energy] <= high).all()
+    assert (features[starts, valence] <= top).all()
+    assert set(index.family[starts]) <= set(START_FAMILIES[mood])
 
 
 def test_searching_the_nearest_songs_first_changes_no_pick(monkeypatch):

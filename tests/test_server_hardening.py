@@ -16,8 +16,9 @@ from bot.app import build_application
 from bot.runner import running
 from bot.settings import ConfigError, check, webhook_path
 from tests.fakes.telegram import FakeTelegram
+from tests.ports import free_port
 from tests.test_bot import PHOTO, _settings, run_bot, wait
-from tests.test_ops import SECRET, free_port, webhook_settings
+from tests.test_ops import SECRET, webhook_settings
 
 AUTH = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
 

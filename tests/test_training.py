@@ -691,7 +691,23 @@ def test_cli_help_and_bad_data(tmp_path):
         out = subprocess.run([sys.executable, "-m", "training", command, "--model", str(tmp_path / "none.keras"),
                               "--data", str(tmp_path / "bad.csv"), "--out", str(tmp_path / "x")],
                              capture_output=True, text=True)
-        assert out.returncode == 2 and "no such model file" in out.stderr and "Traceback" not in out.stderr
+        assert out.returncode == 2 and out.stderr == f"error: {tmp_path / 'none.keras'}: no such file\n"
+
+
+@pytest.mark.parametrize("command, problem", [
+    ("restore {t}/missing.f16.npz --out {t}/x.keras", "{t}/missing.f16.npz: no such file"),
+    ("unpack {t} --out {t}/run", "{t}: a directory, not a file"),
+    ("pack --run {t}/missing --out {t}/x.npz", "{t}/missing: no such folder"),
+    ("teacher-probs --pack {t}/missing.npz --models {t}/a.keras --out {t}/p.npz", "{t}/missing.npz: no such file"),
+    ("evaluate --model {t} --data {t}/faces.csv --out {t}/r", "{t}: a directory, not a file"),
+    ("export --model {t}/a.keras --report {t}/a.keras", "{t}/a.keras: a file, not a folder"),
+    ("fit --data {t}/faces.csv --out {t}/run --init-weights {t}/none.keras", "{t}/none.keras: no such file"),
+])
+def test_cli_names_a_missing_input_in_one_line(tmp_path, capsys, command, problem):
+    """Every file or folder a command reads is checked first: one line on stderr, status 2, no traceback."""
+    (tmp_path / "a.keras").write_bytes(b"")
+    assert training_cli(command.format(t=tmp_path).split()) == 2
+    assert capsys.readouterr().err == f"error: {problem.format(t=tmp_path)}\n"
 
 
 def test_photo_views_are_the_pipelines_crops_of_each_face(tmp_path, monkeypatch):

@@ -173,7 +173,8 @@ def test_a_port_out_of_range_gets_one_line(capsys, tmp_path, monkeypatch):
 @pytest.mark.parametrize("source, message", [
     ("7", "camera 7 does not exist or is busy"),
     ("/dev/video99", "no such camera device: /dev/video99"),
-    ("missing.mp4", "no such video file: missing.mp4"),
+    ("missing.mp4", "missing.mp4: no such file"),
+    (str(DATA), f"{DATA}: a directory, not a file"),
     (str(DATA / "README.md"), "is not a video"),
 ])
 def test_missing_sources_get_one_line(capsys, source, message):
@@ -248,7 +249,7 @@ def test_watch_an_http_stream_that_drops_reconnects_then_ends(capsys, monkeypatc
     printed = capsys.readouterr()
     assert status == 1 and camera.served == 2
     assert "was lost and did not come back after 2 reconnect attempts" in printed.err
-    assert "1 reconnect(s)" in printed.out and "#1 😐 neutral" in printed.out
+    assert "Reconnected 1 time." in printed.out and "#1 😐 neutral" in printed.out
     read = int(printed.out.split("frames read")[0].rsplit(" ", 2)[-2])
     assert read >= 100  # both sessions' frames (2 x 60), give or take what was in flight
     assert took < 12

@@ -23,10 +23,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from dataclasses import fields
 from pathlib import Path
 
+from model.errors import path_problem
+from model.native import native_output_logged
 from model.tta import TTA_MODES
 
 ARCHITECTURE_NAMES = ("mini_xception", "tiny", "vgg", "vgg_wide")
@@ -34,6 +37,29 @@ ARCHITECTURE_NAMES = ("mini_xception", "tiny", "vgg", "vgg_wide")
 
 TRAIN_SETUP_HINT = ("training needs TensorFlow and Keras, which the bot's own install leaves out: run "
                     "`make train-setup` (or `.venv/bin/pip install -e '.[train]'`)")
+
+
+DESCRIPTIONS = {
+    "fit": ("Train a new model on FER2013 Training, or continue a run with --resume. The run folder gets a "
+            "checkpoint every epoch (last.keras), the epoch with the best PublicTest accuracy (best.keras), "
+            "log.csv and state.json."),
+    "evaluate": ("Score a model on PublicTest and PrivateTest (accuracy, macro-F1, per-class report) and write a "
+                 "report folder: report.json, report.md, the confusion matrix and, with --log, the learning curve."),
+    "robustness": ("Paste each test face into a larger scene as a camera would give it (size, place, tilt, light, "
+                   "blur, noise, JPEG) and run the bot's whole pipeline on it; a face the detector misses counts "
+                   "as wrong. The classifier's direct accuracy is measured in the same run."),
+    "swa": ("Stochastic weight averaging: one network whose weights are the mean of several checkpoints of one "
+            "run (fit --snapshots). Batch norm is re-estimated on Training (--data) unless --keep-batch-norm."),
+    "calibrate": ("Fit one logit offset per class on PublicTest and fold them into the model's output layer: the "
+                  "calibrated model costs nothing more at inference."),
+    "pack": ("Write the newest epoch of a run (weights, optimizer state, config, log) into one small .npz file, "
+             "to move or archive a long run; unpack turns it back into a run folder."),
+    "pack-data": ("Write Training and PublicTest (never PrivateTest) into one small file, for training on another "
+                  "machine with python -m training.portable (PyTorch or JAX, no TensorFlow needed)."),
+}
+"""What a command's --help says first, where its one-line summary is not enough."""
+VERBOSE_HELP = "debug logs, and TensorFlow's start-up lines (oneDNN and the like)"
+ON_BAD_ROW_HELP = "stop at the first malformed row of the data, or skip and count them"
 
 
 def _missing_training_stack() -> str | None:
@@ -46,30 +72,39 @@ def _missing_training_stack() -> str | None:
     return None
 
 
+def _command(sub: argparse._SubParsersAction, name: str, summary: str) -> argparse.ArgumentParser:
+    """A sub-command whose --help opens with its description (its summary as a sentence when it has none)."""
+    description = DESCRIPTIONS.get(name, summary[0].upper() + summary[1:] + ".")
+    command = sub.add_parser(name, help=summary, description=description)
+    command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
+    return command
+
+
 def _parser() -> argparse.ArgumentParser:
     """Every command and option; imports nothing heavy, so --help works without TensorFlow."""
     p = argparse.ArgumentParser(prog="python -m training", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = p.add_subparsers(dest="command", required=True)
+    p.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
+    sub = p.add_subparsers(dest="command", required=True, title="commands", metavar="COMMAND")
 
-    f = sub.add_parser("fit", help="train (or resume) a model; checkpoints every epoch")
+    f = _command(sub, "fit", "train (or resume) a model; checkpoints every epoch")
     f.add_argument("--data", help="FER2013 CSV (.csv or .csv.gz) or image-folder root")
     f.add_argument("--out", required=True, help="run folder: checkpoints, log.csv, state.json")
     f.add_argument("--resume", action="store_true",
                    help="continue the run in --out from last.keras with its saved config")
-    f.add_argument("--arch", choices=ARCHITECTURE_NAMES, default="vgg")
+    f.add_argument("--arch", choices=ARCHITECTURE_NAMES, default="vgg", help="network architecture (default vgg)")
     f.add_argument("--epochs", type=int, default=30, help="total epochs of the schedule")
-    f.add_argument("--batch-size", type=int, default=64)
+    f.add_argument("--batch-size", type=int, default=64, help="faces per training step (64)")
     f.add_argument("--lr", type=float, default=2e-3, help="peak AdamW learning rate")
-    f.add_argument("--weight-decay", type=float, default=0.05)
-    f.add_argument("--label-smoothing", type=float, default=0.1)
+    f.add_argument("--weight-decay", type=float, default=0.05, help="AdamW weight decay (0.05)")
+    f.add_argument("--label-smoothing", type=float, default=0.1,
+                   help="share of each one-hot target spread over the other classes (0.1)")
     f.add_argument("--class-weight-power", type=float, default=0.5,
                    help="0 ignores class imbalance, 1 fully rebalances")
-    f.add_argument("--seed", type=int, default=1337)
+    f.add_argument("--seed", type=int, default=1337, help="seed of initialisation, shuffling and augmentation")
     f.add_argument("--init-weights", help="warm start from this .keras model's weights")
     f.add_argument("--limit", type=int, help="train on a random subset of this many images (smoke tests)")
-    f.add_argument("--on-bad-row", choices=("error", "skip"), default="error",
-                   help="stop at the first malformed row, or skip and count them")
+    f.add_argument("--on-bad-row", choices=("error", "skip"), default="error", help=ON_BAD_ROW_HELP)
     f.add_argument("--dedup", action="store_true",
                    help="drop Training copies of test images, label conflicts and repeats (see describe)")
     f.add_argument("--degrade", type=float, default=0.0,
@@ -91,20 +126,20 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--snapshots", action="store_true",
                    help="keep every epoch's checkpoint in OUT/epochs/ for swa")
 
-    d = sub.add_parser("describe", help="class counts per split and the census of identical images")
+    d = _command(sub, "describe", "class counts per split and the census of identical images")
     d.add_argument("--data", required=True, help="FER2013 CSV or image-folder root")
     d.add_argument("--out", help="also write class_counts.png (images per emotion and split) and dataset.json here")
-    d.add_argument("--on-bad-row", choices=("error", "skip"), default="error")
+    d.add_argument("--on-bad-row", choices=("error", "skip"), default="error", help=ON_BAD_ROW_HELP)
 
-    e = sub.add_parser("evaluate", help="accuracy, macro-F1, per-class report, plots, JSON")
+    e = _command(sub, "evaluate", "accuracy, macro-F1, per-class report, plots, JSON")
     e.add_argument("--model", required=True, help=".keras model to evaluate")
     e.add_argument("--data", required=True, help="FER2013 CSV or image-folder root")
     e.add_argument("--out", required=True, help="report folder")
     e.add_argument("--log", help="run's log.csv, for the learning-curve plot")
     e.add_argument("--tta", choices=TTA_MODES, default="flip", help="TTA mode the bot uses (reported first)")
-    e.add_argument("--on-bad-row", choices=("error", "skip"), default="error")
+    e.add_argument("--on-bad-row", choices=("error", "skip"), default="error", help=ON_BAD_ROW_HELP)
 
-    r = sub.add_parser("robustness", help="PrivateTest faces re-rendered as photos, through the whole pipeline")
+    r = _command(sub, "robustness", "PrivateTest faces re-rendered as photos, through the whole pipeline")
     r.add_argument("--model", required=True, help=".keras model (its .tflite twin is used when present)")
     r.add_argument("--data", required=True, help="FER2013 CSV or image-folder root")
     r.add_argument("--out", required=True, help="report folder")
@@ -113,19 +148,19 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--limit", type=int, help="only the first this-many faces (quick checks)")
     r.add_argument("--split", choices=("PrivateTest", "PublicTest"), default="PrivateTest",
                    help="PublicTest to compare candidates while choosing (PrivateTest: the shipped model's report)")
-    r.add_argument("--on-bad-row", choices=("error", "skip"), default="error")
+    r.add_argument("--on-bad-row", choices=("error", "skip"), default="error", help=ON_BAD_ROW_HELP)
 
-    o = sub.add_parser("choose", help="PublicTest accuracy of several models and of their average (never PrivateTest)")
+    o = _command(sub, "choose", "PublicTest accuracy of several models and of their average (never PrivateTest)")
     o.add_argument("--models", nargs="+", required=True, help=".keras models")
     o.add_argument("--data", required=True, help="FER2013 CSV or image-folder root")
     o.add_argument("--tta", choices=TTA_MODES, default="flip", help="TTA mode the bot uses")
-    o.add_argument("--on-bad-row", choices=("error", "skip"), default="error")
+    o.add_argument("--on-bad-row", choices=("error", "skip"), default="error", help=ON_BAD_ROW_HELP)
 
-    n = sub.add_parser("ensemble", help="average several models into one .keras model")
+    n = _command(sub, "ensemble", "average several models into one .keras model")
     n.add_argument("--models", nargs="+", required=True, help="two or more .keras models")
     n.add_argument("--out", required=True, help="the averaged .keras model to write")
 
-    w = sub.add_parser("swa", help="average the weights of checkpoints of one architecture into one model")
+    w = _command(sub, "swa", "average the weights of checkpoints of one architecture into one model")
     w.add_argument("--models", nargs="+", required=True, help="two or more .keras checkpoints")
     w.add_argument("--data", help="FER2013 CSV or image-folder root (Training re-estimates batch norm)")
     w.add_argument("--keep-batch-norm", action="store_true",
@@ -133,64 +168,84 @@ def _parser() -> argparse.ArgumentParser:
     w.add_argument("--out", required=True, help="the averaged .keras model to write")
     w.add_argument("--degrade", type=float, default=0.0,
                    help="augmentation of the batch-norm pass: the --degrade the checkpoints trained with")
-    w.add_argument("--on-bad-row", choices=("error", "skip"), default="error")
+    w.add_argument("--on-bad-row", choices=("error", "skip"), default="error", help=ON_BAD_ROW_HELP)
 
-    c = sub.add_parser("calibrate", help="per-class logit offsets fitted on PublicTest, folded into the model")
+    c = _command(sub, "calibrate", "per-class logit offsets fitted on PublicTest, folded into the model")
     c.add_argument("--model", required=True, help=".keras model to calibrate")
     c.add_argument("--data", required=True, help="FER2013 CSV or image-folder root")
     c.add_argument("--out", required=True, help="the calibrated .keras model to write (figures go beside it as .json)")
     c.add_argument("--tta", choices=TTA_MODES, default="flip", help="TTA mode the bot uses")
     c.add_argument("--objective", choices=("macro-f1", "accuracy", "mean"), default="macro-f1",
                    help="what the offsets maximise on PublicTest")
-    c.add_argument("--on-bad-row", choices=("error", "skip"), default="error")
+    c.add_argument("--on-bad-row", choices=("error", "skip"), default="error", help=ON_BAD_ROW_HELP)
 
-    k = sub.add_parser("pack", help="the newest epoch of a run in one small file, to move or archive a long run")
+    k = _command(sub, "pack", "the newest epoch of a run in one small file, to move or archive a long run")
     k.add_argument("--run", required=True, help="run folder (last.keras, config.json, state.json, log.csv)")
     k.add_argument("--out", required=True, help="the .npz file to write (replaced in place)")
-    u = sub.add_parser("unpack", help="rebuild a resumable run folder from a pack, then: fit --out RUN --resume")
+    u = _command(sub, "unpack", "rebuild a resumable run folder from a pack, then: fit --out RUN --resume")
     u.add_argument("packed", help="the .npz file written by pack")
     u.add_argument("--out", required=True, help="run folder to (re)create")
 
-    d2 = sub.add_parser("pack-data", help="Training and PublicTest (never PrivateTest) in one file, for training "
+    d2 = _command(sub, "pack-data", "Training and PublicTest (never PrivateTest) in one file, for training "
                                            "elsewhere with python -m training.portable")
     d2.add_argument("--data", required=True, help="FER2013 CSV or image-folder root")
     d2.add_argument("--out", required=True, help="the .npz file to write")
 
-    t = sub.add_parser("teacher-probs", help="teachers' mean probabilities for a pack's Training faces in one small "
+    t = _command(sub, "teacher-probs", "teachers' mean probabilities for a pack's Training faces in one small "
                                              "file, to distil from with --teacher without copying the teachers")
     t.add_argument("--pack", required=True, help="the pack-data file the student will train on")
     t.add_argument("--models", nargs="+", required=True, help="the teachers (.keras)")
     t.add_argument("--out", required=True, help="the .npz file to write")
 
-    h = sub.add_parser("restore", help="a net saved in half precision (best.f16.npz of training.portable) as .keras")
+    h = _command(sub, "restore", "a net saved in half precision (best.f16.npz of training.portable) as .keras")
     h.add_argument("packed", help="the .f16.npz file")
     h.add_argument("--out", required=True, help="the .keras file to write")
 
-    x = sub.add_parser("export", help="copy a checkpoint and its report into the shipped model folder")
+    x = _command(sub, "export", "copy a checkpoint and its report into the shipped model folder")
     x.add_argument("--model", required=True, help="checkpoint to ship")
     x.add_argument("--report", required=True, help="report folder written by evaluate")
     x.add_argument("--run", help="run folder (config.json, log.csv) the checkpoint came from")
-    x.add_argument("--command", default="", help="the exact fit command, for the model card")
+    x.add_argument("--command", dest="fit_command", default="", help="the exact fit command, for the model card")
     x.add_argument("--to", default="model/weights", help="destination folder")
     return p
+
+
+INPUT_FILES = ("model", "models", "init_weights", "teacher", "ferplus", "log", "packed", "pack")
+INPUT_FOLDERS = ("run", "report")
+"""The options (by their attribute) that name files or folders a command reads (--data, which may be either,
+is checked as it is read)."""
+
+
+def _input_problem(args: argparse.Namespace) -> str | None:
+    """The first input path that is missing or of the wrong kind, in one line; None when all are there."""
+    for names, folder in ((INPUT_FILES, False), (INPUT_FOLDERS, True)):
+        for name in names:
+            value = getattr(args, name, None)
+            for path in value if isinstance(value, list) else [value] if value else []:
+                if problem := path_problem(Path(path), folder):
+                    return problem
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    missing_package = _missing_training_stack()
+    if args.command in ("ensemble", "swa") and len(args.models) < 2:
+        parser.error(f"{args.command} needs at least two --models")
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not args.verbose:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # TensorFlow's INFO lines once its logging is up
+    with native_output_logged("tensorflow"):  # what it prints before that (oneDNN), as DEBUG records
+        missing_package = _missing_training_stack()
     if missing_package:
         print(f"error: {TRAIN_SETUP_HINT} ({missing_package} is not installed)", file=sys.stderr)
         return 2
+    if problem := _input_problem(args):
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     from training.data import DatasetError
 
-    if args.command in ("ensemble", "swa") and len(args.models) < 2:
-        parser.error(f"{args.command} needs at least two --models")
-    models = getattr(args, "models", None) or [getattr(args, "model", None)]
-    missing = [m for m in models if m and not Path(m).is_file()]
-    if missing:
-        parser.error(f"no such model file: {', '.join(missing)}")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         if args.command == "fit":
             from training.fit import FitConfig, fit
@@ -304,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             from training.export import export
 
-            print(f"shipped model written to {export(args.model, args.report, args.to, args.run, args.command)}")
+            print(f"shipped model written to {export(args.model, args.report, args.to, args.run, args.fit_command)}")
     except DatasetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -3,8 +3,12 @@
 - ``GET /app/``: the page; ``/app/camera.js`` and ``/app/camera.css`` beside it.
   Its Content-Security-Policy allows scripts from this origin and Telegram's
   web-app script only, no inline script or style, and connections to this
-  origin only. Its words (:mod:`bot.camera.texts`) travel inside it as JSON data.
-- ``POST /app/api/start``: opens a camera view: its id, the frame rate and size to send.
+  origin only. Its words (:mod:`bot.camera.texts`) travel inside it as JSON
+  data, in the language the browser asks for (``Accept-Language``): the page
+  is loaded before anyone is known, so these serve until the user is.
+- ``POST /app/api/start``: opens a camera view: its id, the frame rate and size to send, and the
+  page's words in the user's language (chosen in /settings, else their Telegram app's), which the
+  page takes from then on, with the songs' headings and reasons.
 - ``POST /app/api/frame``: one JPEG frame of the view (``X-Camera-View``), read
   in memory by the same :class:`model.EmotionAnalyzer` call as a photo, in the
   same analysis threads; answered with the faces, the smoothed mood and the
@@ -27,7 +31,8 @@ import logging
 import math
 import time
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
+from functools import lru_cache, partial
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -46,9 +51,11 @@ from bot.camera.auth import InitDataError, WebAppUser, check_init_data
 from bot.camera.chat import save_mood
 from bot.camera.views import CameraView, CameraViews, Refused
 from bot.context import Context
+from bot.i18n import LANGUAGES, Words, from_accept_language, words
 from bot.live import LiveMood, Step, Suggester, Suggestion, TrackedFace, suggest
 from bot.logs import throttle
 from bot.replies import EMOJI, daily_limit
+from bot.wording import reason
 from catalog import DailyLimit, Forgotten
 from model import EmotionAnalyzer, FaceEmotion, InputError
 
@@ -68,10 +75,12 @@ PAGE_HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosni
                 "Permissions-Policy": "camera=(self), microphone=()", "Cache-Control": "no-cache"}
 
 
-def page_html(words: dict[str, str]) -> str:
-    """The page, with its words as a JSON data block (never run as script; ``<`` escaped so it cannot close it)."""
-    data = json.dumps(words, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return (STATIC / "index.html").read_text().replace("__WORDS__", data).replace("__TITLE__", words["title"])
+def page_html(t: Words) -> str:
+    """The page in the words ``t``, as a JSON data block (never run as script; ``<`` escaped so it cannot close it)."""
+    page = texts.page(t)
+    data = json.dumps(page, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return ((STATIC / "index.html").read_text().replace("__WORDS__", data)
+            .replace("__LANG__", escape(str(page["lang"]))).replace("__TITLE__", escape(str(page["title"]))))
 
 
 def read_frame(analyzer: EmotionAnalyzer, frame: bytes) -> tuple[list[FaceEmotion], tuple[int, int]]:
@@ -121,8 +130,8 @@ def songs_json(view: CameraView) -> dict[str, Any] | None:
     if shown is None:
         return None
     return {"key": view.lists, "heading": shown.heading, "mood": shown.mood,
-            "tracks": [{"title": t.title, "artist": t.artist, "reason": t.reason, "spotify": t.link,
-                        "youtube": t.youtube_search} for t in shown.tracks]}
+            "tracks": [{"title": s.title, "artist": s.artist, "spotify": s.link, "youtube": s.youtube_search,
+                        "reason": reason(view.words, s.reason) if s.reason else ""} for s in shown.tracks]}
 
 
 def camera_app(app: BotApp) -> Starlette:
@@ -131,19 +140,21 @@ def camera_app(app: BotApp) -> Starlette:
     settings = data.settings
     songs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="camera-songs")
 
-    def choose(user: WebAppUser, at: float, label: str, probs: np.ndarray) -> Suggestion | None:
-        """A list for the view's settled mood, with the user's settings; nothing is stored."""
+    def choose(user: WebAppUser, t: Words, at: float, label: str, probs: np.ndarray) -> Suggestion | None:
+        """A list for the view's settled mood, with the user's settings, headed in their words; nothing is stored."""
         try:
             prefs = data.catalog.preferences(user.id, user.language_code)
-            return suggest(data.catalog, at, label, probs, prefs, n=prefs.songs_per_list or settings.songs_per_list)
+            return suggest(data.catalog, t, at, label, probs, prefs,
+                           n=prefs.songs_per_list or settings.songs_per_list)
         except Exception:
             log.exception("camera: choosing songs failed")
             return None
 
     views = CameraViews(settings.webapp_sessions, settings.webapp_max_sessions, settings.webapp_rate,
                         lambda: LiveMood(settings.webapp_smoothing, settings.webapp_stable_seconds),
-                        lambda user: Suggester(songs, partial(choose, user)))
-    html = page_html(texts.PAGE)
+                        lambda user, t: Suggester(songs, partial(choose, user, t)))
+    pages: dict[str, str] = {}
+    page_words = lru_cache(maxsize=len(LANGUAGES))(texts.page)
 
     def caller(request: Request) -> WebAppUser:
         scheme, _, raw = request.headers.get("authorization", "").partition(" ")
@@ -156,10 +167,19 @@ def camera_app(app: BotApp) -> Starlette:
             raise Refused(401, "refused") from None
 
     def view_of(request: Request, user: WebAppUser) -> CameraView:
-        return views.find(request.headers.get("x-camera-view", ""), user.id)
+        view = views.find(request.headers.get("x-camera-view", ""), user.id)
+        request.state.words = view.words  # refusals from here on speak the user's language
+        return view
+
+    def browser_words(request: Request) -> Words:
+        return words(from_accept_language(request.headers.get("accept-language", "")))
 
     async def page(request: Request) -> Response:
-        return Response(html, media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
+        t = browser_words(request)
+        if t.locale not in pages:
+            pages[t.locale] = page_html(t)
+        return Response(pages[t.locale], media_type="text/html; charset=utf-8",
+                        headers=PAGE_HEADERS | {"Vary": "Accept-Language"})
 
     def static(name: str, media_type: str) -> Route:
         body = (STATIC / name).read_bytes()
@@ -170,9 +190,12 @@ def camera_app(app: BotApp) -> Starlette:
         return Route(f"/{name}", serve)
 
     async def start(request: Request) -> Response:
-        view = views.open(caller(request))
+        user = caller(request)
+        t = words(await asyncio.to_thread(data.catalog.language, user.id) or user.language_code)
+        request.state.words = t
+        view = views.open(user, t)
         return JSONResponse({"view": view.id, "rate": settings.webapp_rate, "side": FRAME_SIDE,
-                             "frame_bytes": settings.webapp_frame_bytes})
+                             "frame_bytes": settings.webapp_frame_bytes, "words": page_words(t)})
 
     async def frame(request: Request) -> Response:
         user = caller(request)
@@ -226,9 +249,9 @@ def camera_app(app: BotApp) -> Starlette:
             raise Refused(429, "slow_down", verdict.wait)
         context: Context = app.context_types.context(app)
         try:
-            label = await save_mood(context, user, found[1], view.shown)
+            label = await save_mood(context, view.words, user, found[1], view.shown)
         except DailyLimit as exc:
-            raise Refused(429, "daily_limit", message=daily_limit(exc.kind, exc.limit)) from None
+            raise Refused(429, "daily_limit", message=daily_limit(view.words, exc.kind, exc.limit)) from None
         except Forgotten:
             raise Refused(409, "forgotten") from None
         except Forbidden:
@@ -248,7 +271,8 @@ def camera_app(app: BotApp) -> Starlette:
         headers = {"Cache-Control": "no-store"}
         if exc.retry_after is not None:
             headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
-        body: dict[str, object] = {"error": exc.code, "message": exc.message or texts.PAGE.get(exc.code, exc.code)}
+        t = getattr(request.state, "words", None) or browser_words(request)
+        body: dict[str, object] = {"error": exc.code, "message": exc.message or page_words(t).get(exc.code, exc.code)}
         if exc.retry_after is not None:
             body["retry_after"] = round(exc.retry_after, 2)
         return JSONResponse(body, status_code=exc.status, headers=headers)

@@ -1,10 +1,10 @@
 """Open camera views and the limits on them, in memory and bounded.
 
 A view is one open camera page: its faces followed over time (:class:`bot.live.LiveMood`),
-its latest song list, and nothing else. Each user may have ``per_user`` views
-open and send ``rate`` frames a second across them (a token bucket holding one
-second of frames, so the page's own timer jitter is never refused); the process
-holds at most ``most`` views. A view nobody sent a frame to for ``IDLE_SECONDS``
+its latest song list, the user's words (their language, read once when the view opens), and
+nothing else. Each user may have ``per_user`` views open and send ``rate`` frames a second
+across them (a token bucket holding one second of frames, so the page's own timer jitter is
+never refused); the process holds at most ``most`` views. A view nobody sent a frame to for ``IDLE_SECONDS``
 is closed, so a page closed without a word frees its place.
 """
 
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.camera.auth import WebAppUser
+from bot.i18n import Words
 from bot.live import LiveMood, Suggester, Suggestion
 
 IDLE_SECONDS = 30.0
@@ -37,6 +38,8 @@ class Refused(Exception):
 class CameraView:
     id: str
     user: WebAppUser
+    words: Words
+    """The user's language: the one chosen in /settings when the view opened, else their Telegram app's."""
     mood: LiveMood
     songs: Suggester
     opened: float
@@ -80,7 +83,7 @@ class CameraViews:
     """Every open view of this process."""
 
     def __init__(self, per_user: int, most: int, rate: float, new_mood: Callable[[], LiveMood],
-                 new_songs: Callable[[WebAppUser], Suggester], clock: Callable[[], float] = time.monotonic):
+                 new_songs: Callable[[WebAppUser, Words], Suggester], clock: Callable[[], float] = time.monotonic):
         self.per_user, self.most, self.clock = per_user, most, clock
         self.new_mood, self.new_songs = new_mood, new_songs
         self.budget = FrameBudget(rate, clock)
@@ -89,14 +92,15 @@ class CameraViews:
     def __len__(self) -> int:
         return len(self._views)
 
-    def open(self, user: WebAppUser) -> CameraView:
+    def open(self, user: WebAppUser, t: Words) -> CameraView:
+        """A new view for ``user``, who reads the words ``t``; 429 past their views, 503 past the process's."""
         now = self.clock()
         self._sweep(now)
         if sum(v.user.id == user.id for v in self._views.values()) >= self.per_user:
             raise Refused(429, "too_many")
         if len(self._views) >= self.most:
             raise Refused(503, "busy", 30)
-        view = CameraView(secrets.token_urlsafe(16), user, self.new_mood(), self.new_songs(user), now, now)
+        view = CameraView(secrets.token_urlsafe(16), user, t, self.new_mood(), self.new_songs(user, t), now, now)
         self._views[view.id] = view
         return view
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.i18n import Words
 from bot.replies import heading
 from catalog import Catalog, Preferences, Track, plan
 
@@ -27,13 +28,16 @@ class Suggestion:
     tracks: list[Track]
 
 
-def suggest(catalog: Catalog, at: float, label: str, probs: np.ndarray, preferences: Preferences,
+def suggest(catalog: Catalog, t: Words, at: float, label: str, probs: np.ndarray, preferences: Preferences,
             strategy: str | None = None, n: int = 5, seed: int | None = None) -> Suggestion:
-    """A list for a face's smoothed ``probs`` (``label`` its emotion), as :func:`catalog.plan` chooses its kind."""
+    """A list for a face's smoothed ``probs`` (``label`` its emotion), as :func:`catalog.plan` chooses its kind.
+
+    The heading is in the words ``t``; each track's reason stays data (``catalog.Reason``), worded where it is shown.
+    """
     chosen = plan(preferences, label, strategy, n=n)
     tracks = catalog.recommend(None, probs.tolist(), chosen.strategy, chosen.target, chosen.n, seed=seed,
                                preferences=preferences)
-    return Suggestion(at, label, heading(label, chosen.strategy, chosen.target), catalog.with_spotify(tracks))
+    return Suggestion(at, label, heading(t, label, chosen.strategy, chosen.target), catalog.with_spotify(tracks))
 
 
 Choose = Callable[[float, str, np.ndarray], Suggestion | None]

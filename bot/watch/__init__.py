@@ -33,11 +33,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--preview", action="store_true",
                         help="serve a live page with the feed, mood and songs (WATCH_PREVIEW_HOST:WATCH_PREVIEW_PORT)")
     parser.add_argument("--port", type=int, help="port of the preview page (WATCH_PREVIEW_PORT, 8765; 0: any free)")
+    parser.add_argument("--language", help="the language of the status line, songs and live page, and of the songs "
+                                           "first (en, es, pt-br, de, fr, it, ru, uk, tr, id; default: English, songs "
+                                           "in any language)")
 
 
 def watch(args: argparse.Namespace) -> int:
     """Run one watch from parsed arguments: 0 when it ended normally, 1 when the source failed, 2 for bad usage."""
     from bot.charts import watch_chart
+    from bot.i18n import words
     from bot.watch.outputs import AnnotatedVideo, JsonLines
     from bot.watch.preview import PreviewServer, PreviewState
     from bot.watch.session import Watch
@@ -77,7 +81,7 @@ def watch(args: argparse.Namespace) -> int:
                 shared = PreviewState()
                 server = PreviewServer(shared, settings.preview_host,
                                        settings.preview_port if args.port is None else args.port,
-                                       settings.preview_clients)
+                                       settings.preview_clients, words(args.language))
                 server.start()
                 stack.callback(server.stop)
                 print(f"Live page: {server.url}", flush=True)
@@ -90,11 +94,13 @@ def watch(args: argparse.Namespace) -> int:
         print(f"Watching {source.name} ({reader.fps:g} fps), analysing up to {settings.rate:g} frames/s. "
               "Ctrl-C stops.", flush=True)
         summary = Watch(reader, get_analyzer(), catalog, settings, terminal=Terminal(),
-                        strategy=args.strategy, songs=args.songs, jsonl=jsonl, video=video, preview=shared
-                        ).run(args.seconds)
-    print(summary.text())
+                        strategy=args.strategy, songs=args.songs, jsonl=jsonl, video=video, preview=shared,
+                        language=args.language).run(args.seconds)
+    t = words(args.language)
+    print(summary.text(t))
     if args.chart:
-        args.chart.write_bytes(watch_chart(summary.timeline.points, f"Moods watched on {source.name}"))
+        args.chart.write_bytes(watch_chart(t, summary.timeline.points,
+                                           t.gettext("Moods watched on {source}").format(source=source.name)))
         print(f"Timeline chart: {args.chart}")
     if video is not None and video.frames:
         print(f"Annotated video: {video.path} ({video.frames} frames)")

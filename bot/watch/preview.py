@@ -6,7 +6,8 @@ unless told otherwise. Only requests addressed to that socket are answered
 opens could point its own host name at 127.0.0.1 (DNS rebinding) and read the
 camera. Routes:
 
-- ``/``: the page (the feed is an ``<img>`` on ``/stream.mjpg``; the rest polls ``/state``);
+- ``/``: the page, in the watcher's language (the feed is an ``<img>`` on ``/stream.mjpg``; the rest polls
+  ``/state``);
 - ``/stream.mjpg``: the annotated analysed frames as MJPEG, at most ``clients`` viewers at once;
 - ``/frame.jpg``: the latest annotated frame alone;
 - ``/state``: the watch as JSON (faces, rates, the settled mood and its songs).
@@ -17,7 +18,9 @@ The watch publishes; the server only reads what was published last.
 from __future__ import annotations
 
 import asyncio
+import html
 import ipaddress
+import json
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -29,7 +32,10 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from bot.i18n import Words, words
 from bot.server import listening_socket, server_config
+from bot.wording import mood
+from model import EMOTIONS
 
 BOUNDARY = "frame"
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]"})
@@ -90,9 +96,25 @@ class _Feed:
             await asyncio.sleep(self.poll)
 
 
-def preview_app(shared: PreviewState, clients: int = 4) -> Starlette:
-    async def page(request: Any) -> HTMLResponse:
-        return HTMLResponse(PAGE)
+def page(t: Words) -> str:
+    """The live page in the words ``t``: its few sentences and the mood names go into the page as JSON."""
+    lang, waiting = t.locale.replace("_", "-"), t.gettext("waiting for a face…")
+    vocabulary = {
+        "lang": lang, "no_face": t.gettext("no face in view"), "ended": t.gettext("ended: {reason}"),
+        "rates": t.gettext("{fps} analysed/s · {dropped} dropped"), "moods": {name: mood(t, name) for name in EMOTIONS},
+    }
+    script_safe = json.dumps(vocabulary, ensure_ascii=False).replace("</", "<\\/")
+    return (PAGE.replace("__LANG__", html.escape(lang)).replace("__WORDS__", script_safe)
+            .replace("__TITLE__", html.escape(t.gettext("MoodTunes live")))
+            .replace("__FEED__", html.escape(t.gettext("annotated camera feed")))
+            .replace("__WAITING__", html.escape(waiting)))
+
+
+def preview_app(shared: PreviewState, clients: int = 4, t: Words | None = None) -> Starlette:
+    shown = page(t or words(None))
+
+    async def home(request: Any) -> HTMLResponse:
+        return HTMLResponse(shown)
 
     async def state(request: Any) -> JSONResponse:
         return JSONResponse(shared.latest()[2], headers={"Cache-Control": "no-store"})
@@ -103,7 +125,7 @@ def preview_app(shared: PreviewState, clients: int = 4) -> Starlette:
             return PlainTextResponse("no frame analysed yet", 503, headers={"Retry-After": "1"})
         return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
 
-    return Starlette(routes=[Route("/", page), Route("/state", state), Route("/frame.jpg", frame),
+    return Starlette(routes=[Route("/", home), Route("/state", state), Route("/frame.jpg", frame),
                              Route("/stream.mjpg", _Feed(shared, clients), methods=["GET"])])
 
 
@@ -148,14 +170,14 @@ class HostCheck:
 class PreviewServer:
     """uvicorn on a daemon thread; the socket is bound in the constructor so a taken port fails at once."""
 
-    def __init__(self, shared: PreviewState, host: str, port: int, clients: int):
+    def __init__(self, shared: PreviewState, host: str, port: int, clients: int, t: Words | None = None):
         try:
             self._socket = listening_socket(host, port)
         except OSError as exc:
             raise OSError(f"the preview {exc}; choose another port with --port") from None
         self.port = self._socket.getsockname()[1]
         self.url = f"http://{f'[{host}]' if ':' in host else host}:{self.port}/"
-        config = server_config(HostCheck(preview_app(shared, clients), host, self.port), MAX_CONNECTIONS,
+        config = server_config(HostCheck(preview_app(shared, clients, t), host, self.port), MAX_CONNECTIONS,
                                REQUEST_TIMEOUT, timeout_graceful_shutdown=2)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]},
@@ -176,8 +198,8 @@ class PreviewServer:
 
 
 PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>MoodTunes live</title>
+<html lang="__LANG__"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>__TITLE__</title>
 <style>
  body{font:16px system-ui,sans-serif;margin:0;background:#111;color:#eee;display:flex;flex-wrap:wrap;gap:1.5rem;
       padding:1.5rem}
@@ -188,27 +210,31 @@ PAGE = """<!doctype html>
  li small{display:block;color:#aaa} a{color:#8cf} .ended{color:#f96}
 </style></head>
 <body>
-<img id="feed" src="/stream.mjpg" alt="annotated camera feed">
+<img id="feed" src="/stream.mjpg" alt="__FEED__">
 <aside>
- <h1>MoodTunes live</h1>
- <div class="mood" id="mood">waiting for a face…</div>
+ <h1>__TITLE__</h1>
+ <div class="mood" id="mood">__WAITING__</div>
  <div class="faces" id="faces"></div>
  <h2 id="heading"></h2><ol id="songs"></ol>
  <div class="stats" id="stats"></div>
 </aside>
 <script>
 const $ = id => document.getElementById(id);
+const W = __WORDS__;
 const EMOJI = {angry:"😠",disgust:"🤢",fear:"😨",happy:"😄",sad:"😢",surprise:"😲",neutral:"😐"};
+const PERCENT = new Intl.NumberFormat(W.lang, {style: "percent"}), ONE = new Intl.NumberFormat(W.lang,
+  {minimumFractionDigits: 1, maximumFractionDigits: 1});
+const face = f => `${W.moods[f.label] || f.label} ${PERCENT.format(f.confidence)}`;
 function link(href, text){const a=document.createElement("a");a.textContent=text;
   if(href.startsWith("https://")){a.href=href;a.target="_blank";a.rel="noopener";}return a;}
 async function refresh(){
   let s; try{ s = await (await fetch("/state",{cache:"no-store"})).json(); }catch(e){ return; }
   const main = s.faces[0];
-  $("mood").textContent = main ? `${EMOJI[main.label]} ${main.label} ${Math.round(main.confidence*100)}%`
-                               : "no face in view";
-  $("faces").textContent = s.faces.map(f => `#${f.id} ${f.label} ${Math.round(f.confidence*100)}%`).join(" · ");
-  $("stats").textContent = `${(s.seconds||0).toFixed(1)} s · ${(s.fps||0).toFixed(1)} analysed/s · `
-                         + `${s.dropped||0} dropped` + (s.ended ? ` · ended: ${s.ended}` : "");
+  $("mood").textContent = main ? `${EMOJI[main.label]} ${face(main)}` : W.no_face;
+  $("faces").textContent = s.faces.map(f => `#${f.id} ${face(f)}`).join(" · ");
+  $("stats").textContent = `${ONE.format(s.seconds||0)} s · `
+    + W.rates.replace("{fps}", ONE.format(s.fps||0)).replace("{dropped}", s.dropped||0)
+    + (s.ended ? " · " + W.ended.replace("{reason}", s.ended) : "");
   $("stats").className = s.ended ? "stats ended" : "stats";
   if (s.songs && $("heading").dataset.key !== s.songs.key){
     $("heading").dataset.key = s.songs.key; $("heading").textContent = s.songs.heading;

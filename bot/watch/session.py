@@ -16,14 +16,17 @@ from typing import Any
 
 import numpy as np
 
+from bot.i18n import Words, words
 from bot.live import LiveMood, Suggester, Suggestion, suggest
 from bot.settings import WatchSettings
-from bot.watch.moods import MoodTime, Timeline
+from bot.watch.moods import NO_FACE, MoodTime, Timeline
 from bot.watch.outputs import AnnotatedVideo, JsonLines, draw, face_record, overlay
 from bot.watch.preview import PreviewState
 from bot.watch.source import Frame, FrameReader
 from bot.watch.terminal import Terminal, songs_text, status_line
+from bot.wording import mood, reason
 from catalog import Catalog, Preferences
+from catalog.languages import default_languages
 from model import EmotionAnalyzer
 from model.annotate import encode_jpeg
 
@@ -45,19 +48,41 @@ class Summary:
     latencies_ms: list[float] = field(repr=False)
     timeline: Timeline = field(repr=False)
 
-    def text(self) -> str:
+    def text(self, t: Words | None = None) -> str:
+        """The closing summary, in the words ``t`` (English by default)."""
+        t = t or words(None)
         rate = self.analysed / self.seconds if self.seconds > 0 else 0.0
-        lines = [f"Watched {self.source} for {self.seconds:.1f} s ({self.ended}): {self.read} frames read, "
-                 f"{self.analysed} analysed ({rate:.1f}/s), {self.dropped} dropped as stale"
-                 + (f", {self.reconnected} reconnect(s)" if self.reconnected else "") + "."]
+        lines = [t.gettext("Watched {source} for {seconds} s ({ended}): {read} frames read, {analysed} analysed "
+                           "({rate}/s), {dropped} dropped as stale.").format(
+            source=self.source, seconds=t.number(self.seconds, 1), ended=ended_text(t, self.ended), read=self.read,
+            analysed=self.analysed, rate=t.number(rate, 1), dropped=self.dropped)]
+        if self.reconnected:
+            lines.append(t.ngettext("Reconnected {n} time.", "Reconnected {n} times.", self.reconnected).format(
+                n=self.reconnected))
         if self.shares:
-            lines.append("Moods of the main face: " + " · ".join(f"{m} {s:.0%}" for m, s in self.shares))
-        lines.append(f"Faces seen: {self.faces_seen}. Song lists: {len(self.suggestions)}"
-                     + (f" ({', '.join(s.mood for s in self.suggestions)})" if self.suggestions else "") + ".")
+            lines.append(t.gettext("Moods of the main face: {moods}").format(moods=" · ".join(
+                f"{t.gettext('no face') if m == NO_FACE else mood(t, m)} {t.percent(s)}" for m, s in self.shares)))
+        moods = ", ".join(mood(t, s.mood) for s in self.suggestions)
+        lines.append(t.gettext("Faces seen: {faces}. Song lists: {lists}.").format(
+            faces=self.faces_seen, lists=f"{len(self.suggestions)} ({moods})" if moods else "0"))
         if self.latencies_ms:
             p50, p95 = np.percentile(self.latencies_ms, [50, 95])
-            lines.append(f"Latency from frame to status: p50 {p50:.0f} ms, p95 {p95:.0f} ms.")
+            lines.append(t.gettext("Latency from frame to status: p50 {p50} ms, p95 {p95} ms.").format(
+                p50=t.number(p50), p95=t.number(p95)))
         return "\n".join(lines)
+
+
+def ended_text(t: Words, ended: str) -> str:
+    """Why a watch ended, in the user's words; a lost source's own account (with its name) stays as it came."""
+    if ended == "stopped":
+        return t.gettext("stopped")
+    if ended == "stopped with Ctrl-C":
+        return t.gettext("stopped with Ctrl-C")
+    if ended == "end of video":
+        return t.gettext("end of video")
+    if ended.endswith(" s as asked"):
+        return t.gettext("{seconds} s as asked").format(seconds=ended.removesuffix(" s as asked"))
+    return ended
 
 
 class Watch:
@@ -65,9 +90,13 @@ class Watch:
 
     def __init__(self, reader: FrameReader, analyzer: EmotionAnalyzer, catalog: Catalog, settings: WatchSettings, *,
                  terminal: Terminal, strategy: str | None = None, songs: int = 5, jsonl: JsonLines | None = None,
-                 video: AnnotatedVideo | None = None, preview: PreviewState | None = None):
+                 video: AnnotatedVideo | None = None, preview: PreviewState | None = None,
+                 language: str | None = None):
         self.reader, self.analyzer, self.catalog, self.settings = reader, analyzer, catalog, settings
         self.terminal, self.strategy, self.songs = terminal, strategy, songs
+        self.words = words(language)
+        """What the person watching reads, in their language (the status line, song lists, the page's state)."""
+        self.language = language
         self.jsonl, self.video, self.preview = jsonl, video, preview
         self.mood = LiveMood(settings.smoothing, settings.stable_seconds)
         self.mood_time = MoodTime()
@@ -109,7 +138,7 @@ class Watch:
             self._songs.shutdown(wait=False, cancel_futures=True)
             self.terminal.close()
             if self.preview is not None:
-                self.preview.publish(None, self._state([]) | {"ended": ended})
+                self.preview.publish(None, self._state([]) | {"ended": ended_text(self.words, ended)})
         return Summary(self.reader.source.name, time.monotonic() - self._start, latest.read, self.analysed,
                        latest.dropped, self.reader.reconnected, ended, latest.failed, self.mood_time.shares(),
                        self.mood.faces_seen, self.suggestions, list(self.latencies), self.timeline)
@@ -127,7 +156,7 @@ class Watch:
             self.video.shown = shown
         if step.settled and main is not None:
             self._suggester.ask(t, main.label, main.probs)
-        self.terminal.status(status_line(t, [(f.id, f.label, f.confidence) for f in faces], self._fps(),
+        self.terminal.status(status_line(self.words, t, [(f.id, f.label, f.confidence) for f in faces], self._fps(),
                                          self.reader.latest.dropped))
         latency = (time.monotonic() - frame.at) * 1000
         self.latencies.append(latency)
@@ -148,11 +177,14 @@ class Watch:
         suggestion = self._suggester.collect()
         if suggestion is not None:
             self.suggestions.append(suggestion)
-            self.terminal.say(songs_text(f"{suggestion.heading} (settled at {suggestion.at:.0f} s)",
-                                         suggestion.tracks))
+            settled = self.words.gettext("{heading} (settled at {seconds} s)").format(
+                heading=suggestion.heading, seconds=round(suggestion.at))
+            self.terminal.say(songs_text(self.words, settled, suggestion.tracks))
 
     def _choose(self, t: float, label: str, probs: np.ndarray) -> Suggestion:
-        return suggest(self.catalog, t, label, probs, Preferences(), self.strategy, self.songs,
+        """Songs for a settled mood (on the songs thread), in the songs' languages of the watcher's language."""
+        return suggest(self.catalog, self.words, t, label, probs,
+                       Preferences(languages=default_languages(self.language)), self.strategy, self.songs,
                        seed=len(self.suggestions))
 
     def _state(self, faces: list[dict[str, Any]]) -> dict[str, Any]:
@@ -160,8 +192,8 @@ class Watch:
         last = self.suggestions[-1] if self.suggestions else None
         songs = None if last is None else {
             "key": f"{len(self.suggestions)}", "heading": last.heading, "mood": last.mood,
-            "tracks": [{"title": s.title, "artist": s.artist, "reason": s.reason, "spotify": s.link,
-                        "youtube": s.youtube_search} for s in last.tracks]}
+            "tracks": [{"title": s.title, "artist": s.artist, "spotify": s.link, "youtube": s.youtube_search,
+                        "reason": reason(self.words, s.reason) if s.reason else ""} for s in last.tracks]}
         latest = self.reader.latest
         return {"source": self.reader.source.name, "seconds": round(time.monotonic() - self._start, 2),
                 "faces": faces, "fps": round(self._fps(), 2), "read": latest.read,

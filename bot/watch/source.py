@@ -20,6 +20,7 @@ from typing import Literal
 import cv2
 import numpy as np
 
+from model.errors import path_problem
 from model.video import shrink
 
 SourceKind = Literal["camera", "file", "stream"]
@@ -94,16 +95,15 @@ def quiet_opencv() -> None:
 
 def open_capture(source: Source, timeout: float) -> cv2.VideoCapture:
     """An opened capture, or :class:`SourceError` saying why not (a stream gets ``timeout`` seconds)."""
-    if source.kind == "file" and not Path(str(source.target)).is_file():
-        raise SourceError(f"no such video file: {source.name}")
+    if source.kind == "file" and (problem := path_problem(Path(str(source.target)))):
+        raise SourceError(problem)
     if source.kind == "camera" and isinstance(source.target, str) and not Path(source.target).exists():
         raise SourceError(f"no such camera device: {source.name}")
-    if source.kind == "camera":
-        cap = cv2.VideoCapture(source.target, cv2.CAP_V4L2 if isinstance(source.target, str) else cv2.CAP_ANY)
-    else:
-        ms = round(timeout * 1000)
-        cap = cv2.VideoCapture(str(source.target), cv2.CAP_FFMPEG,
-                               [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC, ms])
+    cap = _capture(source, timeout)
+    if cap.isOpened() and source.kind == "file":  # FFmpeg opens some files that hold no frame (text named .jpg)
+        has_frame = cap.grab()
+        cap.release()
+        cap = _capture(source, timeout) if has_frame else cv2.VideoCapture()  # from the first frame again
     if cap.isOpened():
         return cap
     cap.release()
@@ -113,6 +113,14 @@ def open_capture(source: Source, timeout: float) -> cv2.VideoCapture:
         raise SourceError(f"{source.name} is not a video this build of OpenCV can read")
     raise SourceError(f"{source.name} could not be opened: nothing answered within {timeout:g} s, the connection "
                       "was refused, or what answered is not a video")
+
+
+def _capture(source: Source, timeout: float) -> cv2.VideoCapture:
+    if source.kind == "camera":
+        return cv2.VideoCapture(source.target, cv2.CAP_V4L2 if isinstance(source.target, str) else cv2.CAP_ANY)
+    ms = round(timeout * 1000)
+    return cv2.VideoCapture(str(source.target), cv2.CAP_FFMPEG,
+                            [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC, ms])
 
 
 class LatestFrame:

@@ -12,8 +12,11 @@ import time
 from collections.abc import Sequence
 from typing import TextIO
 
+from bot.i18n import Words
 from bot.replies import EMOJI
+from bot.wording import mood, reason
 from catalog import Track
+from catalog.listing import song_lines
 
 
 class Terminal:
@@ -48,19 +51,17 @@ class Terminal:
             self.out.flush()
 
 
-def status_line(seconds: float, faces: Sequence[tuple[int, str, float]], fps: float, dropped: int) -> str:
+def status_line(t: Words, seconds: float, faces: Sequence[tuple[int, str, float]], fps: float, dropped: int) -> str:
     """'12.4 s · 2 faces · #1 😄 happy 82% · #2 😐 neutral 64% · 5.0 analysed/s · 310 dropped'."""
-    shown = " · ".join(f"#{i} {EMOJI[label]} {label} {conf:.0%}" for i, label, conf in faces) or "no face"
-    count = f"{len(faces)} face{'s' * (len(faces) != 1)}"
-    return f"{seconds:6.1f} s · {count} · {shown} · {fps:.1f} analysed/s · {dropped} dropped"
+    shown = " · ".join(f"#{i} {EMOJI[label]} {mood(t, label)} {t.percent(conf)}" for i, label, conf in faces) \
+        or t.gettext("no face")
+    count = t.ngettext("{n} face", "{n} faces", len(faces)).format(n=len(faces))
+    rates = t.gettext("{fps} analysed/s · {dropped} dropped").format(fps=t.number(fps, 1), dropped=dropped)
+    return f"{seconds:6.1f} s · {count} · {shown} · {rates}"
 
 
-def songs_text(heading: str, tracks: Sequence[Track]) -> str:
-    """A numbered song list with a reason and both links per song."""
+def songs_text(t: Words, heading: str, tracks: Sequence[Track]) -> str:
+    """The heading, then the songs as every terminal front end prints them, reasons in the watcher's words."""
     if not tracks:
-        return f"♪ {heading}: no songs left in the catalogue for this mood"
-    lines = [f"♪ {heading}"]
-    for i, t in enumerate(tracks, 1):
-        why = f"  ({t.reason})" if t.reason else ""
-        lines.append(f"  {i}. {t.title} — {t.artist}{why}\n     {t.link}  ·  {t.youtube_search}")
-    return "\n".join(lines)
+        return "♪ " + t.gettext("{heading}: no songs left in the catalogue for this mood").format(heading=heading)
+    return "\n".join([f"♪ {heading}", *song_lines(tracks, lambda why: reason(t, why))])

@@ -8,8 +8,10 @@ button) and wait for the bot's calls to come out; failures (429 with
 retry_after, 500) can be injected per method.
 
 It enforces Telegram's limits as the real server does: message text 4096
-characters, captions 1024, callback data 64 bytes, and sendPhoto's width +
-height <= 10000, side ratio <= 20 and 10 MB. Files can lie about their size or
+characters, captions 1024, callback data 64 bytes, sendPhoto's width +
+height <= 10000, side ratio <= 20 and 10 MB, command descriptions 1-256
+characters, the bot's description 512 and short description 120, and
+per-language settings under two-letter language codes. Files can lie about their size or
 drip slowly, as a hostile or broken server would. Group chats carry what
 Telegram sends there: anonymous admins as ``GroupAnonymousBot`` with the group
 as ``sender_chat``, posts as a channel with the channel as ``sender_chat``, and
@@ -412,6 +414,17 @@ def _over_limits(method: str, params: dict, files: dict[str, bytes]) -> str | No
         return "message is too long"
     if "caption" in params and _visible(params["caption"]) > 1024:
         return "message caption is too long"
+    if method in ("setMyCommands", "setMyDescription", "setMyShortDescription") \
+            and not re.fullmatch(r"([a-z]{2})?", params.get("language_code", "")):
+        return "language code is invalid"
+    if method == "setMyCommands" and any(not 1 <= len(c["description"]) <= 256 or not re.fullmatch(r"[a-z0-9_]{1,32}",
+                                                                                                c["command"])
+                                         for c in json.loads(params.get("commands", "[]"))):
+        return "BOT_COMMAND_INVALID"
+    if method == "setMyDescription" and len(params.get("description", "")) > 512:
+        return "BOT_DESCRIPTION_INVALID"
+    if method == "setMyShortDescription" and len(params.get("short_description", "")) > 120:
+        return "BOT_SHORT_DESCRIPTION_INVALID"
     for row in json.loads(params.get("reply_markup") or "{}").get("inline_keyboard", []):
         if any(len(b.get("callback_data", "").encode()) > 64 for b in row):
             return "BUTTON_DATA_INVALID"

@@ -2,10 +2,12 @@
 // Works inside Telegram (window.Telegram.WebApp) and without Telegram's script, from the launch
 // parameters Telegram puts in the address (#tgWebAppData=...&tgWebAppThemeParams=...).
 // Every text from the server is set with textContent: nothing it sends is ever read as markup.
+// The page arrives with words in the browser's language; once Telegram's launch data is accepted,
+// the server sends the user's own (chosen in the bot's /settings, else the Telegram app's).
 "use strict";
 (() => {
   const $ = (id) => document.getElementById(id);
-  const WORDS = JSON.parse($("words").textContent);
+  let WORDS = JSON.parse($("words").textContent), percent = null;
   const tg = window.Telegram && window.Telegram.WebApp ? window.Telegram.WebApp : null;
   const launch = new URLSearchParams(location.hash.slice(1));
   const COLORS = { angry: "#e5484d", disgust: "#46a758", fear: "#8e4ec6", happy: "#f5a524", sad: "#0090ff",
@@ -54,9 +56,20 @@
     return { code: found.error || String(answer.status), message: found.message, wait: found.retry_after || 1 };
   }
 
-  async function start() {
+  function useWords(words) {
+    WORDS = words;
+    document.documentElement.lang = WORDS.lang;
+    document.title = WORDS.title;
     for (const id of ["save", "privacy"]) $(id).textContent = WORDS[id];
     $("timeline").setAttribute("aria-label", WORDS.timeline);
+    try { percent = new Intl.NumberFormat(WORDS.lang, { style: "percent" }); } catch (e) { percent = null; }
+  }
+
+  const moodName = (label) => (WORDS.moods && WORDS.moods[label]) || label;
+  const percentOf = (x) => percent ? percent.format(x) : Math.round(x * 100) + "%";
+
+  async function start() {
+    useWords(WORDS);
     applyTheme();
     if (tg) {
       tg.ready();
@@ -94,6 +107,7 @@
     }
     const opened = await answer.json();
     view = opened.view; rate = opened.rate; side = opened.side;
+    if (opened.words) useWords(opened.words);
     return true;
   }
 
@@ -145,8 +159,8 @@
     lastFace = mood;
     state("running", mood ? (answer.songs ? "" : WORDS.waiting_songs) : WORDS.no_face);
     $("emoji").textContent = mood ? mood.emoji : "";
-    $("label").textContent = mood ? mood.label : "";
-    $("confidence").textContent = mood ? Math.round(mood.confidence * 100) + "%" : "";
+    $("label").textContent = mood ? moodName(mood.label) : "";
+    $("confidence").textContent = mood ? percentOf(mood.confidence) : "";
     $("save").disabled = !mood;
     drawBoxes(answer.faces);
     moods.push(mood);
@@ -169,7 +183,7 @@
       const left = (1 - x - bw) * w;  // the picture is shown mirrored, as a selfie
       ctx.strokeStyle = ctx.fillStyle = COLORS[face.label] || "#fff";
       ctx.strokeRect(left, y * h, bw * w, bh * h);
-      ctx.fillText(face.emoji + " " + face.label, left + 4, Math.max(16, y * h - 6));
+      ctx.fillText(face.emoji + " " + moodName(face.label), left + 4, Math.max(16, y * h - 6));
     }
   }
 
@@ -233,7 +247,7 @@
         if (tg && tg.HapticFeedback) tg.HapticFeedback.notificationOccurred("success");
       } else {
         const why = await refusal(answer);
-        $("saved").textContent = why.message || WORDS[why.code] || WORDS.save_failed;
+        $("saved").textContent = WORDS[why.code] || why.message || WORDS.save_failed;
       }
     } catch (e) {
       $("saved").textContent = WORDS.save_failed;
