@@ -306,3 +306,76 @@ def test_a_page_without_a_port_to_serve_it_is_a_setting_error(fake):
     with pytest.raises(ConfigError, match="https"):
         check(_settings(fake, WEBAPP_URL="http://camera.example.invalid/app/", OPS_PORT=9))
 
+
+def test_the_camera_speaks_the_users_language(fake, analyzer, catalog):
+    """/camera, the page and "Save this mood" in Spanish (the app's language), the page in German (chosen in
+    /settings, over the app's Spanish), and the page before anyone is known in the browser's language."""
+    port = free_port()
+    spanish, chose_german = USER + 10, USER + 11
+    fake.language_codes.update({spanish: "es-ES", chose_german: "es"})
+    catalog.set_preferences(chose_german, "es", language="de")
+    group = {"id": -901, "type": "group", "title": "Amigos"}
+
+    async def scenario():
+        english = json.loads((await wait(fake, "setChatMenuButton", None)).params["menu_button"])
+        assert english["text"] == "Camera"  # every chat's default: Telegram keeps one, in English
+        mark = fake.mark()
+        fake.user_sends_text(spanish, "/camera")
+        reply = await wait(fake, "sendMessage", spanish, mark)
+        assert reply.params["text"].startswith("📷 <b>Cámara del ánimo en vivo</b>: observo tu expresión")
+        assert json.loads(reply.params["reply_markup"])["inline_keyboard"][0][0]["text"] == "📷 Abrir la cámara en vivo"
+        menu = json.loads((await wait(fake, "setChatMenuButton", spanish, mark)).params["menu_button"])
+        assert menu == {"type": "web_app", "text": "Cámara", "web_app": {"url": APP_URL}}
+        mark = fake.mark()
+        fake.user_sends_text(spanish, "/camera@moodtunes_test_bot", chat=group)
+        pointer = await wait(fake, "sendMessage", group["id"], mark)
+        assert "se abre en un chat privado conmigo" in pointer.params["text"]
+        assert json.loads(pointer.params["reply_markup"])["inline_keyboard"][0][0]["text"] == "🔒 Abrir un chat privado"
+
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}/app/", timeout=30) as http:
+            page = await http.get("", headers={"Accept-Language": "de-CH,de;q=0.9,en;q=0.8"})
+            assert '<html lang="de">' in page.text and "<title>MoodTunes-Kamera</title>" in page.text
+            assert page.headers["vary"] == "Accept-Language"
+            words = json.loads(page.text.split('<script type="application/json" id="words">')[1].split("</script>")[0])
+            assert words["save"] == "💾 Diese Stimmung speichern" and words["moods"]["happy"] == "Freude"
+            assert '<html lang="en">' in (await http.get("", headers={"Accept-Language": "xx, *"})).text
+            refused = await http.post("api/start", headers={"Accept-Language": "es"})
+            assert refused.status_code == 401
+            assert refused.json()["message"].startswith("El inicio de sesión de Telegram")
+
+            german = (await http.post("api/start", headers={
+                "Authorization": "tma " + web_app_init_data(chose_german, language_code="es")})).json()
+            assert german["words"]["lang"] == "de" and german["words"]["no_face"].startswith("Kein Gesicht im Bild")
+
+            signed = {"Authorization": "tma " + web_app_init_data(spanish, language_code="es-ES")}
+            view = (await http.post("api/start", headers=signed)).json()
+            assert view["words"]["lang"] == "es" and view["words"]["save"] == "💾 Guardar este ánimo"
+            assert view["words"]["moods"]["happy"] == "alegría"
+            mine = {**signed, "X-Camera-View": view["view"]}
+            nothing = await http.post("api/save", headers=mine)
+            assert nothing.status_code == 409
+            assert nothing.json()["message"] == "No hay ninguna cara a la vista que guardar."
+            songs = None
+            for _ in range(40):
+                answer = (await http.post("api/frame", headers=mine, content=face_frame(HAPPY))).json()
+                songs = answer["songs"]
+                if songs:
+                    break
+                await asyncio.sleep(0.25)
+            assert songs["heading"] == "Canciones para tu ánimo: alegría"
+            assert all(t["reason"] and "happy" not in t["reason"] for t in songs["tracks"])
+            assert sum("encaja con la alegría" in t["reason"] for t in songs["tracks"]) >= 1
+
+            mark = fake.mark()
+            assert (await http.post("api/save", headers=mine)).json() == {"saved": "happy"}
+            saved = await wait(fake, "sendMessage", spanish, mark)
+            text = saved.params["text"]
+            assert text.startswith("📷 Tu ánimo en la cámara en vivo: 😄 <b>alegría</b> (")
+            assert "\nTambién podría ser: " in text and "<b>Canciones para tu ánimo: alegría</b>" in text
+            keyboard = json.loads(saved.params["reply_markup"])["inline_keyboard"]
+            assert keyboard[-1][0]["text"].startswith("¿No es alegría? ")
+            mark = fake.mark()
+            fake.user_sends_text(spanish, "/history")
+            assert "de la cámara en vivo" in (await wait(fake, "sendMessage", spanish, mark)).params["text"]
+
+    run_bot(fake, analyzer, catalog, scenario, OPS_PORT=port, WEBAPP_URL=APP_URL, WEBAPP_STABLE_SECONDS=0.5)

@@ -70,6 +70,12 @@ def test_the_camera_page_reads_a_face_plays_songs_and_saves_the_mood(fake, analy
             seen["saved"] = page.wait_for("document.getElementById('saved').textContent", 30)
             seen["log"] = list(browser.log)
 
+            german = browser.open(mini_app_url(address, web_app_init_data(USER + 1, language_code="de"), LIGHT))
+            german.wait_for("document.getElementById('label').textContent === 'Freude'", 60)
+            seen["german"] = german.evaluate("[document.documentElement.lang, document.title, "
+                                             "document.getElementById('save').textContent, "
+                                             "document.getElementById('confidence').textContent]")
+
             forged = browser.open(mini_app_url(address, web_app_init_data(USER, token=OTHER_TOKEN), LIGHT))
             forged.wait_for("document.body.dataset.state === 'refused'", 30)
             seen["refusal"] = forged.evaluate("document.getElementById('notice').textContent")
@@ -93,6 +99,9 @@ def test_the_camera_page_reads_a_face_plays_songs_and_saves_the_mood(fake, analy
         assert [h.split("/")[2] for h in seen["links"]] == ["open.spotify.com", "www.youtube.com"] * 5
         assert seen["background"] == "rgb(255, 255, 255)"  # Telegram's theme, not the system's
         assert seen["saved"] == "Saved: the songs are in the chat."
+        lang, title, save, confidence = seen["german"]  # the user's language from Telegram's launch data
+        assert (lang, title, save) == ("de", "MoodTunes-Kamera", "💾 Diese Stimmung speichern")
+        assert confidence.endswith("\u00a0%")  # German writes "87 %"
         assert not [line for line in seen["log"] if "Content Security Policy" in line], seen["log"]
         assert "live camera you look 😄 <b>happy</b>" in reply.params["text"]
         assert reply.params["text"].count("&lt;img id=&quot;injected&quot;") == 5
