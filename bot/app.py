@@ -27,6 +27,7 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot import budget, handlers, metrics, personal, privacy, replies, settings_menu
+from bot.camera import chat as camera
 from bot.context import CONTEXT_TYPES, BotData
 from bot.i18n import ENGLISH, every_language, telegram_code, words
 from bot.limits import RateLimiter, SharedRateLimiter, Turns
@@ -116,12 +117,14 @@ async def _introduce(app: BotApp) -> None:
 
 
 async def _post_init(app: BotApp) -> None:
-    """Load the song index, open the download client, start housekeeping, introduce the bot in every language."""
+    """Load the song index, open the download client, start housekeeping, introduce the bot in every language and
+    set the chat's menu button."""
     data = app.bot_data
     await asyncio.to_thread(data.catalog.index)  # seconds once, so that no user's first reply waits for it
     data.downloads = httpx.AsyncClient(timeout=httpx.Timeout(10.0), follow_redirects=False)
     data.housekeeping = asyncio.create_task(_housekeeping(app))
     await _introduce(app)
+    await camera.set_menu_button(app.bot, data.settings.webapp_url)
 
 
 async def _post_shutdown(app: BotApp) -> None:
@@ -186,6 +189,7 @@ def build_application(settings: BotSettings, analyzer: EmotionAnalyzer, catalog:
     app.add_handler(CommandHandler("settings", personal.settings))
     app.add_handler(CommandHandler("playlists", personal.playlists))
     app.add_handler(CommandHandler("stats", personal.stats))
+    app.add_handler(CommandHandler("camera", camera.camera))
     app.add_handler(MessageHandler(filters.PHOTO, handlers.on_photo))
     app.add_handler(MessageHandler(filters.VIDEO | filters.VIDEO_NOTE | filters.ANIMATION, handlers.on_video))
     app.add_handler(MessageHandler(filters.Document.ALL, handlers.on_document))

@@ -53,6 +53,30 @@ def negotiate(tag: str | None) -> str:
     return next((code for code in LANGUAGES if code.split("_")[0] == language), ENGLISH)
 
 
+def from_accept_language(header: str) -> str:
+    """The shipped locale a browser asks for first (``Accept-Language: de-CH,de;q=0.9,en;q=0.8`` -> de); else English.
+
+    For a web page loaded before its user is known; tags are tried by their weight, then in order.
+    """
+    ranked = []
+    for i, part in enumerate(header.split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        weight = 1.0
+        name, _, value = params.strip().partition("=")
+        if name.strip().lower() == "q":
+            try:
+                weight = float(value)
+            except ValueError:
+                weight = 0.0
+        if tag and tag != "*" and weight > 0:
+            ranked.append((-weight, i, tag))
+    for _, _, tag in sorted(ranked):
+        locale = negotiate(tag)
+        if locale != ENGLISH or tag.lower().split("-")[0] == "en":
+            return locale
+    return ENGLISH
+
+
 def telegram_code(locale: str) -> str:
     """The two-letter code under which Telegram shows per-language commands and descriptions ("pt_BR" -> "pt")."""
     return locale.split("_")[0]

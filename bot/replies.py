@@ -46,6 +46,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("settings", N_("Language, genres, explicit songs, list length")),
     ("playlists", N_("Your saved playlists")),
     ("stats", N_("How often I read your mood right")),
+    ("camera", N_("Live mood camera: music that follows your face")),
     ("forget", N_("Delete everything stored about you")),
     ("privacy", N_("What is stored and what is not")),
 ]
@@ -254,6 +255,13 @@ def photo_summary(t: Words, faces: Sequence[FaceEmotion]) -> str:
                                     "👥 I see {n} faces; the music follows the largest. The others: {others}.",
                                     len(faces)).format(n=len(faces), others=others)
     return text
+
+
+def camera_summary(t: Words, ranked: Sequence[tuple[str, float]]) -> str:
+    """The headline of a mood saved from the live camera: a photo's, saying where it was read."""
+    label, confidence = ranked[0]
+    return (t.gettext("📷 On the live camera you look {mood}").format(mood=_mood_line(t, label, confidence)) + "\n"
+            + t.gettext("Also possible: {moods}").format(moods=_alternatives(t, ranked)))
 
 
 def video_summary(t: Words, video: VideoEmotion) -> str:
@@ -511,6 +519,7 @@ def kept_everything(t: Words) -> str:
 
 def _origin(t: Words, m: Mood) -> str:
     source = {"photo": t.gettext("from a photo"), "video": t.gettext("from a video"),
+              "camera": t.gettext("from the live camera"),
               "manual": t.gettext("picked by hand")}.get(m.source, m.source)
     return t.gettext("{source}, you corrected {mood}").format(source=source, mood=mood(t, m.emotion)) if m.corrected \
         else source

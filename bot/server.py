@@ -15,6 +15,7 @@ three operator routes on ``OPS_PORT`` (off when unset).
   Telegram reports no recent delivery error (asked at most every 30 s). 503 with
   the failing checks otherwise.
 - ``/metrics``: Prometheus text format (:mod:`bot.metrics`).
+- ``/app/``: the camera Mini App and its API, when ``WEBAPP_URL`` is set (:mod:`bot.camera.api`).
 """
 
 from __future__ import annotations
@@ -34,12 +35,13 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
 from telegram import Update
 from telegram.error import TelegramError
 
 from bot import metrics
 from bot.app import BotApp
+from bot.camera.api import camera_app
 from bot.connections import guarded
 from bot.logs import throttle
 
@@ -138,9 +140,11 @@ def ops_app(app: BotApp, webhook_path: str | None = None) -> Starlette:
         await app.update_queue.put(update)
         return Response(status_code=200)
 
-    routes = [Route("/healthz", healthz), Route("/readyz", readyz), Route("/metrics", metrics_page)]
+    routes: list[BaseRoute] = [Route("/healthz", healthz), Route("/readyz", readyz), Route("/metrics", metrics_page)]
     if webhook_path:
         routes.append(Route(f"/{webhook_path}", updates, methods=["POST"]))
+    if data.settings.webapp_url:
+        routes.append(Mount("/app", camera_app(app)))
     return Starlette(routes=routes)
 
 

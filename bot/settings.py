@@ -69,6 +69,23 @@ class BotSettings(BaseSettings):
     log_level: str = Field("INFO", alias="LOG_LEVEL")
     log_format: Literal["text", "json"] = Field("text", alias="LOG_FORMAT")
     """json: one object per line with update id, update type, handler, duration and outcome."""
+    webapp_url: str = Field("", alias="WEBAPP_URL")
+    """Public https address of the live camera Mini App (/camera, the menu button), served at /app/ by the bot's
+    own server: the webhook's port, or ``OPS_PORT`` when polling. Empty: the camera is off."""
+    webapp_max_age: float = Field(3600.0, gt=0, alias="WEBAPP_MAX_AGE")
+    """Seconds a Mini App's signed launch data (Telegram's ``initData``) stays valid after Telegram issued it."""
+    webapp_rate: float = Field(4.0, gt=0, le=15, alias="WEBAPP_RATE")
+    """Camera frames analysed per second for one user at most (the page sends no more; the server refuses more)."""
+    webapp_sessions: int = Field(2, ge=1, le=20, alias="WEBAPP_SESSIONS")
+    """Camera views one user may have open at once."""
+    webapp_max_sessions: int = Field(20, ge=1, alias="WEBAPP_MAX_SESSIONS")
+    """Camera views open at once in this process, all users together; one more is asked to try later."""
+    webapp_frame_bytes: int = Field(150_000, ge=10_000, le=2_000_000, alias="WEBAPP_FRAME_BYTES")
+    """Largest camera frame accepted (the page sends JPEGs 480 pixels on the long side, quality 0.75)."""
+    webapp_smoothing: float = Field(1.5, ge=0, alias="WEBAPP_SMOOTHING")
+    """As ``WATCH_SMOOTHING``, for the camera Mini App."""
+    webapp_stable_seconds: float = Field(3.0, ge=0, alias="WEBAPP_STABLE_SECONDS")
+    """As ``WATCH_STABLE_SECONDS``, for the camera Mini App: how long a mood holds before its songs change."""
     sentry_dsn: str = Field("", alias="SENTRY_DSN")
     """Report errors to Sentry (needs the ``ops`` extra); off when empty. Events are scrubbed of the token,
     user and chat ids, message contents and media."""
@@ -122,4 +139,10 @@ def check(settings: BotSettings) -> BotSettings:
     if settings.mode == "webhook" and not SECRET_PATTERN.match(settings.webhook_secret):
         raise ConfigError("BOT_MODE=webhook needs WEBHOOK_SECRET: 16 to 256 characters of A-Z, a-z, 0-9, _ or - "
                           "(make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))')")
+    if settings.webapp_url and not settings.webapp_url.startswith("https://"):
+        raise ConfigError("WEBAPP_URL must be a public https:// address (Telegram opens Mini Apps over https only), "
+                          "e.g. https://bot.example.com/app/")
+    if settings.webapp_url and settings.mode == "polling" and settings.ops_port is None:
+        raise ConfigError("WEBAPP_URL needs OPS_PORT in polling mode: the camera page is served on that port, "
+                          "at /app/ (webhook mode serves it on WEBHOOK_PORT)")
     return settings

@@ -21,7 +21,7 @@ from telegram import InlineKeyboardButton, Message, User
 from telegram.error import BadRequest
 
 from bot import metrics, replies
-from bot.context import Context
+from bot.context import BotData, Context
 from bot.i18n import Words
 from catalog import EMOTIONS, DailyLimit, Forgotten, Plan, Track, plan
 from catalog.moods import one_hot
@@ -52,6 +52,25 @@ async def tracked(context: Context, user_id: int, chat_id: int, message_id: int,
             await asyncio.to_thread(data.catalog.end_work, work)
 
 
+async def pick_songs(data: BotData, user_id: int, language_code: str | None, work: int,
+                     mood: Sequence[float] | str, emotion: str, strategy: str | None = None, target: str | None = None,
+                     wish: str | None = None) -> tuple[Plan, list[Track]]:
+    """The list for a reply, remembered for the user (off the event loop); :func:`send_songs` says what it follows.
+
+    Raises :class:`catalog.Forgotten` or :class:`catalog.DailyLimit` as ``Catalog.recommend`` does.
+    """
+    def pick() -> tuple[Plan, list[Track]]:
+        with metrics.RECOMMEND_SECONDS.time():
+            prefs = data.catalog.preferences(user_id, language_code)
+            chosen = plan(prefs, emotion, strategy, target, prefs.songs_per_list or data.settings.songs_per_list)
+            tracks = data.catalog.recommend(user_id, mood, chosen.strategy, chosen.target, chosen.n,
+                                            preferences=prefs, work=work, per_day=data.settings.daily_songs,
+                                            wish=wish)
+            return chosen, data.catalog.with_spotify(tracks)
+
+    return await asyncio.to_thread(pick)
+
+
 async def send_songs(t: Words, msg: Message, context: Context, user: User, work: int, mood: Sequence[float] | str,
                      emotion: str, strategy: str | None = None, target: str | None = None,
                      picture: bytes | None = None, summary: str = "",
@@ -65,18 +84,9 @@ async def send_songs(t: Words, msg: Message, context: Context, user: User, work:
     after a /forget, is not sent: the reply says why.
     """
     data = context.bot_data
-
-    def pick() -> tuple[Plan, list[Track]]:
-        with metrics.RECOMMEND_SECONDS.time():
-            prefs = data.catalog.preferences(user.id, user.language_code)
-            chosen = plan(prefs, emotion, strategy, target, prefs.songs_per_list or data.settings.songs_per_list)
-            tracks = data.catalog.recommend(user.id, mood, chosen.strategy, chosen.target, chosen.n,
-                                            preferences=prefs, work=work, per_day=data.settings.daily_songs,
-                                            wish=wish)
-            return chosen, data.catalog.with_spotify(tracks)
-
     try:
-        chosen, tracks = await asyncio.to_thread(pick)
+        chosen, tracks = await pick_songs(data, user.id, user.language_code, work, mood, emotion, strategy, target,
+                                          wish)
     except Forgotten:
         await msg.reply_text(replies.forgotten_meanwhile(t))
         return

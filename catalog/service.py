@@ -331,7 +331,7 @@ class Catalog:
             raise ValueError(f"unknown emotion {emotion!r}")
         with self.session.begin() as s:
             row = s.scalars(select(MoodReading).where(MoodReading.user_id == user_id,
-                                                      MoodReading.source.in_(("photo", "video")))
+                                                      MoodReading.source.in_(("photo", "video", "camera")))
                             .order_by(MoodReading.created_at.desc(), MoodReading.id.desc()).limit(1)).first()
             if row is None:
                 return None
@@ -340,7 +340,8 @@ class Catalog:
 
     def corrections(self, user_id: int | None = None) -> dict:
         """How often readings were corrected, and from which emotion to which (one user, or everyone)."""
-        q = select(MoodReading.emotion, MoodReading.corrected).where(MoodReading.source.in_(("photo", "video")))
+        q = select(MoodReading.emotion, MoodReading.corrected).where(
+            MoodReading.source.in_(("photo", "video", "camera")))
         if user_id is not None:
             q = q.where(MoodReading.user_id == user_id)
         with self.session() as s:

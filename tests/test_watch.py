@@ -19,13 +19,13 @@ import numpy as np
 import pytest
 
 from bot.__main__ import main
+from bot.live import FaceTracker, SettledMood
 from bot.settings import WatchSettings
-from bot.watch.moods import MoodTime, SettledMood, Timeline
+from bot.watch.moods import MoodTime, Timeline
 from bot.watch.preview import PreviewServer, PreviewState
 from bot.watch.session import Watch
 from bot.watch.source import FrameReader, Source, open_capture
 from bot.watch.terminal import Terminal
-from bot.watch.tracker import FaceTracker
 from model import EMOTIONS, FaceEmotion
 from tests.fakes.mjpeg import FakeMjpegCamera
 

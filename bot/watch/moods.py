@@ -1,6 +1,7 @@
-"""What the watch remembers of moods: when one has settled, how long each lasted, the timeline to chart.
+"""What the watch remembers of moods for its summary: how long each lasted, the timeline to chart.
 
-All three are bounded however long the watch runs.
+Both are bounded however long the watch runs. When a mood has settled is
+:mod:`bot.live`'s, shared with the camera Mini App.
 """
 
 from __future__ import annotations
@@ -10,25 +11,6 @@ from collections import defaultdict
 import numpy as np
 
 NO_FACE = "no face"
-
-
-class SettledMood:
-    """Says a mood once it has held for ``stable_seconds`` and differs from the last one said."""
-
-    def __init__(self, stable_seconds: float):
-        self.stable_seconds = stable_seconds
-        self.candidate: str | None = None
-        self.since = 0.0
-        self.said: str | None = None
-
-    def update(self, now: float, label: str | None) -> str | None:
-        """The newly settled mood at ``now``, or None (no face, not held long enough, or said already)."""
-        if label != self.candidate:
-            self.candidate, self.since = label, now
-        if label is None or label == self.said or now - self.since < self.stable_seconds:
-            return None
-        self.said = label
-        return label
 
 
 class MoodTime:

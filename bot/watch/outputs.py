@@ -14,8 +14,8 @@ from typing import Any
 import cv2
 import numpy as np
 
+from bot.live import TrackedFace
 from bot.watch.source import Frame
-from bot.watch.tracker import TrackedFace
 from model import EMOTIONS
 from model.annotate import draw_face
 

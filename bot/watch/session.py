@@ -10,35 +10,25 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from bot.i18n import Words, words
-from bot.replies import heading
+from bot.live import LiveMood, Suggester, Suggestion, suggest
 from bot.settings import WatchSettings
-from bot.watch.moods import NO_FACE, MoodTime, SettledMood, Timeline
+from bot.watch.moods import NO_FACE, MoodTime, Timeline
 from bot.watch.outputs import AnnotatedVideo, JsonLines, draw, face_record, overlay
 from bot.watch.preview import PreviewState
 from bot.watch.source import Frame, FrameReader
 from bot.watch.terminal import Terminal, songs_text, status_line
-from bot.watch.tracker import FaceTracker, TrackedFace
 from bot.wording import mood, reason
-from catalog import Catalog, Preferences, Track, plan
+from catalog import Catalog, Preferences
 from catalog.languages import default_languages
 from model import EmotionAnalyzer
 from model.annotate import encode_jpeg
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    at: float
-    """Seconds into the watch when the mood settled."""
-    mood: str
-    heading: str
-    tracks: list[Track]
 
 
 @dataclass
@@ -108,8 +98,7 @@ class Watch:
         """What the person watching reads, in their language (the status line, song lists, the page's state)."""
         self.language = language
         self.jsonl, self.video, self.preview = jsonl, video, preview
-        self.tracker = FaceTracker(settings.smoothing)
-        self.settled = SettledMood(settings.stable_seconds)
+        self.mood = LiveMood(settings.smoothing, settings.stable_seconds)
         self.mood_time = MoodTime()
         self.timeline = Timeline()
         self.suggestions: list[Suggestion] = []
@@ -117,8 +106,7 @@ class Watch:
         self.analysed = 0
         self._recent: deque[float] = deque(maxlen=10)
         self._songs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="songs")
-        self._pending: Future[Suggestion] | None = None
-        self._waiting: tuple[float, TrackedFace] | None = None
+        self._suggester = Suggester(self._songs, self._choose)
         self._start = 0.0
 
     def run(self, seconds: float | None = None) -> Summary:
@@ -153,12 +141,12 @@ class Watch:
                 self.preview.publish(None, self._state([]) | {"ended": ended_text(self.words, ended)})
         return Summary(self.reader.source.name, time.monotonic() - self._start, latest.read, self.analysed,
                        latest.dropped, self.reader.reconnected, ended, latest.failed, self.mood_time.shares(),
-                       self.tracker.next_id - 1, self.suggestions, list(self.latencies), self.timeline)
+                       self.mood.faces_seen, self.suggestions, list(self.latencies), self.timeline)
 
     def _analyse(self, frame: Frame) -> None:
         t = frame.at - self._start
-        faces = self.tracker.update(t, self.analyzer.analyze_array(frame.image))
-        main = faces[0] if faces else None
+        step = self.mood.update(t, self.analyzer.analyze_array(frame.image))
+        faces, main = step.faces, step.main
         self.analysed += 1
         self._recent.append(time.monotonic())
         self.mood_time.update(t, main.label if main else None)
@@ -166,8 +154,8 @@ class Watch:
         shown = overlay(faces)
         if self.video is not None:
             self.video.shown = shown
-        if self.settled.update(t, main.label if main else None) and main is not None:
-            self._ask_songs(t, main)
+        if step.settled and main is not None:
+            self._suggester.ask(t, main.label, main.probs)
         self.terminal.status(status_line(self.words, t, [(f.id, f.label, f.confidence) for f in faces], self._fps(),
                                          self.reader.latest.dropped))
         latency = (time.monotonic() - frame.at) * 1000
@@ -185,30 +173,19 @@ class Watch:
             return 0.0
         return (len(self._recent) - 1) / (self._recent[-1] - self._recent[0])
 
-    def _ask_songs(self, t: float, face: TrackedFace) -> None:
-        """Choose songs for a settled mood off this thread; a newer mood replaces one still waiting its turn."""
-        self._waiting = (t, TrackedFace(face.id, face.box, face.probs.copy(), face.raw, face.first_seen, t))
-        self._collect_songs()
-
     def _collect_songs(self) -> None:
-        if self._pending is not None and self._pending.done():
-            suggestion = self._pending.result()
-            self._pending = None
+        suggestion = self._suggester.collect()
+        if suggestion is not None:
             self.suggestions.append(suggestion)
             settled = self.words.gettext("{heading} (settled at {seconds} s)").format(
                 heading=suggestion.heading, seconds=round(suggestion.at))
             self.terminal.say(songs_text(self.words, settled, suggestion.tracks))
-        if self._pending is None and self._waiting is not None:
-            self._pending = self._songs.submit(self._choose, *self._waiting)
-            self._waiting = None
 
-    def _choose(self, t: float, face: TrackedFace) -> Suggestion:
-        prefs = Preferences(languages=default_languages(self.language))
-        chosen = plan(prefs, face.label, self.strategy, n=self.songs)
-        tracks = self.catalog.recommend(None, face.probs.tolist(), chosen.strategy, chosen.target, chosen.n,
-                                        seed=len(self.suggestions), preferences=prefs)
-        return Suggestion(t, face.label, heading(self.words, face.label, chosen.strategy, chosen.target),
-                          self.catalog.with_spotify(tracks))
+    def _choose(self, t: float, label: str, probs: np.ndarray) -> Suggestion:
+        """Songs for a settled mood (on the songs thread), in the songs' languages of the watcher's language."""
+        return suggest(self.catalog, self.words, t, label, probs,
+                       Preferences(languages=default_languages(self.language)), self.strategy, self.songs,
+                       seed=len(self.suggestions))
 
     def _state(self, faces: list[dict[str, Any]]) -> dict[str, Any]:
         """What the preview page shows; ``faces`` as :func:`face_record` gives them (built once per frame)."""

@@ -2,8 +2,8 @@
 
 A face keeps its id while its box overlaps where it was heading (greedy
 matching on intersection over union with each track's box moved on at its last
-speed: enough for people in front of one camera at 5 frames a second, even when
-two of them cross). Its probabilities are an exponential moving average with a time
+speed: enough for people in front of one camera at 4 or 5 frames a second, even
+when two of them cross). Its probabilities are an exponential moving average with a time
 constant in seconds, so the weight of a frame does not depend on the frame rate
 and a single odd frame cannot flip the label.
 """
