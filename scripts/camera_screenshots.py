@@ -9,6 +9,7 @@ opened as Telegram opens the page. PNGs are reduced to 256 colours to stay small
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 import tempfile
@@ -74,8 +75,11 @@ async def run(out: Path) -> list[Path]:
 
 
 def main() -> int:
-    for path in asyncio.run(run(ROOT / "docs")):
-        print(f"{path.relative_to(ROOT)}: {path.stat().st_size // 1000} KB")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs", help="folder for the two PNGs (default: docs/)")
+    args = parser.parse_args()
+    for path in asyncio.run(run(args.out.resolve())):
+        print(f"{path}: {path.stat().st_size // 1000} KB")
     return 0
 
 
