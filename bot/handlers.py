@@ -33,7 +33,7 @@ from bot.i18n import Words, words
 from bot.songs import record_and_send, send_songs, tracked
 from bot.tracing import outcome
 from bot.wording import command_words
-from catalog import STRATEGIES, TARGETS, DailyLimit, Forgotten
+from catalog import STRATEGIES, TARGETS, DailyLimit, Forgotten, NewReading
 from catalog.content import WISHES
 from model import ImageEmotion, InputError, MediaKind, media_kind
 from model.annotate import annotated_jpeg
@@ -144,17 +144,9 @@ async def _read_and_reply(t: Words, msg: Message, context: Context, user: User, 
         picture = await _in_pool(context, annotated_jpeg, reading) if settings.send_annotated else None
     else:
         picture = await asyncio.get_running_loop().run_in_executor(data.charts, video_chart, t, reading)
-    try:
-        stored = await asyncio.to_thread(data.catalog.record_mood, user.id, found.probs, found.source, work,
-                                         settings.daily_readings)
-    except DailyLimit as exc:
-        await msg.reply_text(replies.daily_limit(t, exc.kind, exc.limit))
-        return
-    if stored is None:
-        await msg.reply_text(replies.forgotten_meanwhile(t))
-        return
     await send_songs(t, msg, context, user, work, found.probs, found.label, picture=picture,
-                     summary=found.summary, extra=[replies.correction_row(t, found.ranked)])
+                     summary=found.summary, extra=[replies.correction_row(t, found.ranked)],
+                     reading=NewReading(found.probs, found.source, settings.daily_readings))
 
 
 async def _analyse(t: Words, update: Update, context: Context, file_id: str, size: int | None,
