@@ -24,6 +24,7 @@ T = TypeVar("T")
 
 
 async def in_pool(context: Context, fn: Callable[..., T], *args: object) -> T:
+    """Run CPU-bound work (decoding, detection, drawing) in the bounded worker pool, so the event loop stays free."""
     return await asyncio.get_running_loop().run_in_executor(context.bot_data.pool, fn, *args)
 
 
