@@ -50,6 +50,16 @@ def test_settings_changed_on_one_replica_are_seen_at_once_by_another(catalog):
     other.engine.dispose()
 
 
+def test_a_language_chosen_on_one_replica_is_spoken_at_once_by_another(catalog):
+    other = _replica(catalog)
+    assert other.language(601) == ""
+    catalog.set_preferences(601, "en", language="de")
+    assert other.language(601) == "de" and other.preferences(601).languages == ("de", "en")
+    catalog.set_preferences(601, language="")
+    assert other.language(601) == ""
+    other.engine.dispose()
+
+
 def test_likes_on_one_replica_teach_the_other_and_a_dislike_is_never_shown(catalog):
     other = _replica(catalog)
     user = 502
