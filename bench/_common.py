@@ -14,7 +14,19 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
+PORTRAIT = ROOT / "tests" / "data" / "congress_A000210.jpg"
 sys.path.insert(0, str(ROOT))
+
+
+def selfie_1280x720(portrait: Path = PORTRAIT, seed: int = 0) -> bytes:
+    """A 1280x720 JPEG with one face on a blurred background, the size a phone sends."""
+    import cv2
+
+    face = cv2.resize(cv2.imread(str(portrait)), (450, 550))
+    rng = np.random.default_rng(seed)
+    scene = cv2.GaussianBlur(rng.integers(60, 200, (720, 1280, 3), dtype=np.uint8), (31, 31), 0)
+    scene[90:640, 600:1050] = face
+    return cv2.imencode(".jpg", scene, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
 
 
 def timings(fn: Callable[[], object], repeat: int, warmup: int = 3) -> dict:

@@ -72,7 +72,7 @@ def _new_user(language: str):
 
     A recommender without language defaults treats every new user alike (no language preference).
     """
-    from catalog.service import Preferences
+    from catalog import Preferences
 
     try:
         from catalog.languages import default_languages

@@ -2,10 +2,10 @@
 
 Run by bench_bot_load.py, never by hand. It prints ``READY <base url>``, waits
 until every bot replica has started (``setMyCommands``), plays three scenarios
-(steady photos, a burst, mixed photos/commands/buttons) and prints one JSON line
-of figures. Updates reach the bots by getUpdates, or, with ``--webhook``, by
-POSTs spread round robin over the replicas' webhook URLs, as Telegram and a
-load balancer would.
+(steady photos, a burst between the lines ``BURST`` and ``BURST DONE``, mixed
+photos/commands/buttons) and prints one JSON line of figures. Updates reach
+the bots by getUpdates, or, with ``--webhook``, by POSTs spread round robin over
+the replicas' webhook URLs, as Telegram and a load balancer would.
 """
 
 from __future__ import annotations
@@ -140,9 +140,9 @@ def main() -> None:
     parser.add_argument("--replicas", type=int, default=1)
     parser.add_argument("--webhook", default="", help="comma-separated webhook URLs of the replicas")
     parser.add_argument("--secret", default="")
+    parser.add_argument("--photos", required=True, help="comma-separated JPEG files the users send, in turn")
     args = parser.parse_args()
-    data_dir = ROOT / "tests" / "data"
-    photos = [(data_dir / n).read_bytes() for n in ("congress_A000210.jpg", "congress_A000014.jpg")]
+    photos = [Path(name).read_bytes() for name in args.photos.split(",")]
     figures: dict = {}
     with FakeTelegram() as fake:
         print(f"READY {fake.origin}", flush=True)
@@ -157,7 +157,9 @@ def main() -> None:
             n = int(args.rate * args.seconds)
             figures["steady"] = {"rate_per_s": args.rate, **await drive(
                 users, photos, [i / args.rate for i in range(n)], 10_000)}
+            print("BURST", flush=True)  # the parent reads the bots' CPU time at these two lines
             figures["burst"] = await drive(users, photos, [0.0] * args.burst, 20_000)
+            print("BURST DONE", flush=True)
             figures["mixed"] = {"rate_per_s": args.rate, **await drive_mixed(users, photos, args.rate, args.seconds,
                                                                              30_000)}
             answers = await asyncio.gather(*users.posts, return_exceptions=True)

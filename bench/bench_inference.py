@@ -19,18 +19,9 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from _common import ROOT, save, stats, timings
+from _common import PORTRAIT, ROOT, save, selfie_1280x720, stats, timings
 
-PORTRAIT = ROOT / "tests" / "data" / "congress_A000210.jpg"
 GROUP = ROOT / "tests" / "data" / "derived_group3_side_by_side.jpg"
-
-
-def photo_1280x720() -> bytes:
-    face = cv2.resize(cv2.imread(str(PORTRAIT)), (450, 550))
-    rng = np.random.default_rng(0)
-    scene = cv2.GaussianBlur(rng.integers(60, 200, (720, 1280, 3), dtype=np.uint8), (31, 31), 0)
-    scene[90:640, 600:1050] = face
-    return cv2.imencode(".jpg", scene, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
 
 
 def video_note(path: Path) -> bytes:
@@ -60,7 +51,7 @@ def main() -> None:
     analyzer = EmotionAnalyzer(settings)
     figures: dict = {"tta": settings.tta}
 
-    jpeg = photo_1280x720()
+    jpeg = selfie_1280x720()
     assert len(analyzer.analyze_image(jpeg).faces) == 1
     figures["photo_1280x720_end_to_end"] = timings(lambda: analyzer.analyze_image(jpeg), repeat=100)
 

@@ -37,9 +37,9 @@ USERS, SONGS, SAMPLE, SAMPLE_SEED = 20, 5, 200, 2026
 
 def picks(users: range) -> dict[str, str]:
     """Spotify id -> family of every distinct song the lists hold, in order of first appearance."""
+    from catalog import Preferences, open_catalog
     from catalog.languages import default_languages
     from catalog.moods import TARGETS, default_strategy
-    from catalog.service import Preferences, open_catalog
 
     prefs = Preferences(languages=default_languages("en"))
     found: dict[str, str] = {}

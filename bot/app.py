@@ -26,9 +26,11 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot import budget, handlers, metrics, personal, privacy, replies, settings_menu
+from bot import budget, metrics, personal, privacy, replies, settings_menu
 from bot.camera import chat as camera
 from bot.context import CONTEXT_TYPES, BotData
+from bot.handlers import buttons, commands, common, media
+from bot.handlers import settings as settings_buttons
 from bot.i18n import ENGLISH, every_language, telegram_code, words
 from bot.limits import RateLimiter, SharedRateLimiter, Turns
 from bot.settings import BotSettings, check
@@ -174,41 +176,41 @@ def build_application(settings: BotSettings, analyzer: EmotionAnalyzer, catalog:
     # Before any handler, in this order (one group each, so that each runs): redeliveries, blank buttons,
     # group messages not addressed to the bot, the sender's budget, anonymous senders.
     if settings.mode == "webhook":  # long polling never hands out an update twice
-        app.add_handler(TypeHandler(Update, handlers.skip_repeats), group=-5)
-    app.add_handler(TypeHandler(Update, handlers.skip_blank_buttons), group=-4)
+        app.add_handler(TypeHandler(Update, common.skip_repeats), group=-5)
+    app.add_handler(TypeHandler(Update, common.skip_blank_buttons), group=-4)
     app.add_handler(TypeHandler(Update, privacy.only_addressed), group=-3)
     app.add_handler(TypeHandler(Update, budget.spend), group=-2)
     app.add_handler(TypeHandler(Update, privacy.no_anonymous), group=-1)
-    app.add_handler(CommandHandler("start", handlers.start))
-    app.add_handler(CommandHandler("help", handlers.help_command))
-    app.add_handler(CommandHandler("privacy", handlers.privacy))
+    app.add_handler(CommandHandler("start", commands.start))
+    app.add_handler(CommandHandler("help", commands.help_command))
+    app.add_handler(CommandHandler("privacy", commands.privacy))
     app.add_handler(CommandHandler("mood", personal.mood))
     app.add_handler(CommandHandler("history", personal.history))
-    app.add_handler(CommandHandler("playlist", handlers.playlist))
-    app.add_handler(CommandHandler("forget", handlers.forget))
+    app.add_handler(CommandHandler("playlist", commands.playlist))
+    app.add_handler(CommandHandler("forget", commands.forget))
     app.add_handler(CommandHandler("settings", personal.settings))
     app.add_handler(CommandHandler("playlists", personal.playlists))
     app.add_handler(CommandHandler("stats", personal.stats))
     app.add_handler(CommandHandler("camera", camera.camera))
-    app.add_handler(MessageHandler(filters.PHOTO, handlers.on_photo))
-    app.add_handler(MessageHandler(filters.VIDEO | filters.VIDEO_NOTE | filters.ANIMATION, handlers.on_video))
-    app.add_handler(MessageHandler(filters.Document.ALL, handlers.on_document))
-    app.add_handler(MessageHandler(filters.COMMAND, handlers.unknown_command))
-    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT, handlers.on_text))
-    app.add_handler(MessageHandler(filters.ChatType.PRIVATE, handlers.on_other))
-    app.add_handler(CallbackQueryHandler(handlers.on_feedback, pattern=replies.FEEDBACK_BUTTON))
-    app.add_handler(CallbackQueryHandler(handlers.on_more, pattern=replies.MORE_BUTTON))
-    app.add_handler(CallbackQueryHandler(handlers.on_lift, pattern="^lift$"))
-    app.add_handler(CallbackQueryHandler(handlers.on_mood_button, pattern=replies.MOOD_BUTTON))
-    app.add_handler(CallbackQueryHandler(handlers.on_fix, pattern=replies.FIX_BUTTON))
-    app.add_handler(CallbackQueryHandler(handlers.on_fix_other, pattern="^fix:other$"))
-    app.add_handler(CallbackQueryHandler(handlers.on_save, pattern="^save$"))
-    app.add_handler(CallbackQueryHandler(handlers.on_saved_playlist, pattern=replies.SAVED_BUTTON))
-    app.add_handler(CallbackQueryHandler(handlers.on_settings_page, pattern=settings_menu.PAGE_BUTTON))
-    app.add_handler(CallbackQueryHandler(handlers.on_settings_change, pattern=settings_menu.SETTINGS_BUTTON))
-    app.add_handler(CallbackQueryHandler(handlers.on_forget_yes, pattern="^forget:yes$"))
-    app.add_handler(CallbackQueryHandler(handlers.on_forget_no, pattern="^forget:no$"))
-    app.add_handler(CallbackQueryHandler(handlers.on_stale_button))
-    app.add_error_handler(handlers.on_error)
+    app.add_handler(MessageHandler(filters.PHOTO, media.on_photo))
+    app.add_handler(MessageHandler(filters.VIDEO | filters.VIDEO_NOTE | filters.ANIMATION, media.on_video))
+    app.add_handler(MessageHandler(filters.Document.ALL, media.on_document))
+    app.add_handler(MessageHandler(filters.COMMAND, commands.unknown_command))
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT, commands.on_text))
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE, commands.on_other))
+    app.add_handler(CallbackQueryHandler(buttons.on_feedback, pattern=replies.FEEDBACK_BUTTON))
+    app.add_handler(CallbackQueryHandler(buttons.on_more, pattern=replies.MORE_BUTTON))
+    app.add_handler(CallbackQueryHandler(buttons.on_lift, pattern="^lift$"))
+    app.add_handler(CallbackQueryHandler(buttons.on_mood_button, pattern=replies.MOOD_BUTTON))
+    app.add_handler(CallbackQueryHandler(buttons.on_fix, pattern=replies.FIX_BUTTON))
+    app.add_handler(CallbackQueryHandler(buttons.on_fix_other, pattern="^fix:other$"))
+    app.add_handler(CallbackQueryHandler(buttons.on_save, pattern="^save$"))
+    app.add_handler(CallbackQueryHandler(buttons.on_saved_playlist, pattern=replies.SAVED_BUTTON))
+    app.add_handler(CallbackQueryHandler(settings_buttons.on_settings_page, pattern=settings_menu.PAGE_BUTTON))
+    app.add_handler(CallbackQueryHandler(settings_buttons.on_settings_change, pattern=settings_menu.SETTINGS_BUTTON))
+    app.add_handler(CallbackQueryHandler(buttons.on_forget_yes, pattern="^forget:yes$"))
+    app.add_handler(CallbackQueryHandler(buttons.on_forget_no, pattern="^forget:no$"))
+    app.add_handler(CallbackQueryHandler(buttons.on_stale_button))
+    app.add_error_handler(common.on_error)
     name_handlers(app)
     return app

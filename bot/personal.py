@@ -102,7 +102,7 @@ async def show_settings(query: CallbackQuery, context: Context, name: str) -> No
 async def change_setting(query: CallbackQuery, context: Context, what: str, arg: str) -> None:
     """Apply one settings press atomically, and say "Saved" only when something was (in the language chosen now)."""
     msg = query.message
-    assert msg is not None  # the caller checked the button is the presser's (bot.handlers._own_button)
+    assert msg is not None  # the caller checked the button is the presser's (bot.handlers.common.own_button)
     catalog = context.bot_data.catalog
 
     def change(prefs: Preferences) -> dict[str, object] | None:

@@ -23,7 +23,7 @@ from telegram.error import BadRequest
 from bot import metrics, replies
 from bot.context import BotData, Context
 from bot.i18n import Words
-from catalog import EMOTIONS, DailyLimit, Forgotten, Plan, Track, plan
+from catalog import EMOTIONS, DailyLimit, Forgotten, NewReading, Plan, Track, plan
 from catalog.moods import one_hot
 
 log = logging.getLogger(__name__)
@@ -54,10 +54,11 @@ async def tracked(context: Context, user_id: int, chat_id: int, message_id: int,
 
 async def pick_songs(data: BotData, user_id: int, language_code: str | None, work: int,
                      mood: Sequence[float] | str, emotion: str, strategy: str | None = None, target: str | None = None,
-                     wish: str | None = None) -> tuple[Plan, list[Track]]:
+                     wish: str | None = None, reading: NewReading | None = None) -> tuple[Plan, list[Track]]:
     """The list for a reply, remembered for the user (off the event loop); :func:`send_songs` says what it follows.
 
-    Raises :class:`catalog.Forgotten` or :class:`catalog.DailyLimit` as ``Catalog.recommend`` does.
+    A ``reading`` is stored with the list, in one transaction. Raises :class:`catalog.Forgotten` or
+    :class:`catalog.DailyLimit` as ``Catalog.recommend`` does.
     """
     def pick() -> tuple[Plan, list[Track]]:
         with metrics.RECOMMEND_SECONDS.time():
@@ -65,7 +66,7 @@ async def pick_songs(data: BotData, user_id: int, language_code: str | None, wor
             chosen = plan(prefs, emotion, strategy, target, prefs.songs_per_list or data.settings.songs_per_list)
             tracks = data.catalog.recommend(user_id, mood, chosen.strategy, chosen.target, chosen.n,
                                             preferences=prefs, work=work, per_day=data.settings.daily_songs,
-                                            wish=wish)
+                                            wish=wish, reading=reading)
             return chosen, data.catalog.with_spotify(tracks)
 
     return await asyncio.to_thread(pick)
@@ -74,19 +75,21 @@ async def pick_songs(data: BotData, user_id: int, language_code: str | None, wor
 async def send_songs(t: Words, msg: Message, context: Context, user: User, work: int, mood: Sequence[float] | str,
                      emotion: str, strategy: str | None = None, target: str | None = None,
                      picture: bytes | None = None, summary: str = "",
-                     extra: Sequence[Sequence[InlineKeyboardButton]] = (), wish: str | None = None) -> None:
+                     extra: Sequence[Sequence[InlineKeyboardButton]] = (), wish: str | None = None,
+                     reading: NewReading | None = None) -> None:
     """Pick songs for ``user`` and reply to ``msg``: as the picture's caption when it fits, else apart.
 
     The list follows :func:`catalog.plan` (what the user asked for, then their
     settings, then the mood's default), which the heading names too. Until the
     user changes a setting, their language (``t``: chosen, or their Telegram
-    app's) picks the songs' languages. A list past the user's daily budget, or
-    after a /forget, is not sent: the reply says why.
+    app's) picks the songs' languages. A ``reading`` is stored with the list, in
+    one transaction. A reading or a list past the user's daily budget, or after a
+    /forget, is not sent: the reply says why.
     """
     data = context.bot_data
     try:
         chosen, tracks = await pick_songs(data, user.id, user.language_code, work, mood, emotion, strategy, target,
-                                          wish)
+                                          wish, reading)
     except Forgotten:
         await msg.reply_text(replies.forgotten_meanwhile(t))
         return
@@ -112,15 +115,6 @@ async def send_songs(t: Words, msg: Message, context: Context, user: User, work:
 async def record_and_send(t: Words, msg: Message, context: Context, user: User, work: int, name: str,
                           strategy: str | None = None, wish: str | None = None) -> None:
     """Songs for a mood picked by hand; an emotion is recorded as a reading picked by hand, calm/energetic are not."""
-    data = context.bot_data
-    if name in EMOTIONS:
-        try:
-            stored = await asyncio.to_thread(data.catalog.record_mood, user.id, one_hot(name), "manual", work,
-                                             data.settings.daily_readings)
-        except DailyLimit as exc:
-            await msg.reply_text(replies.daily_limit(t, exc.kind, exc.limit))
-            return
-        if stored is None:
-            await msg.reply_text(replies.forgotten_meanwhile(t))
-            return
-    await send_songs(t, msg, context, user, work, name, name, strategy, wish=wish)
+    reading = (NewReading(one_hot(name), "manual", context.bot_data.settings.daily_readings) if name in EMOTIONS
+               else None)
+    await send_songs(t, msg, context, user, work, name, name, strategy, wish=wish, reading=reading)

@@ -8,25 +8,14 @@
 """
 
 from catalog.build import FAMILIES
+from catalog.history import Mood, NewReading, SavedList
+from catalog.lists import Plan, plan
 from catalog.moods import EMOTIONS, TARGETS
-from catalog.service import (
-    FEEDBACK_KINDS,
-    STRATEGIES,
-    Catalog,
-    DailyLimit,
-    Forgotten,
-    Mood,
-    Plan,
-    Preferences,
-    Reason,
-    SavedList,
-    Track,
-    Unfinished,
-    get_catalog,
-    open_catalog,
-    plan,
-)
+from catalog.operations import DailyLimit, Forgotten, Unfinished
+from catalog.people import FEEDBACK_KINDS, STRATEGIES, Preferences
+from catalog.service import Catalog, get_catalog, open_catalog
+from catalog.songs import Reason, Track
 
 __all__ = ["EMOTIONS", "FAMILIES", "FEEDBACK_KINDS", "STRATEGIES", "TARGETS", "Catalog", "DailyLimit", "Forgotten",
-           "Mood", "Plan", "Preferences", "Reason", "SavedList", "Track", "Unfinished", "get_catalog", "open_catalog",
-           "plan"]
+           "Mood", "NewReading", "Plan", "Preferences", "Reason", "SavedList", "Track", "Unfinished", "get_catalog",
+           "open_catalog", "plan"]

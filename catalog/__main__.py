@@ -26,7 +26,8 @@ from catalog.importer import ImportFileError, import_file
 from catalog.languages import default_languages
 from catalog.listing import song_lines
 from catalog.moods import TARGETS
-from catalog.service import STRATEGIES, Catalog, Preferences, open_catalog
+from catalog.people import STRATEGIES, Preferences
+from catalog.service import Catalog, open_catalog
 
 
 def _parser() -> argparse.ArgumentParser:

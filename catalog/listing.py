@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from catalog.service import Reason, Track
+from catalog.songs import Reason, Track
 
 
 def terse(reason: Reason) -> str:

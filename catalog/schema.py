@@ -81,6 +81,9 @@ class User(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     """The Telegram user id."""
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    taste_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    """A new random number with every change of the user's settings or likes; 0 while they have none.
+    Each process remembers a user's taste with the version it read, and reads it again once it differs."""
 
 
 class MoodReading(Base):

@@ -16,19 +16,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import TYPE_CHECKING
+from dataclasses import replace
 
 import requests
 import spotipy
 from spotipy.cache_handler import MemoryCacheHandler
 from spotipy.exceptions import SpotifyException, SpotifyOauthError
-from sqlalchemy import select, update
+from sqlalchemy import Engine, select, update
 
 from catalog.schema import Song, utcnow
 from catalog.settings import CatalogSettings
-
-if TYPE_CHECKING:
-    from catalog.service import Catalog
+from catalog.songs import Track
 
 log = logging.getLogger(__name__)
 
@@ -84,14 +82,20 @@ class SpotifyEnricher:
             self._pause(ERROR_BACKOFF, f"network error ({type(exc).__name__})")
         return None
 
-    def enrich(self, spotify_ids: list[str], catalog: Catalog) -> dict[str, tuple[str, str | None]]:
+    def enriched(self, tracks: list[Track], engine: Engine) -> list[Track]:
+        """The tracks with the links and album art Spotify (or the database's copy of its answers) gave."""
+        found = self.enrich([t.spotify_id for t in tracks], engine)
+        return [replace(t, spotify_url=found[t.spotify_id][0], image_url=found[t.spotify_id][1])
+                if t.spotify_id in found else t for t in tracks]
+
+    def enrich(self, spotify_ids: list[str], engine: Engine) -> dict[str, tuple[str, str | None]]:
         """{spotify_id: (link, album art url)} for the ids Spotify (or the cache) knows.
 
         Cached rows answer at once; the rest are looked up until the deadline
         (twice the request timeout) passes or the breaker opens.
         """
-        with catalog.session() as s:
-            cached = {r.spotify_id: (r.spotify_url, r.image_url) for r in s.execute(
+        with engine.connect() as conn:
+            cached = {r.spotify_id: (r.spotify_url, r.image_url) for r in conn.execute(
                 select(Song.spotify_id, Song.spotify_url, Song.image_url)
                 .where(Song.spotify_id.in_(spotify_ids), Song.enriched_at.is_not(None)))}
         deadline = time.monotonic() + 2 * self.timeout
@@ -106,10 +110,10 @@ class SpotifyEnricher:
                               or f"https://open.spotify.com/track/{sid}",
                               images[0]["url"] if images else None)
         if fresh:
-            with catalog.session.begin() as s:
+            with engine.begin() as conn:
                 for sid, (url, image) in fresh.items():
-                    s.execute(update(Song).where(Song.spotify_id == sid)
-                              .values(spotify_url=url, image_url=image, enriched_at=utcnow()))
+                    conn.execute(update(Song).where(Song.spotify_id == sid)
+                                 .values(spotify_url=url, image_url=image, enriched_at=utcnow()))
         return {**cached, **fresh}
 
     def search_id(self, title: str, artist: str) -> str | None:

@@ -31,7 +31,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a file: the project's packages and the test fakes
 
 from bot.plain import plain  # noqa: E402
-from catalog.service import Catalog, Track  # noqa: E402
+from catalog import Catalog, Track  # noqa: E402
 
 README = ROOT / "README.md"
 PHOTO = ROOT / "tests" / "data" / "congress_D000407.jpg"

@@ -37,7 +37,7 @@ def test_schema_is_migrated_and_seeded(catalog):
             "preferences", "catalog_meta", "saved_playlists", "rate_windows", "alembic_version"} \
         <= set(insp.get_table_names())
     with catalog.engine.connect() as conn:
-        assert conn.execute(text("select version_num from alembic_version")).scalar_one() == "0008"
+        assert conn.execute(text("select version_num from alembic_version")).scalar_one() == "0009"
         assert conn.execute(select(func.count()).select_from(Song)).scalar_one() == SEED_SONGS
     from catalog.db import prepare
 

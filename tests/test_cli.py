@@ -18,8 +18,7 @@ import pytest
 
 from bot import replies
 from bot.plain import plain
-from catalog import Track
-from catalog.service import Reason
+from catalog import Reason, Track
 from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -28,6 +28,66 @@ def test_dependencies_point_one_way(package):
     assert _imports(package) - {package} <= ALLOWED[package]
 
 
+LONGEST = 400
+
+
+@pytest.mark.parametrize("package", sorted(ALLOWED))
+def test_no_module_is_longer_than_400_lines(package):
+    """Small modules with one job each: a long one is a sign that two concerns share it."""
+    long = {str(path.relative_to(ROOT)): lines for path in (ROOT / package).rglob("*.py")
+            if (lines := len(path.read_text().splitlines())) > LONGEST}
+    assert long == {}
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _project_imports(path: Path) -> set[str]:
+    """Our modules a module imports anywhere in it: at load time, inside functions and for type checkers alike.
+
+    ``from pkg import name`` counts as importing ``pkg.name`` when that is a module, else ``pkg`` itself.
+    """
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found |= {f"{node.module}.{alias.name}" if _module_file(f"{node.module}.{alias.name}") else node.module
+                      for alias in node.names}
+    return {name for name in found if name.split(".")[0] in ALLOWED and _module_file(name)}
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str]:
+    """One import cycle of the graph (module -> modules it imports), as a path that returns to its start; [] if none."""
+    done: set[str] = set()
+    path: list[str] = []
+
+    def visit(module: str) -> list[str]:
+        path.append(module)
+        for imported in sorted(graph.get(module, ())):
+            if imported in path:
+                return path[path.index(imported):] + [imported]
+            if imported not in done and (found := visit(imported)):
+                return found
+        done.add(path.pop())
+        return []
+
+    for module in sorted(graph):
+        if module not in done and (found := visit(module)):
+            return found
+    return []
+
+
+def test_no_import_cycles():
+    """Every module can be understood (and loaded) after the ones it imports, never in a circle."""
+    graph = {_module_name(path): _project_imports(path)
+             for package in ALLOWED for path in (ROOT / package).rglob("*.py")}
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]  # the check itself sees a circle
+    assert _cycle(graph) == []
+
+
 def test_env_example_documents_every_setting():
     from bot.settings import BotSettings
     from catalog.settings import CatalogSettings

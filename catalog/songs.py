@@ -1,0 +1,130 @@
+"""Songs: the in-memory index the recommender scores, and songs as shown to a user (:class:`Track`, :class:`Reason`)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from urllib.parse import quote_plus
+
+import numpy as np
+from sqlalchemy import Connection, Engine, Row, bindparam, select
+
+from catalog.index import SongIndex, song_index
+from catalog.moods import regions
+from catalog.schema import Song
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a song is in a list, as data (no words): how it sounds and its place in the list.
+
+    The catalogue knows no language; each front end words a reason in its user's.
+    """
+
+    role: str
+    """"fits" (a match), or in a lift: "meets" (the first song), "step" (between), "arrives" (the last)."""
+    mood: str
+    """The mood it fits, meets, steps toward or arrives at."""
+    step: int
+    """Its place in the list, from 1."""
+    steps: int
+    """Songs in the list."""
+    qualities: tuple[str, ...]
+    """Up to two words of how it sounds, from :data:`catalog.recommend.QUALITIES`."""
+    family: str
+    """Its genre family ("" when unknown)."""
+    tempo: int
+    """Beats per minute."""
+    relaxed: tuple[str, ...] = ()
+    """Preferences left aside for this song ("language", "genre") because too few songs near the mood kept them."""
+
+
+@dataclass(frozen=True)
+class Track:
+    """A song as shown to a user."""
+
+    id: int
+    spotify_id: str
+    title: str
+    artist: str
+    album: str
+    genre: str
+    year: int | None
+    popularity: int
+    valence: float
+    energy: float
+    artists: str = ""
+    family: str = ""
+    language: str = ""
+    explicit: bool | None = None
+    spotify_url: str | None = None
+    image_url: str | None = None
+    reason: Reason | None = None
+    """Why this song, when it came from a recommendation (worded by the front end, in the user's language)."""
+
+    @property
+    def link(self) -> str:
+        """Works with no Spotify credentials at all."""
+        return self.spotify_url or f"https://open.spotify.com/track/{self.spotify_id}"
+
+    @property
+    def youtube_search(self) -> str:
+        return "https://www.youtube.com/results?search_query=" + quote_plus(f"{self.artist} {self.title}")
+
+    @classmethod
+    def of(cls, song: Song | Row) -> Track:
+        return cls(song.id, song.spotify_id, song.title, song.artist, song.album, song.genre, song.year,
+                   song.popularity, song.valence, song.energy, song.artists, song.family, song.language,
+                   song.explicit, song.spotify_url, song.image_url)
+
+
+_TRACK_COLUMNS = (Song.id, Song.spotify_id, Song.title, Song.artist, Song.album, Song.genre, Song.year,
+                  Song.popularity, Song.valence, Song.energy, Song.artists, Song.family, Song.language, Song.explicit,
+                  Song.spotify_url, Song.image_url)
+"""The columns a :class:`Track` shows: a Core select of these skips building ORM objects."""
+_TRACKS = select(*_TRACK_COLUMNS).where(Song.id.in_(bindparam("ids", expanding=True)))
+
+
+class Songs:
+    """The catalogue's songs: one read-only index per process, and tracks by id."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._index: SongIndex | None = None
+        self._index_lock = threading.Lock()
+
+    def index(self) -> SongIndex:
+        """The in-memory song columns, loaded on first use and never changed after, so every thread shares them.
+
+        Songs imported later by another process show up after a restart; the
+        catalogue changes rarely, and a per-request reload would cost more than
+        the whole recommendation.
+        """
+        if self._index is None:
+            with self._index_lock:
+                if self._index is None:
+                    self._index = _load(self.engine)
+        return self._index
+
+    def tracks(self, song_ids: Sequence[int], conn: Connection | None = None) -> list[Track]:
+        """Tracks for ids, in the order given (on ``conn`` when the caller holds one)."""
+        if conn is None:
+            with self.engine.connect() as own:
+                return self.tracks(song_ids, own)
+        songs = {row.id: row for row in conn.execute(_TRACKS, {"ids": list(song_ids)})}
+        return [Track.of(songs[i]) for i in song_ids if i in songs]
+
+
+def _load(engine: Engine) -> SongIndex:
+    """The index with its derived columns computed now (not lazily by whichever request comes first), read-only."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(Song.id, Song.popularity, Song.artist, Song.title, Song.family, Song.language,
+                                   Song.explicit, Song.copy_of, Song.tags,
+                                   *(getattr(Song, f) for f in regions().features)).order_by(Song.id)).all()
+    index = song_index(rows, regions().features, regions().spread)
+    derived = [index.squared_norms, index.clean, index.familiarity]
+    for column in [*(getattr(index, f.name) for f in fields(index)), *derived]:
+        if isinstance(column, np.ndarray):
+            column.flags.writeable = False
+    return index
