@@ -297,6 +297,32 @@ def test_the_camera_page_and_its_api(fake, analyzer, catalog):
     run_bot(fake, analyzer, catalog, scenario, OPS_PORT=port, WEBAPP_URL=APP_URL, WEBAPP_STABLE_SECONDS=0.5)
 
 
+def test_saving_before_songs_show_stores_the_reading_with_a_new_list(fake, analyzer, catalog):
+    """The mood never settles (a long WEBAPP_STABLE_SECONDS), so the page shows no list: Save picks one."""
+    from sqlalchemy import func, select
+
+    from catalog.schema import Recommendation
+
+    port = free_port()
+    signed = {"Authorization": "tma " + web_app_init_data(USER)}
+
+    async def scenario():
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}/app/", timeout=30) as http:
+            view = (await http.post("api/start", headers=signed)).json()
+            mine = {**signed, "X-Camera-View": view["view"]}
+            answer = (await http.post("api/frame", headers=mine, content=face_frame(HAPPY))).json()
+            assert answer["mood"]["label"] == "happy" and answer["songs"] is None
+            mark = fake.mark()
+            assert (await http.post("api/save", headers=mine)).json() == {"saved": "happy"}
+            reply = await wait(fake, "sendMessage", USER, mark)
+            assert reply.params["text"].count("open.spotify.com/track/") == 5
+        assert catalog.latest_mood(USER).source == "camera"
+        with catalog.engine.connect() as conn:
+            assert conn.scalar(select(func.count()).select_from(Recommendation)) == 5
+
+    run_bot(fake, analyzer, catalog, scenario, OPS_PORT=port, WEBAPP_URL=APP_URL, WEBAPP_STABLE_SECONDS=600)
+
+
 def test_a_page_without_a_port_to_serve_it_is_a_setting_error(fake):
     from bot.settings import ConfigError, check
     from tests.test_bot import _settings

@@ -29,7 +29,7 @@ from bot.context import Context, words_of
 from bot.i18n import Words, words
 from bot.live import Suggestion
 from bot.songs import pick_songs, tracked
-from catalog import EMOTIONS, Forgotten
+from catalog import EMOTIONS, Forgotten, NewReading
 
 SOURCE = "camera"
 """The source kind of a saved camera reading (``/history`` says "from the live camera")."""
@@ -84,14 +84,15 @@ async def save_mood(context: Context, t: Words, user: WebAppUser, probs: np.ndar
     label = EMOTIONS[int(np.argmax(probs))]
     ranked = sorted(zip(EMOTIONS, probs.tolist()), key=lambda p: p[1], reverse=True)
     async with tracked(context, user.id, user.id, 0, language=t.locale) as work:
-        stored = await asyncio.to_thread(data.catalog.record_mood, user.id, probs.tolist(), SOURCE, work,
-                                         data.settings.daily_readings)
-        if stored is None:
-            raise Forgotten
         if shown is not None and shown.mood == label:
+            stored = await asyncio.to_thread(data.catalog.record_mood, user.id, probs.tolist(), SOURCE, work,
+                                             data.settings.daily_readings)
+            if stored is None:
+                raise Forgotten
             heading, tracks = shown.heading, shown.tracks
-        else:
-            chosen, tracks = await pick_songs(data, user.id, user.language_code, work, probs.tolist(), label)
+        else:  # the reading is stored with its new list, in one transaction
+            chosen, tracks = await pick_songs(data, user.id, user.language_code, work, probs.tolist(), label,
+                                              reading=NewReading(probs.tolist(), SOURCE, data.settings.daily_readings))
             heading = replies.heading(t, label, chosen.strategy, chosen.target)
     text = replies.camera_summary(t, ranked) + "\n\n" + replies.songs_text(t, tracks, heading)
     await context.bot.send_message(user.id, text, reply_markup=replies.songs_keyboard(
