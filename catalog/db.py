@@ -84,23 +84,9 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    engine = create_engine(url, connect_args={} if "options" in parsed.query else ASYNC_COMMIT, hide_parameters=True)
+    engine = create_engine(url, hide_parameters=True)
     _ping_when_in_doubt(engine)
     return engine
-
-
-ASYNC_COMMIT = {"options": "-c synchronous_commit=off"}
-"""PostgreSQL's pairing for SQLite's ``synchronous=NORMAL``: a commit does not wait for its WAL to reach the disk.
-
-A photo commits three times (its pending work, its reading with its songs,
-the end of the work), and waiting for the three flushes was a sixth of the
-photo's database time on a PostgreSQL over a Unix socket. Committed rows are
-seen by every connection at once, and a crash of the bot loses nothing; a
-crash of the server or a power cut loses at most the last fraction of a
-second of commits (the WAL writer flushes every 200 ms), never the database's
-consistency. ``/forget`` still waits for the disk (``catalog.people``). An
-``options`` query parameter in the database URL replaces this setting.
-"""
 
 
 IDLE_PING_SECONDS = 10.0

@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, delete, select, text, update
+from sqlalchemy import Connection, Engine, bindparam, delete, select, update
 
 from catalog.build import FAMILIES
 from catalog.db import erase_deleted
@@ -224,8 +224,6 @@ class People:
         """
         counts = {}
         with self.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":  # on the disk before it is answered (see catalog.db.ASYNC_COMMIT)
-                conn.execute(text("SET LOCAL synchronous_commit TO on"))
             conn.execute(select(User.id).where(User.id == user_id).with_for_update())
             for name, owner in (("pending", PendingWork.user_id), ("moods", MoodReading.user_id),
                                 ("recommendations", Recommendation.user_id), ("feedback", Feedback.user_id),
