@@ -11,12 +11,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import select as select_
+import time
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, delete, event, insert, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 
 from catalog.importer import import_file
 from catalog.schema import CatalogMeta
@@ -56,7 +59,11 @@ CHECKPOINT_WAIT_MS = 2_000
 
 
 def make_engine(url: str) -> Engine:
-    """Create the engine; for SQLite also the owner-only file, foreign keys, WAL, secure delete and a busy timeout."""
+    """Create the engine; for SQLite also the owner-only file, foreign keys, WAL, secure delete and a busy timeout.
+
+    For PostgreSQL, a connection leaving the pool is checked for a server that went away
+    (:func:`_ping_when_in_doubt`), at no round trip while it was in use a moment ago.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -77,7 +84,41 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    engine = create_engine(url, hide_parameters=True)
+    _ping_when_in_doubt(engine)
+    return engine
+
+
+IDLE_PING_SECONDS = 10.0
+"""A pooled connection idle for longer is pinged before use: a silent drop (a NAT's idle timeout) shows no sign."""
+
+
+def _ping_when_in_doubt(engine: Engine) -> None:
+    """Check a PostgreSQL connection as it leaves the pool, and replace it when the server is gone.
+
+    A ping on every checkout (``pool_pre_ping``) is a round trip, and a photo
+    checks a connection out several times. An idle connection's socket has
+    nothing to read unless the server spoke first: a restart, a terminated
+    backend or an idle timeout sends an error and closes it, which a zero-wait
+    ``select`` sees at no cost. Only a connection whose socket has something to
+    read, or that sat in the pool past ``IDLE_PING_SECONDS``, is pinged; a
+    failed ping makes the pool connect anew, as pre-ping does.
+    """
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_conn, record) -> None:
+        record.info["returned"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _check(dbapi_conn, record, _proxy) -> None:
+        returned = record.info.get("returned")
+        if returned is None:  # connected just now
+            return
+        try:
+            if time.monotonic() - returned < IDLE_PING_SECONDS and not select_.select([dbapi_conn], [], [], 0)[0]:
+                return
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:  # whatever the driver raises: the pool then connects anew
+            raise DisconnectionError(f"the database closed the connection: {exc}") from exc
 
 
 def erase_deleted(engine: Engine) -> None:

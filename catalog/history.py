@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.orm import sessionmaker
 
 from catalog.moods import EMOTIONS
-from catalog.operations import Forgotten, pending, within_day
+from catalog.operations import Forgotten, over_day, pending, within_day
 from catalog.schema import MoodReading, SavedPlaylist, utcnow
 from catalog.songs import Songs, Track
 from catalog.store import aware, ensure_user, retried
@@ -66,16 +66,20 @@ class SavedList:
     songs: int
 
 
-def store_reading(conn: Connection, user_id: int, reading: NewReading) -> Mood:
+def store_reading(conn: Connection, user_id: int, reading: NewReading, today: int | None = None) -> Mood:
     """Insert a reading in the caller's transaction, after the user's row is locked and their work checked.
 
-    Raises :class:`DailyLimit` (nothing stored) beyond ``reading.per_day`` readings in the last 24 hours.
+    Raises :class:`DailyLimit` (nothing stored) beyond ``reading.per_day`` readings in the last 24 hours:
+    ``today`` of them when the caller counted them already, else counted here.
     """
     if len(reading.probs) != len(EMOTIONS):
         raise ValueError(f"expected {len(EMOTIONS)} probabilities, got {len(reading.probs)}")
     probs = tuple(round(float(p), 5) for p in reading.probs)
     best = int(np.argmax(probs))
-    within_day(conn, MoodReading, user_id, 1, reading.per_day, "readings")
+    if today is None:
+        within_day(conn, MoodReading, user_id, 1, reading.per_day, "readings")
+    else:
+        over_day(today, 1, reading.per_day, "readings")
     at = utcnow()
     conn.execute(_INSERT_READING, {"user_id": user_id, "source": reading.source, "probs": list(probs),
                                    "emotion": EMOTIONS[best], "confidence": probs[best], "created_at": at})

@@ -13,18 +13,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
-from sqlalchemy import Engine, insert
+from sqlalchemy import Connection, Engine, insert
 
 from catalog.content import HELD_BACK, held_back
 from catalog.history import NewReading, store_reading
 from catalog.index import SongIndex
 from catalog.moods import default_strategy, dominant, lift_target, regions
-from catalog.operations import DailyLimit, Forgotten, pending, within_day
+from catalog.operations import DailyLimit, checked_today, over_day
 from catalog.people import STRATEGIES, People, Preferences, taste_of
 from catalog.recommend import Pick, choose, lift_points, qualities
 from catalog.schema import Recommendation, utcnow
 from catalog.songs import Reason, Songs, Track
-from catalog.store import ensure_user, retried
+from catalog.store import autocommit, ensure_user, retried
 
 _REMEMBER = insert(Recommendation)
 
@@ -96,46 +96,51 @@ class SongLists:
         strategy, n = chosen.strategy, chosen.n
         if n < 1:
             if user_id is not None and reading is not None:
-                self._remember(user_id, [], strategy, work, per_day, reading)
+                with self.engine.connect() as conn:
+                    self._remember(conn, user_id, [], strategy, work, per_day, reading)
             return []
         goal = chosen.target or emotion
         if strategy == "lift":
             points = lift_points(start, space.point(goal), n)
         else:
             points = [space.point(goal) if chosen.target else start] * n
-        exclude, taste = self.people.memory(user_id, prefs) if user_id is not None else (set(), taste_of(prefs))
-        taste = replace(taste, hidden=held_back(on or dt.date.today(), wish), wish=wish)
         index = self.songs.index()
-        picks = choose(index, points, space.spread, taste, exclude, np.random.default_rng(seed),
-                       lift_from=emotion if strategy == "lift" else None)
-        ids = [int(index.ids[p.position]) for p in picks]
-        if user_id is not None and (ids or reading is not None):
-            tracks = self._remember(user_id, ids, strategy, work, per_day, reading)
-        else:
-            tracks = self.songs.tracks(ids)
+        with autocommit(self.engine) if user_id is None else self.engine.connect() as conn:
+            exclude, taste = (self.people.memory(user_id, prefs, conn) if user_id is not None
+                              else (set(), taste_of(prefs)))
+            taste = replace(taste, hidden=held_back(on or dt.date.today(), wish), wish=wish)
+            picks = choose(index, points, space.spread, taste, exclude, np.random.default_rng(seed),
+                           lift_from=emotion if strategy == "lift" else None)
+            ids = [int(index.ids[p.position]) for p in picks]
+            if user_id is not None and (ids or reading is not None):
+                tracks = self._remember(conn, user_id, ids, strategy, work, per_day, reading)
+            else:
+                tracks = self.songs.tracks(ids, conn)
         reasons = [_reason(index, space.features, p, k, len(picks), emotion, goal, strategy)
                    for k, p in enumerate(picks)]
         return [replace(t, reason=r) for t, r in zip(tracks, reasons)]
 
     @retried
-    def _remember(self, user_id: int, ids: list[int], strategy: str, work: int | None, per_day: int | None,
-                  reading: NewReading | None) -> list[Track]:
-        """Store the reading and the list in one transaction; the list's tracks, read on the same connection.
+    def _remember(self, conn: Connection, user_id: int, ids: list[int], strategy: str, work: int | None,
+                  per_day: int | None, reading: NewReading | None) -> list[Track]:
+        """Store the reading and the list in one transaction on ``conn``; the list's tracks, read on it first.
 
         The tracks are read before the first write, so on SQLite the write lock
-        is held only for the writes themselves.
+        is held only for the writes themselves. The pending work and the day's
+        counts are one statement (:func:`checked_today`), the songs one batch
+        (psycopg sends it in one round trip). Whatever fails rolls the transaction back, so that a retry
+        starts afresh on the same connection.
         """
         over: DailyLimit | None = None
-        with self.engine.connect() as conn:
+        try:
             tracks = self.songs.tracks(ids, conn)
             ensure_user(conn, user_id)
-            if not pending(conn, work):
-                raise Forgotten
+            today = checked_today(conn, user_id, work)
             if reading is not None:
-                store_reading(conn, user_id, reading)
+                store_reading(conn, user_id, reading, today.readings)
             if ids:
                 try:
-                    within_day(conn, Recommendation, user_id, len(ids), per_day, "songs")
+                    over_day(today.songs, len(ids), per_day, "songs")
                 except DailyLimit as exc:  # the reading stays, as it would had it come on its own
                     over = exc
                 else:
@@ -143,6 +148,9 @@ class SongLists:
                     conn.execute(_REMEMBER, [{"user_id": user_id, "song_id": i, "strategy": strategy, "created_at": now}
                                              for i in ids])
             conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
         if over is not None:
             raise over
         return tracks

@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 
 from catalog.schema import MoodReading, PendingWork, RateWindow, Recommendation, SavedPlaylist, SeenUpdate, utcnow
-from catalog.store import count, dialect_insert
+from catalog.store import autocommit, count, dialect_insert
 
 SEEN_UPDATES_KEPT = dt.timedelta(days=1)
 """Telegram redelivers an unanswered update for at most about a day."""
@@ -45,6 +45,9 @@ _TODAY = {table: select(func.count()).select_from(table).where(table.user_id == 
                                                                table.created_at >= bindparam("since"))
           for table in (MoodReading, Recommendation, SavedPlaylist)}
 """The statements a photo runs, built once: building one costs several times what running it does."""
+_GUARD = select(_PENDING.scalar_subquery().label("pending"), _TODAY[MoodReading].scalar_subquery().label("readings"),
+                _TODAY[Recommendation].scalar_subquery().label("songs"))
+"""The pending check and the day's two counts of a photo's transaction, in one round trip."""
 
 
 @functools.cache
@@ -100,21 +103,46 @@ def pending(conn: Connection, work: int | None) -> bool:
     return work is None or conn.execute(_PENDING, {"work": work}).first() is not None
 
 
+@dataclass(frozen=True)
+class Today:
+    """The readings and songs a user stored in the last 24 hours."""
+
+    readings: int
+    songs: int
+
+
+def checked_today(conn: Connection, user_id: int, work: int | None) -> Today:
+    """:func:`pending` (else :class:`Forgotten`) and what the user stored in the last day, in one statement.
+
+    Called after the user's row is locked, as :func:`within_day` is: a photo's
+    transaction needs all three answers before its writes, and on PostgreSQL
+    each statement is a round trip.
+    """
+    row = conn.execute(_GUARD, {"work": work, "user": user_id, "since": utcnow() - DAY}).one()
+    if work is not None and row.pending is None:
+        raise Forgotten
+    return Today(row.readings, row.songs)
+
+
 def within_day(conn: Connection, table: type[MoodReading] | type[Recommendation] | type[SavedPlaylist],
                user_id: int, adding: int, per_day: int | None, kind: str) -> None:
     """Raise :class:`DailyLimit` if ``adding`` more rows would give the user more than ``per_day`` in 24 hours.
 
     Called after the user's row is locked, so two replicas cannot both take the last allowance.
     """
-    if per_day is None:
-        return
-    stored = conn.execute(_TODAY[table], {"user": user_id, "since": utcnow() - DAY}).scalar_one()
-    if stored + adding > per_day:
+    if per_day is not None:
+        over_day(conn.execute(_TODAY[table], {"user": user_id, "since": utcnow() - DAY}).scalar_one(), adding,
+                 per_day, kind)
+
+
+def over_day(stored: int, adding: int, per_day: int | None, kind: str) -> None:
+    """Raise :class:`DailyLimit` if ``stored`` rows of the last day and ``adding`` more exceed ``per_day``."""
+    if per_day is not None and stored + adding > per_day:
         raise DailyLimit(kind, per_day)
 
 
 class Operations:
-    """Pending work, seen updates and rate windows: one short Core statement each."""
+    """Pending work, seen updates and rate windows: one short Core statement each, which commits by itself."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
@@ -125,19 +153,19 @@ class Operations:
 
         ``language`` (the user's language tag) is what a lost piece of work is apologised in.
         """
-        with self.engine.begin() as conn:
+        with autocommit(self.engine) as conn, conn.begin():
             return conn.execute(_BEGIN, {"user_id": user_id, "chat_id": chat_id, "message_id": message_id,
                                          "language": language[:16], "started_at": utcnow()}).scalar_one()
 
     def end_work(self, work: int) -> None:
         """Work done without a mood to store (no face, bad input, abandoned)."""
-        with self.engine.begin() as conn:
+        with autocommit(self.engine) as conn, conn.begin():
             conn.execute(_END, {"work": work})
 
     def keep_alive(self, works: Sequence[tuple[int, int]]) -> None:
         """Heartbeat of this process's running work, by (chat id, message id): not to be claimed as dead."""
         if works:
-            with self.engine.begin() as conn:
+            with autocommit(self.engine) as conn, conn.begin():
                 conn.execute(update(PendingWork).where(tuple_(PendingWork.chat_id, PendingWork.message_id)
                                                        .in_(works)).values(started_at=utcnow()))
 
@@ -148,7 +176,7 @@ class Operations:
         user is told once.
         """
         cutoff = utcnow() - dt.timedelta(seconds=older_than)
-        with self.engine.begin() as conn:
+        with autocommit(self.engine) as conn, conn.begin():
             rows = conn.execute(delete(PendingWork).where(PendingWork.started_at < cutoff)
                                 .returning(PendingWork.chat_id, PendingWork.message_id, PendingWork.language)).all()
         return [Unfinished(r.chat_id, r.message_id, r.language) for r in rows]
@@ -175,7 +203,7 @@ class Operations:
         last allowance.
         """
         now = time.time() if now is None else now
-        with self.engine.begin() as conn:
+        with autocommit(self.engine) as conn, conn.begin():
             used, started = conn.execute(_allowance(conn.dialect.name), {
                 "user": user_id, "kind": kind, "now": now, "opened_before": now - window, "limit": limit,
                 "refused": limit + 2}).one()
@@ -183,5 +211,5 @@ class Operations:
 
     def prune_rate_windows(self, before: float) -> int:
         """Drop the windows that opened before ``before`` (epoch seconds); how many went."""
-        with self.engine.begin() as conn:
+        with autocommit(self.engine) as conn, conn.begin():
             return count(conn.execute(delete(RateWindow).where(RateWindow.started < before)))

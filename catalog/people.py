@@ -43,7 +43,7 @@ from catalog.schema import (
     utcnow,
 )
 from catalog.songs import Songs
-from catalog.store import count, ensure_user, insert_for, retried
+from catalog.store import autocommit, count, ensure_user, insert_for, retried
 
 STRATEGIES = ("match", "lift")
 FEEDBACK_KINDS = ("like", "dislike", "skip")
@@ -196,16 +196,20 @@ class People:
         """Families the user's likes and dislikes lean toward (+) or away from (-)."""
         return dict(self._profile(user_id)[1].families)
 
-    def memory(self, user_id: int, prefs: Preferences) -> tuple[set[int], Taste]:
+    def memory(self, user_id: int, prefs: Preferences, conn: Connection | None = None) -> tuple[set[int], Taste]:
         """(song ids not to show: recent or disliked; the user's taste: settings plus what feedback taught).
 
-        One statement reads the taste version and the recent songs together.
+        One statement reads the taste version and the recent songs together (on
+        ``conn`` when the caller holds one: a photo's list reads and writes on one
+        connection).
         """
+        if conn is None:
+            with autocommit(self.engine) as own:
+                return self.memory(user_id, prefs, own)
         since = utcnow() - dt.timedelta(days=self.recent_days)
-        with self.engine.connect() as conn:
-            rows = conn.execute(_RECENT, {"user": user_id, "since": since}).all()
-            recent = {r.song_id for r in rows if r.song_id is not None}
-            _, learned = self._known(conn, user_id, rows[0].taste_version if rows else None)
+        rows = conn.execute(_RECENT, {"user": user_id, "since": since}).all()
+        recent = {r.song_id for r in rows if r.song_id is not None}
+        _, learned = self._known(conn, user_id, rows[0].taste_version if rows else None)
         return recent | learned.disliked, taste_of(prefs, dict(learned.families), set(learned.liked_artists),
                                                    learned.verdicts)
 
@@ -233,7 +237,7 @@ class People:
 
     # -- what this process keeps ---------------------------------------------------------
     def _profile(self, user_id: int) -> tuple[Preferences | None, Learned]:
-        with self.engine.connect() as conn:
+        with autocommit(self.engine) as conn:  # no snapshot to share: the version is read first (see _known)
             version = conn.execute(_VERSION, {"user": user_id}).scalar()
             return self._known(conn, user_id, version)
 

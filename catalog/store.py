@@ -14,10 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar, cast
 
-from sqlalchemy import Connection, CursorResult, Executable, bindparam
+from sqlalchemy import Connection, CursorResult, Engine, Executable, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -48,6 +49,24 @@ def retried(method: Callable[P, R]) -> Callable[P, R]:
                 time.sleep(0.05 * (attempt + 1))
         raise AssertionError("unreachable")
     return wrapper
+
+
+@contextmanager
+def autocommit(engine: Engine) -> Iterator[Connection]:
+    """A connection for statements that each stand alone: on PostgreSQL in the driver's autocommit mode.
+
+    Otherwise psycopg sends BEGIN before the first statement and the pool a
+    ROLLBACK (or ``commit()`` a COMMIT) after the last, each a round trip of its
+    own; a statement that is its own transaction needs neither (and after a
+    ROLLBACK psycopg drops the statements it had prepared). Writers still
+    wrap their statement in ``conn.begin()`` (a no-op on the wire here), so
+    SQLite commits it as before. SQLite keeps its default: its driver begins
+    only before a write, and switching modes would cost a PRAGMA each way.
+    """
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+        yield conn
 
 
 def count(result: object) -> int:

@@ -45,6 +45,24 @@ def test_schema_is_migrated_and_seeded(catalog):
     assert catalog.stats()["songs"] == SEED_SONGS
 
 
+def test_connections_the_server_ended_are_replaced_before_use(catalog):
+    """A restarted server (here: every backend of the database terminated) costs no request an error."""
+    if catalog.engine.dialect.name != "postgresql":
+        pytest.skip("only a database server ends connections")
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    assert catalog.language(1) == "" and catalog.begin_work(1, 1, 1)  # connections in the pool
+    admin = create_engine(catalog.engine.url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as conn:
+        ended = conn.execute(text("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000)) FROM "
+                                  "pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                                  )).scalar_one()
+    admin.dispose()
+    assert ended >= 1
+    assert catalog.language(1) == "" and catalog.begin_work(1, 1, 2)
+
+
 def _alembic(engine, verb: str, revision: str) -> None:
     from alembic import command
     from alembic.config import Config

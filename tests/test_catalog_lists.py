@@ -37,6 +37,22 @@ def test_a_photo_is_three_commits_its_reading_and_songs_one(catalog):
     assert catalog.latest_mood(601).emotion == "sad" and catalog.latest_mood(601).source == "photo"
 
 
+def test_a_new_users_photo_is_nine_statements_on_four_connections(catalog):
+    """Each statement is a round trip on PostgreSQL: the bot's store work per photo, counted."""
+    catalog.index()  # read once per process, before any photo
+    sent: list[str] = []
+    checkouts: list[object] = []
+    event.listen(catalog.engine, "before_cursor_execute", lambda _c, _k, statement, *_: sent.append(statement))
+    event.listen(catalog.engine.pool, "checkout", lambda *_: checkouts.append(1))
+    work = catalog.begin_work(605, 605, 1)
+    prefs = catalog.preferences(605, "en")
+    catalog.recommend(605, SAD, n=5, preferences=prefs, work=work, per_day=500, reading=NewReading(SAD, "photo", 100))
+    catalog.end_work(work)
+    # pending work; the taste version; the recent songs, the tracks, the user, the work and the day's counts,
+    # the reading, the songs (one batch); the end of the work
+    assert len(sent) == 9 and len(checkouts) == 4
+
+
 def test_the_readings_limit_stores_nothing_and_the_songs_limit_keeps_the_reading(catalog):
     user = 602
     catalog.recommend(user, SAD, n=5, reading=NewReading(SAD, "photo", 1))
