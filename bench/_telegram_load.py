@@ -1,7 +1,8 @@
 """The load side of bench_bot_load.py, in its own process: the fake Bot API plus the users it plays.
 
 Run by bench_bot_load.py, never by hand. It prints ``READY <base url>``, waits
-until every bot replica has started (``setMyCommands``), plays three scenarios
+until every bot replica serves (its ``setWebhook``, or the ``deleteWebhook`` polling begins with: after
+start-up has loaded the song index and introduced the bot in every language), plays three scenarios
 (steady photos, a burst between the lines ``BURST`` and ``BURST DONE``, mixed
 photos/commands/buttons) and prints one JSON line of figures. Updates reach
 the bots by getUpdates, or, with ``--webhook``, by POSTs spread round robin over
@@ -147,7 +148,8 @@ def main() -> None:
     with FakeTelegram() as fake:
         print(f"READY {fake.origin}", flush=True)
         deadline = time.monotonic() + 120
-        while fake.count("setMyCommands") < args.replicas:
+        serving = "setWebhook" if args.webhook else "deleteWebhook"  # after start-up, as updates begin to flow
+        while fake.count(serving) < args.replicas:
             if time.monotonic() > deadline:
                 raise SystemExit("the bot replicas did not start within 120 s")
             time.sleep(0.1)
