@@ -28,9 +28,13 @@ ENTITY = re.compile(r"&(#\d+|#x[0-9a-f]+|[a-z]+);", re.I)
 NATIVE_NOISE = ("XNNPACK", "oneDNN", "absl::InitializeLog")
 
 
+def _environ(cwd: Path, **env: str) -> dict[str, str]:
+    """A newcomer's environment: this checkout's packages, a home of its own, nothing else of ours."""
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(ROOT), "HOME": str(cwd), **env}
+
+
 def _run(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
-    environ = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(ROOT), "HOME": str(cwd), **env}
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True, env=environ, cwd=cwd,
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, env=_environ(cwd, **env), cwd=cwd,
                           timeout=300)
 
 
@@ -116,11 +120,10 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(package, seeded_sqli
     """``python -m catalog recommend happy | head -2``: no BrokenPipeError traceback (``true`` reads nothing)."""
     shutil.copyfile(seeded_sqlite, tmp_path / "catalog.db")
     args = ["recommend", "happy"] if package == "catalog" else ["predict", str(PHOTO)]
-    environ = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(ROOT), "HOME": str(tmp_path),
-               "DATABASE_URL": f"sqlite:///{tmp_path / 'catalog.db'}"}
     command = shlex.join([sys.executable, "-m", package, *args])
     out = subprocess.run(["bash", "-c", f"set -o pipefail; {command} | true"], capture_output=True, text=True,
-                         env=environ, cwd=tmp_path, timeout=300)
+                         env=_environ(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'catalog.db'}"), cwd=tmp_path,
+                         timeout=300)
     assert "Traceback" not in out.stderr and "BrokenPipeError" not in out.stderr
     assert out.returncode == 1, out.stderr  # the pipe's status says the output was cut short
 
