@@ -119,10 +119,12 @@ class Songs:
 def _load(engine: Engine) -> SongIndex:
     """The index with its derived columns computed now (not lazily by whichever request comes first), read-only."""
     with engine.connect() as conn:
-        rows = conn.execute(select(Song.id, Song.popularity, Song.artist, Song.title, Song.family, Song.language,
-                                   Song.explicit, Song.copy_of, Song.tags,
-                                   *(getattr(Song, f) for f in regions().features)).order_by(Song.id)).all()
-    index = song_index(rows, regions().features, regions().spread)
+        result = conn.execute(select(Song.id, Song.popularity, Song.artist, Song.title, Song.family, Song.language,
+                                     Song.explicit, Song.copy_of, Song.tags,
+                                     *(getattr(Song, f) for f in regions().features)).order_by(Song.id))
+        names, rows = list(result.keys()), result.all()
+    columns = dict(zip(names, zip(*rows))) if rows else {name: () for name in names}
+    index = song_index(columns, regions().features, regions().spread)
     derived = [index.squared_norms, index.clean, index.familiarity]
     for column in [*(getattr(index, f.name) for f in fields(index)), *derived]:
         if isinstance(column, np.ndarray):

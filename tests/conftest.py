@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from catalog.index import SongIndex
 
 DATA = Path(__file__).parent / "data"
 FACES_DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "faces-dev"
@@ -44,15 +51,33 @@ def analyzer():
     return EmotionAnalyzer(ModelSettings())
 
 
+@contextmanager
+def _built_once(tmp_path_factory, name: str) -> Iterator[tuple[Path, bool]]:
+    """A folder that every pytest-xdist worker of this run shares, and whether it is built yet; the block runs
+    under an exclusive lock, so the first worker builds while the others wait and then reuse what it built."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent
+    folder = base / name
+    folder.mkdir(exist_ok=True)
+    done = folder / ".built"
+    with open(base / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield folder, done.exists()
+        done.touch()
+
+
 @pytest.fixture(scope="session")
 def seeded_sqlite(tmp_path_factory) -> Path:
-    """A migrated and seeded SQLite file, built once; tests get copies."""
+    """A migrated and seeded SQLite file, built once per run; tests get copies."""
     from catalog.db import make_engine, prepare
 
-    path = tmp_path_factory.mktemp("seed") / "catalog.db"
-    engine = make_engine(f"sqlite:///{path}")
-    prepare(engine)
-    engine.dispose()
+    with _built_once(tmp_path_factory, "seed") as (folder, built):
+        path = folder / "catalog.db"
+        if not built:
+            engine = make_engine(f"sqlite:///{path}")
+            prepare(engine)
+            engine.dispose()
     return path
 
 
@@ -69,17 +94,21 @@ def _admin(url: str, *statements: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def seeded_postgres() -> str:
-    """A migrated and seeded PostgreSQL database, built once and used as a template."""
+def seeded_postgres(tmp_path_factory) -> str:
+    """A migrated and seeded PostgreSQL database, built once per run and used as every worker's template."""
     from sqlalchemy.engine import make_url
 
     from catalog.db import make_engine, prepare
 
-    template = make_url(POSTGRES_URL).set(database=make_url(POSTGRES_URL).database + "_seed")
-    _admin(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{template.database}"', f'CREATE DATABASE "{template.database}"')
-    engine = make_engine(template.render_as_string(hide_password=False))
-    prepare(engine)
-    engine.dispose()
+    shared = make_url(os.environ["TEST_POSTGRES_URL"])
+    template = shared.set(database=shared.database + "_seed")
+    with _built_once(tmp_path_factory, "seed-postgres") as (_, built):
+        if not built:
+            _admin(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{template.database}" WITH (FORCE)',
+                   f'CREATE DATABASE "{template.database}"')
+            engine = make_engine(template.render_as_string(hide_password=False))
+            prepare(engine)
+            engine.dispose()
     return template.database
 
 
@@ -104,8 +133,18 @@ def catalog(request, tmp_path, seeded_sqlite):
         url = POSTGRES_URL
     engine = make_engine(url)
     prepare(engine)
-    yield Catalog(engine, CatalogSettings(DATABASE_URL=url, SPOTIFY_CLIENT_ID="", SPOTIFY_CLIENT_SECRET=""))
+    fresh = Catalog(engine, CatalogSettings(DATABASE_URL=url, SPOTIFY_CLIENT_ID="", SPOTIFY_CLIENT_SECRET=""))
+    # Every fresh catalogue is a copy of the seed, so it shares the seed's song index (loaded once per worker
+    # and backend), as a bot's threads share one: loading 117 k songs was most of the suite's time.
+    if request.param not in _SEED_INDEXES:
+        _SEED_INDEXES[request.param] = fresh.index()
+    fresh.songs._index = _SEED_INDEXES[request.param]
+    yield fresh
     engine.dispose()
+
+
+_SEED_INDEXES: dict[str, SongIndex] = {}
+"""The seed catalogue's song index per backend, read from the worker's first fresh copy."""
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ popular than nothing else), in milliseconds and without a database.
 from __future__ import annotations
 
 import datetime as dt
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -34,11 +33,10 @@ def _catalogue(**columns):
             "language": np.full(N, "en", object), "explicit": np.zeros(N, int), "copy_of": np.full(N, "", object),
             "tags": np.full(N, "", object)}
     base.update(columns)
-    rows = [SimpleNamespace(id=k + 1, artist=f"artist {k}", title=f"song {k}",
-                            **{name: values[k] for name, values in base.items()},
-                            **dict(zip(space.features, features[k].tolist())))
-            for k in range(N)]
-    return song_index(rows, space.features, space.spread), features
+    columns = {"id": range(1, N + 1), "artist": [f"artist {k}" for k in range(N)],
+               "title": [f"song {k}" for k in range(N)], **{name: list(values) for name, values in base.items()},
+               **dict(zip(space.features, features.T.tolist()))}
+    return song_index(columns, space.features, space.spread), features
 
 
 def _picks(index, mood: str, taste: Taste, lists: int = 20, n: int = 5, strategy: str = "match") -> list[int]:
