@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -17,6 +17,8 @@ from catalog.moods import scale
 
 ARTIST_SHARE = 0.5
 """How much of a song's familiarity comes from its artist's best-known song rather than its own popularity."""
+KEPT_MASKS = 256
+"""Masks of sets of families, languages or tags an index keeps (117 KB each on 117 k songs)."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,11 @@ class SongIndex:
         return len(self.ids)
 
     @cached_property
+    def by_feature(self) -> np.ndarray:
+        """``features`` transposed, (F, N) and contiguous: one row per feature."""
+        return np.ascontiguousarray(self.features.T)
+
+    @cached_property
     def squared_norms(self) -> np.ndarray:
         return (self.features.astype(np.float64) ** 2).sum(axis=1).astype(np.float32)
 
@@ -63,9 +70,10 @@ class SongIndex:
         """Root-mean-square scaled distance of every song to a point given in the same (spread-divided) space.
 
         ``einsum`` rather than ``@``: a tall, seven-column matrix times a vector goes to threaded BLAS, which
-        took 22 ms instead of 1.5 ms on a busy two-core machine.
+        took 22 ms instead of 1.5 ms on a busy two-core machine; over the features stored column by column
+        (:attr:`by_feature`), since a pass along each contiguous column is four times faster than across rows.
         """
-        projection = np.einsum("ij,j->i", self.features, point.astype(np.float32))
+        projection = _project(self.by_feature, point)
         squared = self.squared_norms - np.float32(2.0) * projection
         squared += np.float32(point @ point)
         return np.sqrt(np.maximum(squared, np.float32(0.0)) / np.float32(self.features.shape[1]))
@@ -86,9 +94,9 @@ class SongIndex:
         if not on_line:
             by_key = {p.tobytes(): self.distances(p) for p in unique}
         else:
-            from_first = self.squared_norms - np.float32(2.0) * np.einsum(
-                "ij,j->i", self.features, first.astype(np.float32)) + np.float32(first @ first)
-            along = np.einsum("ij,j->i", self.features, direction.astype(np.float32)) - np.float32(first @ direction)
+            from_first = (self.squared_norms - np.float32(2.0) * _project(self.by_feature, first)
+                          + np.float32(first @ first))
+            along = _project(self.by_feature, direction) - np.float32(first @ direction)
             by_key = {}
             for p, t in zip(unique, steps):
                 squared = from_first - np.float32(2.0 * t) * along
@@ -117,14 +125,31 @@ class SongIndex:
         rows = np.minimum(np.searchsorted(self.ids, wanted), len(self.ids) - 1)
         return rows[self.ids[rows] == wanted]
 
+    @cached_property
+    def _masks(self) -> dict[tuple[str, frozenset[str]], np.ndarray]:
+        """Masks of families, languages and tags already asked for: a few sets (a language's defaults, the usual
+        held-back tags) recur in nearly every list."""
+        return {}
+
+    def _kept(self, kind: str, keys: frozenset[str] | set[str], make: Callable[[], np.ndarray]) -> np.ndarray:
+        """The mask ``make`` gives, kept read-only for the next list that asks (at most ``KEPT_MASKS``)."""
+        key = (kind, frozenset(keys))
+        mask = self._masks.get(key)
+        if mask is None:
+            mask = make()
+            mask.flags.writeable = False
+            if len(self._masks) < KEPT_MASKS:
+                self._masks[key] = mask
+        return mask
+
     def family_mask(self, names: frozenset[str] | set[str]) -> np.ndarray:
-        return _member(self.family_code, [self.families.index(n) for n in names if n in self.families],
-                       len(self.families))
+        return self._kept("family", names, lambda: _member(
+            self.family_code, [self.families.index(n) for n in names if n in self.families], len(self.families)))
 
     def language_mask(self, codes: frozenset[str] | set[str]) -> np.ndarray:
         """Songs in any of the languages ``codes``."""
-        return _member(self.language_code, [self.languages.index(c) for c in codes if c in self.languages],
-                       len(self.languages))
+        return self._kept("language", codes, lambda: _member(
+            self.language_code, [self.languages.index(c) for c in codes if c in self.languages], len(self.languages)))
 
     def artist_mask(self, codes: frozenset[int] | set[int]) -> np.ndarray:
         """Songs whose first artist is any of ``codes`` (``artist_code`` values)."""
@@ -133,7 +158,7 @@ class SongIndex:
     def tagged(self, tags: frozenset[str] | set[str]) -> np.ndarray:
         """Songs carrying any of ``tags``."""
         bits = sum(1 << TAGS.index(t) for t in tags if t in TAGS)
-        return (self.tags & bits) != 0
+        return self._kept("tags", tags, lambda: (self.tags & bits) != 0)
 
 
 def song_index(columns: Mapping[str, Sequence[Any]], features: Sequence[str], spread: np.ndarray) -> SongIndex:
@@ -164,6 +189,11 @@ def song_index(columns: Mapping[str, Sequence[Any]], features: Sequence[str], sp
         tags=np.array([_bits(t) for t in columns["tags"]], np.uint8).reshape(n),
         valence=np.array(columns["valence"], np.float64).astype(np.float32).reshape(n),
         energy=np.array(columns["energy"], np.float64).astype(np.float32).reshape(n))
+
+
+def _project(by_feature: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """Each song's features (stored column by column) dotted with ``vector``, in float32."""
+    return np.einsum("j,ji->i", vector.astype(np.float32), by_feature)
 
 
 def _member(codes: np.ndarray, wanted: list[int], size: int) -> np.ndarray:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from urllib.parse import quote_plus
@@ -83,6 +84,8 @@ _TRACK_COLUMNS = (Song.id, Song.spotify_id, Song.title, Song.artist, Song.album,
                   Song.popularity, Song.valence, Song.energy, Song.artists, Song.family, Song.language, Song.explicit,
                   Song.spotify_url, Song.image_url)
 """The columns a :class:`Track` shows: a Core select of these skips building ORM objects."""
+KEPT_TRACKS = 5_000
+"""Tracks a process keeps (about 1 KB each)."""
 _TRACKS = select(*_TRACK_COLUMNS).where(Song.id.in_(bindparam("ids", expanding=True)))
 
 
@@ -93,6 +96,8 @@ class Songs:
         self.engine = engine
         self._index: SongIndex | None = None
         self._index_lock = threading.Lock()
+        self._kept: OrderedDict[int, Track] = OrderedDict()
+        self._kept_lock = threading.Lock()
 
     def index(self) -> SongIndex:
         """The in-memory song columns, loaded on first use and never changed after, so every thread shares them.
@@ -108,12 +113,29 @@ class Songs:
         return self._index
 
     def tracks(self, song_ids: Sequence[int], conn: Connection | None = None) -> list[Track]:
-        """Tracks for ids, in the order given (on ``conn`` when the caller holds one)."""
-        if conn is None:
-            with self.engine.connect() as own:
-                return self.tracks(song_ids, own)
-        songs = {row.id: row for row in conn.execute(_TRACKS, {"ids": list(song_ids)})}
-        return [Track.of(songs[i]) for i in song_ids if i in songs]
+        """Tracks for ids, in the order given; the ones not kept yet read in one statement (on ``conn`` when the
+        caller holds one).
+
+        A process keeps up to ``KEPT_TRACKS`` tracks, the most recently shown: what a track shows changes only
+        when the catalogue is rebuilt, which the index too sees after a restart, and Spotify links are read
+        from the database by the enrichment itself (:meth:`catalog.spotify.SpotifyEnricher.enrich`). The songs
+        near each mood recur from list to list, so most lists need no read at all.
+        """
+        with self._kept_lock:
+            found = {i: self._kept[i] for i in song_ids if i in self._kept}
+            for i in found:
+                self._kept.move_to_end(i)
+        if missing := [i for i in song_ids if i not in found]:
+            if conn is None:
+                with self.engine.connect() as own:
+                    return self.tracks(song_ids, own)
+            read = {row.id: Track.of(row) for row in conn.execute(_TRACKS, {"ids": missing})}
+            with self._kept_lock:
+                self._kept.update(read)
+                while len(self._kept) > KEPT_TRACKS:
+                    self._kept.popitem(last=False)
+            found |= read
+        return [found[i] for i in song_ids if i in found]
 
 
 def _load(engine: Engine) -> SongIndex:
@@ -125,7 +147,7 @@ def _load(engine: Engine) -> SongIndex:
         names, rows = list(result.keys()), result.all()
     columns = dict(zip(names, zip(*rows))) if rows else {name: () for name in names}
     index = song_index(columns, regions().features, regions().spread)
-    derived = [index.squared_norms, index.clean, index.familiarity]
+    derived = [index.by_feature, index.squared_norms, index.clean, index.familiarity]
     for column in [*(getattr(index, f.name) for f in fields(index)), *derived]:
         if isinstance(column, np.ndarray):
             column.flags.writeable = False
