@@ -131,7 +131,7 @@ class SongIndex:
         held-back tags) recur in nearly every list."""
         return {}
 
-    def _kept(self, kind: str, keys: frozenset[str] | set[str], make: Callable[[], np.ndarray]) -> np.ndarray:
+    def _mask(self, kind: str, keys: frozenset[str] | set[str], make: Callable[[], np.ndarray]) -> np.ndarray:
         """The mask ``make`` gives, kept read-only for the next list that asks (at most ``KEPT_MASKS``)."""
         key = (kind, frozenset(keys))
         mask = self._masks.get(key)
@@ -143,12 +143,12 @@ class SongIndex:
         return mask
 
     def family_mask(self, names: frozenset[str] | set[str]) -> np.ndarray:
-        return self._kept("family", names, lambda: _member(
+        return self._mask("family", names, lambda: _member(
             self.family_code, [self.families.index(n) for n in names if n in self.families], len(self.families)))
 
     def language_mask(self, codes: frozenset[str] | set[str]) -> np.ndarray:
         """Songs in any of the languages ``codes``."""
-        return self._kept("language", codes, lambda: _member(
+        return self._mask("language", codes, lambda: _member(
             self.language_code, [self.languages.index(c) for c in codes if c in self.languages], len(self.languages)))
 
     def artist_mask(self, codes: frozenset[int] | set[int]) -> np.ndarray:
@@ -158,7 +158,7 @@ class SongIndex:
     def tagged(self, tags: frozenset[str] | set[str]) -> np.ndarray:
         """Songs carrying any of ``tags``."""
         bits = sum(1 << TAGS.index(t) for t in tags if t in TAGS)
-        return self._kept("tags", tags, lambda: (self.tags & bits) != 0)
+        return self._mask("tags", tags, lambda: (self.tags & bits) != 0)
 
 
 def song_index(columns: Mapping[str, Sequence[Any]], features: Sequence[str], spread: np.ndarray) -> SongIndex:
@@ -208,7 +208,8 @@ def _bits(tags: str) -> int:
 
 
 def _sorted_codes(keys: list[str]) -> tuple[tuple[str, ...], np.ndarray]:
-    """The distinct keys in order, and each key's position among them (as ``np.unique`` gives, by hashing)."""
+    """The distinct keys in order, and each key's position among them: ``np.unique``'s codes, found through a dict
+    rather than by sorting every key."""
     distinct = tuple(sorted(set(keys)))
     position = {k: i for i, k in enumerate(distinct)}
     return distinct, np.fromiter((position[k] for k in keys), np.int32, len(keys))
