@@ -20,11 +20,10 @@ from sqlalchemy import text
 def main() -> None:
     from catalog.moods import EMOTIONS, regions
     from catalog.service import open_catalog
+    from catalog.songs import Songs
 
     with tempfile.TemporaryDirectory() as tmp:
         catalog = open_catalog(f"sqlite:///{Path(tmp) / 'bench.db'}")
-        from catalog.songs import Songs
-
         loads = timings(lambda: Songs(catalog.engine).index(), repeat=3, warmup=1)  # what a bot process does at start
         catalog.index()
         rng = random.Random(0)
