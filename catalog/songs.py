@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, fields
 from urllib.parse import quote_plus
 
@@ -126,10 +127,8 @@ class Songs:
             for i in found:
                 self._kept.move_to_end(i)
         if missing := [i for i in song_ids if i not in found]:
-            if conn is None:
-                with self.engine.connect() as own:
-                    return self.tracks(song_ids, own)
-            read = {row.id: Track.of(row) for row in conn.execute(_TRACKS, {"ids": missing})}
+            with nullcontext(conn) if conn is not None else self.engine.connect() as db:
+                read = {row.id: Track.of(row) for row in db.execute(_TRACKS, {"ids": missing})}
             with self._kept_lock:
                 self._kept.update(read)
                 while len(self._kept) > KEPT_TRACKS:
