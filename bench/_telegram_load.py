@@ -170,7 +170,8 @@ def main() -> None:
             await users.http.aclose()
 
         asyncio.run(run())
-    print(json.dumps(figures), flush=True)
+        print(json.dumps(figures), flush=True)
+        sys.stdin.read()  # serve until the parent has stopped the bots, so their last polls get an answer
 
 
 if __name__ == "__main__":

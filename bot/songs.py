@@ -23,7 +23,7 @@ from telegram.error import BadRequest
 from bot import metrics, replies
 from bot.context import BotData, Context
 from bot.i18n import Words
-from catalog import EMOTIONS, DailyLimit, Forgotten, NewReading, Plan, Track, plan
+from catalog import EMOTIONS, DailyLimit, Forgotten, NewReading, Plan, Track
 from catalog.moods import one_hot
 
 log = logging.getLogger(__name__)
@@ -62,12 +62,10 @@ async def pick_songs(data: BotData, user_id: int, language_code: str | None, wor
     """
     def pick() -> tuple[Plan, list[Track]]:
         with metrics.RECOMMEND_SECONDS.time():
-            prefs = data.catalog.preferences(user_id, language_code)
-            chosen = plan(prefs, emotion, strategy, target, prefs.songs_per_list or data.settings.songs_per_list)
-            tracks = data.catalog.recommend(user_id, mood, chosen.strategy, chosen.target, chosen.n,
-                                            preferences=prefs, work=work, per_day=data.settings.daily_songs,
-                                            wish=wish, reading=reading)
-            return chosen, data.catalog.with_spotify(tracks)
+            made = data.catalog.song_list(user_id, mood, strategy, target, work=work, per_day=data.settings.daily_songs,
+                                          wish=wish, reading=reading, language_code=language_code,
+                                          songs=data.settings.songs_per_list)
+            return made.plan, data.catalog.with_spotify(made.tracks)
 
     return await asyncio.to_thread(pick)
 

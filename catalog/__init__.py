@@ -9,7 +9,7 @@
 
 from catalog.build import FAMILIES
 from catalog.history import Mood, NewReading, SavedList
-from catalog.lists import Plan, plan
+from catalog.lists import Plan, SongList, plan
 from catalog.moods import EMOTIONS, TARGETS
 from catalog.operations import DailyLimit, Forgotten, Unfinished
 from catalog.people import FEEDBACK_KINDS, STRATEGIES, Preferences
@@ -17,5 +17,5 @@ from catalog.service import Catalog, get_catalog, open_catalog
 from catalog.songs import Reason, Track
 
 __all__ = ["EMOTIONS", "FAMILIES", "FEEDBACK_KINDS", "STRATEGIES", "TARGETS", "Catalog", "DailyLimit", "Forgotten",
-           "Mood", "NewReading", "Plan", "Preferences", "Reason", "SavedList", "Track", "Unfinished", "get_catalog",
-           "open_catalog", "plan"]
+           "Mood", "NewReading", "Plan", "Preferences", "Reason", "SavedList", "SongList", "Track", "Unfinished",
+           "get_catalog", "open_catalog", "plan"]

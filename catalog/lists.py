@@ -50,6 +50,14 @@ def plan(prefs: Preferences, emotion: str, strategy: str | None = None, target: 
     return Plan(strategy, target, n if n is not None else prefs.songs_per_list or 5)
 
 
+@dataclass(frozen=True)
+class SongList:
+    """A list as it was made: its plan (which a reply's heading names) and its songs."""
+
+    plan: Plan
+    tracks: list[Track]
+
+
 class SongLists:
     """Recommendations: songs chosen for a mood and a person, remembered so that they are not repeated soon."""
 
@@ -61,19 +69,32 @@ class SongLists:
                   preferences: Preferences | None = None, work: int | None = None,
                   per_day: int | None = None, wish: str | None = None, on: dt.date | None = None,
                   reading: NewReading | None = None) -> list[Track]:
-        """Songs for a mood, each with the reason it was chosen.
+        """The songs of :meth:`song_list`."""
+        return self.song_list(user_id, mood, strategy, target, n, seed, preferences, work, per_day, wish, on,
+                              reading).tracks
+
+    def song_list(self, user_id: int | None, mood: Sequence[float] | str, strategy: str | None = None,
+                  target: str | None = None, n: int | None = None, seed: int | None = None,
+                  preferences: Preferences | None = None, work: int | None = None,
+                  per_day: int | None = None, wish: str | None = None, on: dt.date | None = None,
+                  reading: NewReading | None = None, language_code: str | None = None,
+                  songs: int = 5) -> SongList:
+        """Songs for a mood, each with the reason it was chosen, and the plan they follow.
 
         ``mood`` is a face's seven probabilities or a mood named by hand (any
         emotion, or "calm"/"energetic"). ``match``: songs that fit the mood now.
         ``lift``: from the mood toward ``target`` (default: calm for tense moods,
         happy for low ones, energetic for a happy one), in one genre family.
         ``strategy`` None takes the user's setting, else the mood's default
-        (lift for angry, disgust and fear). With a user, their preferences,
-        history and feedback count, and the list is remembered; ``preferences``
-        overrides the stored ones (anonymous use, e.g. the CLI). ``wish`` asks for
-        a kind of content held back by default (a tag of :mod:`catalog.content`:
-        "holiday", "children", ...); ``on`` is the day the list is for (today),
-        which decides whether holiday songs are in season.
+        (lift for angry, disgust and fear). ``n`` None takes the user's setting,
+        else ``songs``. With a user, their settings (until they change one, the
+        defaults for ``language_code``, their Telegram app's language), history
+        and feedback count, all read in one statement, and the list is
+        remembered; ``preferences`` overrides the stored settings (anonymous use,
+        e.g. the CLI). ``wish`` asks for a kind of content held back by default
+        (a tag of :mod:`catalog.content`: "holiday", "children", ...); ``on`` is
+        the day the list is for (today), which decides whether holiday songs are
+        in season.
 
         With ``work`` (from :meth:`catalog.operations.Operations.begin_work`), the list is remembered only while
         that work is pending, else :class:`Forgotten` is raised (a ``/forget`` came
@@ -86,39 +107,39 @@ class SongLists:
             raise ValueError(f"unknown wish {wish!r}; choose from {', '.join(HELD_BACK)}")
         if reading is not None and user_id is None:
             raise ValueError("a reading belongs to a user")
-        prefs = preferences or (self.people.preferences(user_id) if user_id is not None else Preferences())
         space = regions()
         if isinstance(mood, str):
             emotion, start = mood.lower(), space.point(mood)
         else:
             emotion, start = dominant(mood), space.blend(mood)
-        chosen = plan(prefs, emotion, strategy, target, n)
-        strategy, n = chosen.strategy, chosen.n
-        if n < 1:
-            if user_id is not None and reading is not None:
-                with self.engine.connect() as conn:
-                    self._remember(conn, user_id, [], strategy, work, per_day, reading)
-            return []
-        goal = chosen.target or emotion
-        if strategy == "lift":
-            points = lift_points(start, space.point(goal), n)
-        else:
-            points = [space.point(goal) if chosen.target else start] * n
-        index = self.songs.index()
         with autocommit(self.engine) if user_id is None else self.engine.connect() as conn:
-            exclude, taste = (self.people.memory(user_id, prefs, conn) if user_id is not None
-                              else (set(), taste_of(prefs)))
-            taste = replace(taste, hidden=held_back(on or dt.date.today(), wish), wish=wish)
+            if user_id is None:
+                prefs, exclude, learned = preferences or Preferences(), set(), None
+            else:
+                stored, recent, learned = self.people.recall(user_id, conn, language_code)
+                prefs, exclude = preferences or stored, recent | learned.disliked
+            chosen = plan(prefs, emotion, strategy, target, n if n is not None else prefs.songs_per_list or songs)
+            if chosen.n < 1:
+                if user_id is not None and reading is not None:
+                    self._remember(conn, user_id, [], chosen.strategy, work, per_day, reading)
+                return SongList(chosen, [])
+            goal = chosen.target or emotion
+            if chosen.strategy == "lift":
+                points = lift_points(start, space.point(goal), chosen.n)
+            else:
+                points = [space.point(goal) if chosen.target else start] * chosen.n
+            index = self.songs.index()
+            taste = replace(taste_of(prefs, learned), hidden=held_back(on or dt.date.today(), wish), wish=wish)
             picks = choose(index, points, space.spread, taste, exclude, np.random.default_rng(seed),
-                           lift_from=emotion if strategy == "lift" else None)
+                           lift_from=emotion if chosen.strategy == "lift" else None)
             ids = [int(index.ids[p.position]) for p in picks]
             if user_id is not None and (ids or reading is not None):
-                tracks = self._remember(conn, user_id, ids, strategy, work, per_day, reading)
+                tracks = self._remember(conn, user_id, ids, chosen.strategy, work, per_day, reading)
             else:
                 tracks = self.songs.tracks(ids, conn)
-        reasons = [_reason(index, space.features, p, k, len(picks), emotion, goal, strategy)
+        reasons = [_reason(index, space.features, p, k, len(picks), emotion, goal, chosen.strategy)
                    for k, p in enumerate(picks)]
-        return [replace(t, reason=r) for t, r in zip(tracks, reasons)]
+        return SongList(chosen, [replace(t, reason=r) for t, r in zip(tracks, reasons)])
 
     @retried
     def _remember(self, conn: Connection, user_id: int, ids: list[int], strategy: str, work: int | None,

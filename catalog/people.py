@@ -196,22 +196,22 @@ class People:
         """Families the user's likes and dislikes lean toward (+) or away from (-)."""
         return dict(self._profile(user_id)[1].families)
 
-    def memory(self, user_id: int, prefs: Preferences, conn: Connection | None = None) -> tuple[set[int], Taste]:
-        """(song ids not to show: recent or disliked; the user's taste: settings plus what feedback taught).
+    def recall(self, user_id: int, conn: Connection | None = None,
+               language_code: str | None = None) -> tuple[Preferences, set[int], Learned]:
+        """(the user's settings as :meth:`preferences` gives them, the songs they were shown lately, their verdicts).
 
         One statement reads the taste version and the recent songs together (on
         ``conn`` when the caller holds one: a photo's list reads and writes on one
-        connection).
+        connection), so a list costs no separate look at the settings.
         """
         if conn is None:
             with autocommit(self.engine) as own:
-                return self.memory(user_id, prefs, own)
+                return self.recall(user_id, own, language_code)
         since = utcnow() - dt.timedelta(days=self.recent_days)
         rows = conn.execute(_RECENT, {"user": user_id, "since": since}).all()
-        recent = {r.song_id for r in rows if r.song_id is not None}
-        _, learned = self._known(conn, user_id, rows[0].taste_version if rows else None)
-        return recent | learned.disliked, taste_of(prefs, dict(learned.families), set(learned.liked_artists),
-                                                   learned.verdicts)
+        settings, learned = self._known(conn, user_id, rows[0].taste_version if rows else None)
+        prefs = settings if settings is not None else _preferences(None, language_code)
+        return prefs, {r.song_id for r in rows if r.song_id is not None}, learned
 
     # -- privacy -------------------------------------------------------------------------
     @retried
@@ -293,12 +293,13 @@ def _preferences(row: Preference | None, language_code: str | None = None) -> Pr
                        row.explicit, row.songs_per_list, row.strategy, row.language)
 
 
-def taste_of(prefs: Preferences, families: dict[str, float] | None = None, liked_artists: set[int] | None = None,
-             verdicts: int = 0) -> Taste:
+def taste_of(prefs: Preferences, learned: Learned | None = None) -> Taste:
     """What the recommender weighs: the settings, plus what the user's verdicts taught."""
+    learned = learned or Learned()
     return Taste(explicit=prefs.explicit, liked_families=frozenset(prefs.liked_families),
                  avoided_families=frozenset(prefs.avoided_families), languages=frozenset(prefs.languages),
-                 family_scores=families or {}, liked_artists=frozenset(liked_artists or ()), verdicts=verdicts)
+                 family_scores=dict(learned.families), liked_artists=frozenset(learned.liked_artists),
+                 verdicts=learned.verdicts)
 
 
 def _family_scores(verdicts: Sequence[Any]) -> dict[str, float]:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import sessionmaker
 from catalog.db import make_engine, prepare
 from catalog.history import History, Mood, NewReading, SavedList
 from catalog.index import SongIndex
-from catalog.lists import SongLists
+from catalog.lists import SongList, SongLists
 from catalog.operations import Operations, Unfinished
 from catalog.overview import stats
 from catalog.people import People, Preferences
@@ -63,6 +63,13 @@ class Catalog:
                   reading: NewReading | None = None) -> list[Track]:
         return self.lists.recommend(user_id, mood, strategy, target, n, seed, preferences, work, per_day, wish, on,
                                     reading)
+
+    def song_list(self, user_id: int, mood: Sequence[float] | str, strategy: str | None = None,
+                  target: str | None = None, work: int | None = None, per_day: int | None = None,
+                  wish: str | None = None, reading: NewReading | None = None, language_code: str | None = None,
+                  songs: int = 5) -> SongList:
+        return self.lists.song_list(user_id, mood, strategy, target, work=work, per_day=per_day, wish=wish,
+                                    reading=reading, language_code=language_code, songs=songs)
 
     # -- people --------------------------------------------------------------------------
     def preferences(self, user_id: int, language_code: str | None = None) -> Preferences:

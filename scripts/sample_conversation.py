@@ -31,7 +31,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a file: the project's packages and the test fakes
 
 from bot.plain import plain  # noqa: E402
-from catalog import Catalog, Track  # noqa: E402
+from catalog import Catalog, SongList  # noqa: E402
 
 README = ROOT / "README.md"
 PHOTO = ROOT / "tests" / "data" / "congress_D000407.jpg"
@@ -56,9 +56,8 @@ class SeededCatalog(Catalog):
         super().__init__(*args, **kwargs)
         self._seeds = count(1)
 
-    def recommend(self, *args: Any, **kwargs: Any) -> list[Track]:
-        kwargs["seed"] = next(self._seeds)
-        return super().recommend(*args, **kwargs)
+    def song_list(self, *args: Any, **kwargs: Any) -> SongList:
+        return self.lists.song_list(*args, **kwargs, seed=next(self._seeds))
 
 
 def shorten_lists(text: str, shown: int = SONGS_SHOWN) -> str:

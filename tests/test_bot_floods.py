@@ -205,7 +205,7 @@ def _held(method, entered: threading.Event, release: threading.Event):
 def test_forget_during_a_reply_leaves_nothing(fake, analyzer, catalog, action):
     catalog.record_mood(USER, SAD, "photo")
     entered, release = threading.Event(), threading.Event()
-    slow = {"like": "give_feedback", "set:explicit": "change_preferences"}.get(action, "recommend")
+    slow = {"like": "give_feedback", "set:explicit": "change_preferences"}.get(action, "song_list")
     setattr(catalog, slow, _held(getattr(catalog, slow), entered, release))
 
     async def scenario():
@@ -261,7 +261,7 @@ def test_a_slow_command_is_kept_alive_not_taken_for_a_crashed_ones(fake, analyze
     monkeypatch.setattr(bot.app, "UNFINISHED_AFTER", 0.6)
     catalog.record_mood(USER, SAD, "photo")
     entered, release = threading.Event(), threading.Event()
-    catalog.recommend = _held(catalog.recommend, entered, release)
+    catalog.song_list = _held(catalog.song_list, entered, release)
 
     async def scenario():
         mark = fake.mark()

@@ -117,8 +117,8 @@ def test_upgrade_gives_users_with_settings_or_likes_a_version(catalog):
     assert versions == {1: 1, 2: 1, 3: 0}
     prefs = catalog.preferences(1)
     assert prefs.liked_families == ("folk/acoustic",) and prefs.languages == ("es",) and prefs.songs_per_list == 6
-    exclude, _ = catalog.people.memory(2, prefs)
-    assert song in exclude
+    _, _, learned = catalog.people.recall(2)
+    assert song in learned.disliked
 
 
 def test_what_a_process_keeps_is_bounded_in_users_and_time(catalog, monkeypatch):
