@@ -95,7 +95,6 @@ async def send_songs(t: Words, msg: Message, context: Context, user: User, work:
         await msg.reply_text(replies.daily_limit(t, exc.kind, exc.limit))
         return
     heading = replies.heading(t, emotion, chosen.strategy, chosen.target)
-    songs = replies.songs_text(t, tracks, heading)
     keyboard = replies.songs_keyboard(t, tracks, extra=extra, wish=wish)
     if picture is not None:
         caption = replies.photo_caption(t, summary, tracks, heading)
@@ -106,7 +105,7 @@ async def send_songs(t: Words, msg: Message, context: Context, user: User, work:
             summary = ""
         except BadRequest as exc:  # a picture Telegram will not take: the words still go
             log.warning("photo refused (%s); replying with text", exc.message)
-    text = (summary + "\n\n" if summary else "") + songs
+    text = (summary + "\n\n" if summary else "") + replies.songs_text(t, tracks, heading)
     await msg.reply_text(text, reply_markup=keyboard)
 
 
