@@ -64,7 +64,7 @@ async def pick_songs(data: BotData, user_id: int, language_code: str | None, wor
         with metrics.RECOMMEND_SECONDS.time():
             made = data.catalog.song_list(user_id, mood, strategy, target, work=work, per_day=data.settings.daily_songs,
                                           wish=wish, reading=reading, language_code=language_code,
-                                          songs=data.settings.songs_per_list)
+                                          length=data.settings.songs_per_list)
             return made.plan, data.catalog.with_spotify(made.tracks)
 
     return await asyncio.to_thread(pick)

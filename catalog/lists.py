@@ -78,7 +78,7 @@ class SongLists:
                   preferences: Preferences | None = None, work: int | None = None,
                   per_day: int | None = None, wish: str | None = None, on: dt.date | None = None,
                   reading: NewReading | None = None, language_code: str | None = None,
-                  songs: int = 5) -> SongList:
+                  length: int = 5) -> SongList:
         """Songs for a mood, each with the reason it was chosen, and the plan they follow.
 
         ``mood`` is a face's seven probabilities or a mood named by hand (any
@@ -87,7 +87,7 @@ class SongLists:
         happy for low ones, energetic for a happy one), in one genre family.
         ``strategy`` None takes the user's setting, else the mood's default
         (lift for angry, disgust and fear). ``n`` None takes the user's setting,
-        else ``songs``. With a user, their settings (until they change one, the
+        else ``length``. With a user, their settings (until they change one, the
         defaults for ``language_code``, their Telegram app's language), history
         and feedback count, all read in one statement, and the list is
         remembered; ``preferences`` overrides the stored settings (anonymous use,
@@ -118,7 +118,7 @@ class SongLists:
             else:
                 stored, recent, learned = self.people.recall(user_id, conn, language_code)
                 prefs, exclude = preferences or stored, recent | learned.disliked
-            chosen = plan(prefs, emotion, strategy, target, n if n is not None else prefs.songs_per_list or songs)
+            chosen = plan(prefs, emotion, strategy, target, n if n is not None else prefs.songs_per_list or length)
             if chosen.n < 1:
                 if user_id is not None and reading is not None:
                     self._remember(conn, user_id, [], chosen.strategy, work, per_day, reading)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event, func, select
 
-from catalog import DailyLimit, Forgotten, NewReading
+from catalog import DailyLimit, Forgotten, NewReading, Plan
+from catalog.languages import INSTRUMENTAL
 from catalog.moods import one_hot
 from catalog.schema import MoodReading, Recommendation
 
@@ -37,7 +38,7 @@ def test_a_photo_is_three_commits_its_reading_and_songs_one(catalog):
     assert catalog.latest_mood(601).emotion == "sad" and catalog.latest_mood(601).source == "photo"
 
 
-def test_a_new_users_photo_is_nine_statements_on_four_connections(catalog):
+def test_a_new_users_photo_is_eight_statements_on_three_connections(catalog):
     """Each statement is a round trip on PostgreSQL: the bot's store work per photo, counted."""
     catalog.index()  # read once per process, before any photo
     sent: list[str] = []
@@ -45,12 +46,24 @@ def test_a_new_users_photo_is_nine_statements_on_four_connections(catalog):
     event.listen(catalog.engine, "before_cursor_execute", lambda _c, _k, statement, *_: sent.append(statement))
     event.listen(catalog.engine.pool, "checkout", lambda *_: checkouts.append(1))
     work = catalog.begin_work(605, 605, 1)
-    prefs = catalog.preferences(605, "en")
-    catalog.recommend(605, SAD, n=5, preferences=prefs, work=work, per_day=500, reading=NewReading(SAD, "photo", 100))
+    made = catalog.song_list(605, SAD, work=work, per_day=500, reading=NewReading(SAD, "photo", 100),
+                             language_code="en")
     catalog.end_work(work)
-    # pending work; the taste version; the recent songs, the tracks, the user, the work and the day's counts,
+    # pending work; the taste version with the recent songs, the tracks, the user, the work and the day's counts,
     # the reading, the songs (one batch); the end of the work
-    assert len(sent) == 9 and len(checkouts) == 4
+    assert len(sent) == 8 and len(checkouts) == 3
+    assert len(made.tracks) == 5 and made.plan.n == 5
+
+
+def test_a_list_follows_the_stored_settings_else_the_apps_language(catalog):
+    made = catalog.song_list(606, "happy", language_code="es", length=4)
+    assert made.plan.n == 4 and made.plan.strategy == "match" and len(made.tracks) == 4
+    assert "es" in {t.language for t in made.tracks} <= {"es", "en", INSTRUMENTAL}  # es-app defaults: es, en
+
+    catalog.set_preferences(606, songs_per_list=6, strategy="lift", languages=("en",))
+    made = catalog.song_list(606, "sad", language_code="es", length=4)
+    assert made.plan == Plan("lift", "happy", 6) and len(made.tracks) == 6
+    assert {t.language for t in made.tracks} <= {"en", INSTRUMENTAL}
 
 
 def test_the_readings_limit_stores_nothing_and_the_songs_limit_keeps_the_reading(catalog):
