@@ -210,16 +210,20 @@ def main() -> None:
         try:
             cpu: dict[str, tuple[float, float]] = {}
             while not (line := load.stdout.readline()).startswith("{"):
+                if not line:
+                    raise SystemExit("the load process ended before its figures (see its error above)")
                 if line.startswith("BURST"):
                     cpu[line.strip()] = (cpu_seconds([bot.pid for bot in bots]), cpu_seconds([load.pid]))
             figures = json.loads(line)
         finally:
             for bot in bots:
                 bot.terminate()
-            for bot in bots:
-                bot.wait(30)
-            load.stdin.close()
-            load.wait(30)
+            try:
+                for bot in bots:
+                    bot.wait(30)
+            finally:
+                load.stdin.close()
+                load.wait(30)
         first = {"steady": 10_000, "burst": 20_000}
         counts = {"steady": figures["steady"]["photos"], "burst": figures["burst"]["photos"]}
         figures["database"] = integrity(url, first, counts)

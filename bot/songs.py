@@ -53,12 +53,12 @@ async def tracked(context: Context, user_id: int, chat_id: int, message_id: int,
 
 
 async def pick_songs(data: BotData, user_id: int, language_code: str | None, work: int,
-                     mood: Sequence[float] | str, emotion: str, strategy: str | None = None, target: str | None = None,
+                     mood: Sequence[float] | str, strategy: str | None = None, target: str | None = None,
                      wish: str | None = None, reading: NewReading | None = None) -> tuple[Plan, list[Track]]:
     """The list for a reply, remembered for the user (off the event loop); :func:`send_songs` says what it follows.
 
     A ``reading`` is stored with the list, in one transaction. Raises :class:`catalog.Forgotten` or
-    :class:`catalog.DailyLimit` as ``Catalog.recommend`` does.
+    :class:`catalog.DailyLimit` as ``Catalog.song_list`` does.
     """
     def pick() -> tuple[Plan, list[Track]]:
         with metrics.RECOMMEND_SECONDS.time():
@@ -86,8 +86,8 @@ async def send_songs(t: Words, msg: Message, context: Context, user: User, work:
     """
     data = context.bot_data
     try:
-        chosen, tracks = await pick_songs(data, user.id, user.language_code, work, mood, emotion, strategy, target,
-                                          wish, reading)
+        chosen, tracks = await pick_songs(data, user.id, user.language_code, work, mood, strategy, target, wish,
+                                          reading)
     except Forgotten:
         await msg.reply_text(replies.forgotten_meanwhile(t))
         return

@@ -70,11 +70,11 @@ class SongLists:
                   per_day: int | None = None, wish: str | None = None, on: dt.date | None = None,
                   reading: NewReading | None = None) -> list[Track]:
         """The songs of :meth:`song_list`."""
-        return self.song_list(user_id, mood, strategy, target, n, seed, preferences, work, per_day, wish, on,
-                              reading).tracks
+        return self.song_list(user_id, mood, strategy, target, n=n, seed=seed, preferences=preferences, work=work,
+                              per_day=per_day, wish=wish, on=on, reading=reading).tracks
 
     def song_list(self, user_id: int | None, mood: Sequence[float] | str, strategy: str | None = None,
-                  target: str | None = None, n: int | None = None, seed: int | None = None,
+                  target: str | None = None, *, n: int | None = None, seed: int | None = None,
                   preferences: Preferences | None = None, work: int | None = None,
                   per_day: int | None = None, wish: str | None = None, on: dt.date | None = None,
                   reading: NewReading | None = None, language_code: str | None = None,
@@ -89,9 +89,10 @@ class SongLists:
         (lift for angry, disgust and fear). ``n`` None takes the user's setting,
         else ``length``. With a user, their settings (until they change one, the
         defaults for ``language_code``, their Telegram app's language), history
-        and feedback count, all read in one statement, and the list is
-        remembered; ``preferences`` overrides the stored settings (anonymous use,
-        e.g. the CLI). ``wish`` asks for a kind of content held back by default
+        and feedback count, read with their recent songs in one statement while
+        the settings kept in the process hold, and the list is remembered;
+        ``preferences`` overrides the stored settings (anonymous use, e.g. the
+        CLI, where ``language_code`` plays no part). ``wish`` asks for a kind of content held back by default
         (a tag of :mod:`catalog.content`: "holiday", "children", ...); ``on`` is
         the day the list is for (today), which decides whether holiday songs are
         in season.

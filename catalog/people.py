@@ -202,7 +202,8 @@ class People:
 
         One statement reads the taste version and the recent songs together (on
         ``conn`` when the caller holds one: a photo's list reads and writes on one
-        connection), so a list costs no separate look at the settings.
+        connection), so a list costs no separate look at the settings; their rows
+        are read only when the version has moved since they were kept.
         """
         if conn is None:
             with autocommit(self.engine) as own:

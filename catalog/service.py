@@ -65,7 +65,7 @@ class Catalog:
                                     reading)
 
     def song_list(self, user_id: int, mood: Sequence[float] | str, strategy: str | None = None,
-                  target: str | None = None, work: int | None = None, per_day: int | None = None,
+                  target: str | None = None, *, work: int | None = None, per_day: int | None = None,
                   wish: str | None = None, reading: NewReading | None = None, language_code: str | None = None,
                   length: int = 5) -> SongList:
         return self.lists.song_list(user_id, mood, strategy, target, work=work, per_day=per_day, wish=wish,

@@ -91,7 +91,7 @@ async def save_mood(context: Context, t: Words, user: WebAppUser, probs: np.ndar
                 raise Forgotten
             heading, tracks = shown.heading, shown.tracks
         else:  # the reading is stored with its new list, in one transaction
-            chosen, tracks = await pick_songs(data, user.id, user.language_code, work, probs.tolist(), label,
+            chosen, tracks = await pick_songs(data, user.id, user.language_code, work, probs.tolist(),
                                               reading=NewReading(probs.tolist(), SOURCE, data.settings.daily_readings))
             heading = replies.heading(t, label, chosen.strategy, chosen.target)
     text = replies.camera_summary(t, ranked) + "\n\n" + replies.songs_text(t, tracks, heading)
