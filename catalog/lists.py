@@ -40,14 +40,17 @@ class Plan:
 
 
 def plan(prefs: Preferences, emotion: str, strategy: str | None = None, target: str | None = None,
-         n: int | None = None) -> Plan:
-    """The plan of a list for ``emotion``; tense moods get the calming path unless something says otherwise."""
+         n: int | None = None, length: int = 5) -> Plan:
+    """The plan of a list for ``emotion``; tense moods get the calming path unless something says otherwise.
+
+    ``n`` None takes the user's setting, else ``length``.
+    """
     strategy = strategy or prefs.strategy or default_strategy(emotion)
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}; choose from {', '.join(STRATEGIES)}")
     if strategy == "lift":
         target = target or lift_target(emotion)
-    return Plan(strategy, target, n if n is not None else prefs.songs_per_list or 5)
+    return Plan(strategy, target, n if n is not None else prefs.songs_per_list or length)
 
 
 @dataclass(frozen=True)
@@ -92,10 +95,10 @@ class SongLists:
         and feedback count, read with their recent songs in one statement while
         the settings kept in the process hold, and the list is remembered;
         ``preferences`` overrides the stored settings (anonymous use, e.g. the
-        CLI, where ``language_code`` plays no part). ``wish`` asks for a kind of content held back by default
-        (a tag of :mod:`catalog.content`: "holiday", "children", ...); ``on`` is
-        the day the list is for (today), which decides whether holiday songs are
-        in season.
+        CLI, where ``language_code`` plays no part). ``wish`` asks for a kind
+        of content held back by default (a tag of :mod:`catalog.content`:
+        "holiday", "children", ...); ``on`` is the day the list is for (today),
+        which decides whether holiday songs are in season.
 
         With ``work`` (from :meth:`catalog.operations.Operations.begin_work`), the list is remembered only while
         that work is pending, else :class:`Forgotten` is raised (a ``/forget`` came
@@ -119,7 +122,7 @@ class SongLists:
             else:
                 stored, recent, learned = self.people.recall(user_id, conn, language_code)
                 prefs, exclude = preferences or stored, recent | learned.disliked
-            chosen = plan(prefs, emotion, strategy, target, n if n is not None else prefs.songs_per_list or length)
+            chosen = plan(prefs, emotion, strategy, target, n, length)
             if chosen.n < 1:
                 if user_id is not None and reading is not None:
                     self._remember(conn, user_id, [], chosen.strategy, work, per_day, reading)
